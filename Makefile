@@ -1,0 +1,55 @@
+# kpcs: `make run` serves the app on the embedded database; `make test` runs every test.
+# Everything a fresh machine needs is installed from here (Python packages into .venv,
+# Debian's postgresql and chromium packages for the tests).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# apt-get needs root; use sudo when not root (CI and dev machines run as root here).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends
+# Two workers: the machine has two cores. Override with `make test PYTEST_ARGS=...`.
+PYTEST_ARGS ?= -n 2
+
+.PHONY: install run test bench lint test-deps clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+run: install
+	$(BIN)/kpcs db upgrade
+	$(BIN)/kpcs demo seed
+	@echo "kpcs is starting on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	$(BIN)/kpcs serve --host $(HOST) --port $(PORT)
+
+# Debian's PostgreSQL (a throwaway cluster is started by the tests themselves) and Chromium
+# (driven by Playwright; never a downloaded browser).
+test-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "installing Debian's postgresql package"; \
+		$(SUDO) apt-get update -q && $(APT_INSTALL) postgresql; \
+	fi
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "installing Debian's chromium package"; \
+		$(SUDO) apt-get update -q && $(APT_INSTALL) chromium; \
+	fi
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy src
+
+test: install test-deps lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install test-deps
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

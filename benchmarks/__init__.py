@@ -1,0 +1,1 @@
+"""Performance measurements, run by `make bench`; results go to docs/benchmarks.md."""

@@ -1,0 +1,137 @@
+"""Who may do what: the one place that decides (STYLE: authority scoping in one helper).
+
+Routes, pages and CLI commands never check roles themselves; services call
+:func:`require` and list queries go through :func:`scoped`. The permission matrix test
+walks :data:`POLICY` for every role, so a new action is tested the day it is added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from kpcs.accounts.models import Role
+from kpcs.errors import NotAuthenticated, PermissionDenied
+
+
+class PrincipalKind(StrEnum):
+    """How the principal proved who it is."""
+
+    ANONYMOUS = "anonymous"
+    USER = "user"
+    TOKEN = "token"
+    OPERATOR = "cli"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Whoever acts: a signed-in user, an API token, the operator at the CLI, or nobody."""
+
+    kind: PrincipalKind
+    name: str
+    participant_code: str | None = None
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    user_id: int | None = None
+    token_id: int | None = None
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names this principal."""
+        if self.kind is PrincipalKind.ANONYMOUS:
+            return "anonymous"
+        if self.kind is PrincipalKind.SYSTEM:
+            return "system"
+        return f"{self.kind.value}:{self.name}"
+
+    @property
+    def is_authenticated(self) -> bool:
+        """True unless anonymous."""
+        return self.kind is not PrincipalKind.ANONYMOUS
+
+    def has_role(self, role: Role) -> bool:
+        """True if the principal holds ``role``."""
+        return role in self.roles
+
+
+ANONYMOUS = Principal(kind=PrincipalKind.ANONYMOUS, name="anonymous")
+SYSTEM = Principal(kind=PrincipalKind.SYSTEM, name="system", roles=frozenset(Role))
+
+
+def operator(os_user: str) -> Principal:
+    """The person at the server's command line: the machine's operator, with every role.
+
+    Whoever can run ``kpcs`` on the server can read its database file anyway; the CLI
+    still records them by their login name in the audit log.
+    """
+    return Principal(kind=PrincipalKind.OPERATOR, name=os_user, roles=frozenset(Role))
+
+
+class Action(StrEnum):
+    """Every permission-checked action in kpcs."""
+
+    VIEW_REGISTRY = "registry:view"
+    CHANGE_PARTICIPANT_STATUS = "participant:status:change"
+    VIEW_AUDIT = "audit:view"
+    MANAGE_TOKENS = "tokens:manage"
+    MANAGE_USERS = "users:manage"
+    VIEW_OWN_ACCOUNT = "account:view-own"
+
+
+Rule = Callable[[Principal, str | None], bool]
+"""Decides for a principal and, where the action concerns one, a participant code."""
+
+
+def _anyone(_principal: Principal, _participant: str | None) -> bool:
+    return True
+
+
+def _signed_in(principal: Principal, _participant: str | None) -> bool:
+    return principal.is_authenticated
+
+
+def _role(*roles: Role) -> Rule:
+    def rule(principal: Principal, _participant: str | None) -> bool:
+        return any(principal.has_role(role) for role in roles)
+
+    return rule
+
+
+POLICY: dict[Action, Rule] = {
+    Action.VIEW_REGISTRY: _anyone,
+    Action.CHANGE_PARTICIPANT_STATUS: _role(Role.ADMIN),
+    Action.VIEW_AUDIT: _role(Role.ADMIN),
+    Action.MANAGE_TOKENS: _role(Role.ADMIN),
+    Action.MANAGE_USERS: _role(Role.ADMIN),
+    Action.VIEW_OWN_ACCOUNT: _signed_in,
+}
+
+
+def can(principal: Principal, action: Action, *, participant: str | None = None) -> bool:
+    """True if ``principal`` may do ``action`` (for ``participant``, where it applies)."""
+    return POLICY[action](principal, participant)
+
+
+def require(principal: Principal, action: Action, *, participant: str | None = None) -> None:
+    """Raise unless ``principal`` may do ``action``.
+
+    Anonymous callers get :class:`NotAuthenticated` (sign in, then try again); known
+    principals get :class:`PermissionDenied` (signing in again will not help).
+    """
+    if can(principal, action, participant=participant):
+        return
+    if not principal.is_authenticated:
+        raise NotAuthenticated(f"sign in or present a token to {action.value}")
+    raise PermissionDenied(f"{principal.actor} may not {action.value}")
+
+
+def scoped(statement: Any, principal: Principal, action: Action) -> Any:
+    """Restrict a ``select()`` to the rows ``principal`` may see for ``action``.
+
+    The registry and audit log are all-or-nothing, so this only guards; features with
+    per-participant rows (certificates, submissions) register their filter here.
+    """
+    require(principal, action)
+    return statement

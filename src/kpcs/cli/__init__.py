@@ -1,0 +1,75 @@
+"""The ``kpcs`` command line: thin commands that parse, call a service and print.
+
+Wiring happens once, lazily, in :class:`CliState` (created by the root callback): a
+command that needs no database never opens one. User errors print one red line on
+stderr and exit 1; Typer's usage errors exit 2; tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
+from typer.core import TyperGroup
+
+from kpcs.cli.output import err_console
+from kpcs.cli.state import CliState
+from kpcs.errors import KPCSError
+
+
+class _KPCSGroup(TyperGroup):
+    """Turns kpcs errors into a message and exit code 1, for every sub-command."""
+
+    def invoke(self, ctx: typer.Context) -> object:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except KPCSError as exc:
+            err_console.print(f"[red]error:[/red] {exc.message}", highlight=False)
+            raise typer.Exit(1) from None
+        except OperationalError as exc:
+            err_console.print(f"[red]error:[/red] cannot use the database: {exc.orig}", highlight=False)
+            raise typer.Exit(1) from None
+        except ValidationError as exc:
+            for err in exc.errors():
+                where = ".".join(str(p) for p in err["loc"]) or "configuration"
+                err_console.print(f"[red]error:[/red] {where}: {err['msg']}", highlight=False)
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    cls=_KPCSGroup,
+    name="kpcs",
+    help="kpcs: the information system of the Kimberley Process Certification Scheme.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    """Configuration comes from KPCS_* environment variables (see the README)."""
+    # Tests (and library users) may pass a ready CliState as `obj`; otherwise build one.
+    if not isinstance(ctx.obj, CliState):
+        ctx.obj = CliState()
+    ctx.call_on_close(ctx.obj.close)
+
+
+def _register() -> None:
+    from kpcs.cli import audit, db, demo, participants, serve, tokens, users
+
+    app.add_typer(db.app, name="db")
+    app.command("serve")(serve.serve)
+    app.add_typer(participants.app, name="participants")
+    app.add_typer(tokens.app, name="tokens")
+    app.add_typer(users.app, name="users")
+    app.command("audit")(audit.audit)
+    app.add_typer(demo.app, name="demo")
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

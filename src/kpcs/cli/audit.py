@@ -1,0 +1,54 @@
+"""``kpcs audit``: read the audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from kpcs.audit.services import list_events
+from kpcs.cli.output import print_json, print_table
+from kpcs.cli.state import state
+
+
+def audit(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="how many events")] = 50,
+    tag: Annotated[str | None, typer.Option(help="tag prefix, e.g. participant: or account:token")] = None,
+    object_type: Annotated[str | None, typer.Option(help="participant, user, api_token, registry")] = None,
+    object_id: Annotated[str | None, typer.Option(help="e.g. CF")] = None,
+    actor: Annotated[str | None, typer.Option(help="e.g. user:admin or cli:root")] = None,
+    json_: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Show the audit log, newest first."""
+    cli = state(ctx)
+    with cli.session_factory() as session:
+        events = list_events(
+            session,
+            cli.principal,
+            tag=tag,
+            object_type=object_type,
+            object_id=object_id,
+            actor=actor,
+            limit=limit,
+        )
+    if json_:
+        print_json([e.as_dict() for e in events])
+        return
+    print_table(
+        "Audit log",
+        ["id", "when (UTC)", "actor", "action", "object", "change"],
+        [
+            (
+                e.id,
+                f"{e.occurred_at:%Y-%m-%d %H:%M:%S}",
+                e.actor,
+                e.tag,
+                f"{e.object_type} {e.object_id}",
+                (f"{e.before} → " if e.before else "")
+                + (str(e.after) if e.after else "")
+                + (f" {e.note}" if e.note else ""),
+            )
+            for e in events
+        ],
+    )

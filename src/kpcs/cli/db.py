@@ -1,0 +1,51 @@
+"""``kpcs db``: create, migrate and check the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kpcs import migrations
+from kpcs.cli.output import console
+from kpcs.cli.state import state
+from kpcs.participants.datafile import load_registry_file
+from kpcs.participants.loader import apply_registry
+
+app = typer.Typer(help="Create, migrate and check the database.", no_args_is_help=True)
+
+
+@app.command("upgrade")
+def upgrade(
+    ctx: typer.Context,
+    registry: Annotated[
+        Path | None, typer.Option(help="registry data file (default: the one shipped with kpcs)")
+    ] = None,
+) -> None:
+    """Migrate the database to the latest schema and load the participant registry (idempotent)."""
+    cli = state(ctx)
+    data = load_registry_file(registry)  # checked before anything is written
+    if cli.settings.database_url is None:
+        cli.settings.ensure_data_dir()
+    migrations.upgrade(cli.settings.sqlalchemy_url)
+    with cli.uow() as uow:
+        report = apply_registry(uow.session, data, clock=cli.clock)
+        uow.commit()
+    console.print(
+        f"database at schema {migrations.current_revision(cli.settings.sqlalchemy_url)}; "
+        f"{report.summary()} (registry as of {data.as_of})"
+    )
+
+
+@app.command("check")
+def check(ctx: typer.Context) -> None:
+    """Fail if the models have changes that no migration covers."""
+    migrations.check(state(ctx).settings.sqlalchemy_url)
+    console.print("models and migrations agree")
+
+
+@app.command("revision")
+def revision(ctx: typer.Context, message: Annotated[str, typer.Option("-m", "--message")]) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    migrations.revision(state(ctx).settings.sqlalchemy_url, message)

@@ -1,0 +1,64 @@
+"""``kpcs demo``: demo accounts so a newcomer can sign in after ``make run``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import sqlalchemy as sa
+import typer
+
+from kpcs.accounts import services
+from kpcs.accounts.models import Role, User
+from kpcs.cli.output import console
+from kpcs.cli.state import state
+from kpcs.config import Environment
+from kpcs.errors import DomainError
+
+app = typer.Typer(
+    help="Demo data for a first look (never on production unless forced).", no_args_is_help=True
+)
+
+# (username, full name, roles, participant, password). The passwords are public on purpose:
+# these accounts exist only on a demo database, and are never created on a database
+# that already has users or in production.
+DEMO_ACCOUNTS: tuple[tuple[str, str, tuple[Role, ...], str | None, str], ...] = (
+    ("admin", "Demo Administrator", (Role.ADMIN,), None, "demo-admin-pass"),
+    ("botswana", "Demo KP Authority of Botswana", (Role.AUTHORITY,), "BW", "demo-botswana-pass"),
+    ("eu", "Demo KP Authority of the European Union", (Role.AUTHORITY,), "EU", "demo-eu-pass"),
+    ("india", "Demo KP Authority of India", (Role.AUTHORITY,), "IN", "demo-india-pass"),
+    ("wgs", "Demo Statistics Analyst (WGS)", (Role.STATISTICS,), None, "demo-wgs-pass"),
+)
+
+
+@app.command("seed")
+def seed(
+    ctx: typer.Context,
+    force: Annotated[bool, typer.Option(help="allow on a production instance")] = False,
+) -> None:
+    """Create the demo accounts if the database has no users yet, and print how to sign in."""
+    cli = state(ctx)
+    if cli.settings.environment is Environment.PRODUCTION and not force:
+        raise DomainError(
+            "refusing to create demo accounts on a production instance (KPCS_ENVIRONMENT=production); "
+            "use --force if you really mean it"
+        )
+    with cli.session_factory() as session:
+        existing = session.scalar(sa.select(sa.func.count()).select_from(User))
+    if existing:
+        console.print(f"demo accounts not created: the database already has {existing} user(s)")
+        return
+    for username, full_name, roles, participant, password in DEMO_ACCOUNTS:
+        services.create_user(
+            cli.uow(),
+            cli.principal,
+            cli.clock,
+            username=username,
+            full_name=full_name,
+            password=password,
+            roles=list(roles),
+            participant=participant,
+        )
+    console.print("[bold]Demo accounts[/bold] (sign in at http://127.0.0.1:8000/sign-in):")
+    for username, _full_name, roles, participant, password in DEMO_ACCOUNTS:
+        who = ", ".join(r.value for r in roles) + (f" for {participant}" if participant else "")
+        console.print(f"  {username:<10} password {password:<20} {who}", highlight=False)

@@ -1,0 +1,69 @@
+"""Settings for kpcs, read from ``KPCS_*`` environment variables.
+
+Settings are a value: nothing here touches the disk or the network at import time.
+Call :func:`get_settings` where a component needs them; tests build ``Settings(...)``
+directly and hand it to ``create_app`` or the CLI.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    """Where this instance runs; production refuses demo data unless forced."""
+
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every setting of one kpcs instance (see the README for the full table)."""
+
+    model_config = SettingsConfigDict(env_prefix="KPCS_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("./var"),
+        description="Where the embedded database, signing keys and uploaded files live.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="Any SQLAlchemy URL; defaults to SQLite in data_dir.",
+    )
+    environment: Environment = Environment.DEVELOPMENT
+    node: str = Field(default="hub", description="`hub` or the participant code of a node.")
+    session_hours: int = Field(default=12, ge=1, le=24 * 14)
+    cookie_secure: bool = Field(
+        default=False, description="Set when served over HTTPS so cookies never travel in clear."
+    )
+
+    @field_validator("node")
+    @classmethod
+    def _node_is_hub_or_code(cls, value: str) -> str:
+        if value != "hub" and not (value.isalpha() and value.isupper() and len(value) == 2):
+            raise ValueError("KPCS_NODE must be 'hub' or a participant code such as 'BW' or 'EU'")
+        return value
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL in effect: the configured one, or SQLite in the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'kpcs.db').as_posix()}"
+
+    def ensure_data_dir(self) -> Path:
+        """Create the data directory (mode 0700) on first need and return it."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.chmod(0o700)
+        return self.data_dir
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once."""
+    return Settings()

@@ -1,0 +1,159 @@
+"""Database plumbing: the declarative base, engines, and the unit of work.
+
+SQLite (embedded, the default) and PostgreSQL (production) are both first-class: every
+storage test runs on both. Nothing here connects at import time.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from kpcs.errors import ConfigurationError
+
+# Constraint names that are the same on every backend, so that migrations can refer to
+# them by name (SQLite batch mode needs names to drop or alter a constraint).
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend.
+
+    SQLite has no time zones, so values are stored as naive UTC and given back aware;
+    a naive value on the way in is a programming error, not something to guess about.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every kpcs table."""
+
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    # StrEnum statuses are stored by value as plain strings (warehouse's pattern): readable
+    # in SQL, and adding a value needs no ALTER TYPE on PostgreSQL.
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
+        enum.Enum: sa.Enum(
+            enum.Enum,
+            native_enum=False,
+            create_constraint=False,
+            length=32,
+            values_callable=lambda members: [m.value for m in members],
+        ),
+        datetime: UTCDateTime(),
+        dict[str, Any]: sa.JSON(),
+        list[str]: sa.JSON(),
+    }
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Foreign keys are off by default in SQLite; WAL lets the web server read while the CLI
+    # writes; the busy timeout turns "database is locked" into a short wait.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url``; for SQLite files, creates the parent directory first."""
+    try:
+        sa_url = sa.make_url(url)
+        sa_url.get_dialect()
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise ConfigurationError(
+            f"KPCS_DATABASE_URL is not a usable SQLAlchemy URL ({exc}); "
+            "expected e.g. sqlite:///var/kpcs.db or postgresql+psycopg://user@host/kpcs"
+        ) from None
+    if sa_url.get_backend_name() == "sqlite":
+        if sa_url.database and sa_url.database != ":memory:":
+            Path(sa_url.database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs.setdefault("connect_args", {}).setdefault("check_same_thread", False)
+        engine = sa.create_engine(sa_url, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return sa.create_engine(sa_url, **kwargs)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded attributes after commit (services return plain values)."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+class UnitOfWork:
+    """One business transaction: ``with uow: ...; uow.commit()``.
+
+    Leaving the block without ``commit()`` rolls everything back, so a use case that fails
+    half-way changes nothing (cosmicpython's unit of work, without repositories: the
+    session is the repository for our reference tables).
+    """
+
+    def __init__(self, session_factory: Callable[[], Session]) -> None:
+        self._session_factory = session_factory
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        """The session of the open transaction."""
+        if self._session is None:
+            raise RuntimeError("UnitOfWork used outside its `with` block")
+        return self._session
+
+    def __enter__(self) -> Self:
+        self._session = self._session_factory()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._session is not None
+        try:
+            self._session.rollback()
+        finally:
+            self._session.close()
+            self._session = None
+
+    def commit(self) -> None:
+        """Commit the transaction; everything flushed so far becomes durable."""
+        self.session.commit()
+
+    def flush(self) -> None:
+        """Send pending changes to the database without committing (to get ids, or errors)."""
+        self.session.flush()

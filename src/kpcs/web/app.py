@@ -1,0 +1,68 @@
+"""The FastAPI application: API under ``/api/v1``, pages at the root.
+
+``create_app(settings)`` is the one place the web side is wired (engine, clock, routes);
+nothing connects at import time, so tests and scripts can build as many apps as needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from kpcs import __version__
+from kpcs.clock import Clock, SystemClock
+from kpcs.config import Settings, get_settings
+from kpcs.db import make_engine, make_session_factory
+from kpcs.web.context import AppContext
+from kpcs.web.deps import current_principal
+from kpcs.web.errors import register_error_handlers
+from kpcs.web.routes import accounts, audit, home, participants
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """
+The information system of the Kimberley Process Certification Scheme.
+
+Authenticate with `Authorization: Bearer <token>` (tokens come from `kpcs tokens create`).
+Errors are 4xx JSON bodies `{"detail": ...}` that say what is wrong.
+"""
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """Build the app for ``settings`` (from the environment by default)."""
+    settings = settings or get_settings()
+    engine = make_engine(settings.sqlalchemy_url)
+    context = AppContext(
+        settings=settings,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        clock=clock or SystemClock(),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="kpcs",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.context = context
+    register_error_handlers(app)
+    app.mount("/static", StaticFiles(packages=[("kpcs.web", "static")]), name="static")
+    # Every request resolves its caller, even on public routes: a client that presents a
+    # wrong or revoked token must be told so, not served the anonymous view.
+    who = [Depends(current_principal)]
+    for module in (home, participants, accounts, audit):
+        app.include_router(module.api, prefix=API_PREFIX, dependencies=who)
+        app.include_router(module.pages, dependencies=who)
+    return app

@@ -1,0 +1,26 @@
+"""What the web app holds for its whole life, wired once in ``create_app``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from kpcs.clock import Clock
+from kpcs.config import Settings
+from kpcs.db import UnitOfWork
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """Settings, database and clock of one running app."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    clock: Clock
+
+    def uow(self) -> UnitOfWork:
+        """A fresh unit of work for one use case."""
+        return UnitOfWork(self.session_factory)

@@ -1,0 +1,204 @@
+"""Shared fixtures. Storage-touching tests take ``database_url`` and so run twice: on
+SQLite and on a real PostgreSQL. Every test gets its own database, cloned from a
+migrated template that holds the real registry, so tests never share state.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from kpcs import migrations
+from kpcs.accounts import services as accounts
+from kpcs.accounts.models import Role
+from kpcs.accounts.permissions import operator
+from kpcs.cli import app as cli_app
+from kpcs.cli.state import CliState
+from kpcs.clock import FixedClock
+from kpcs.config import Settings
+from kpcs.db import UnitOfWork, make_engine, make_session_factory
+from kpcs.participants.datafile import load_registry_file
+from kpcs.participants.loader import apply_registry
+from kpcs.web.app import create_app
+from tests.pgcluster import PostgresCluster
+
+# A fixed "today" for tests: after the CAR's readmission (15 November 2024).
+TODAY = datetime(2025, 3, 3, 9, 30, tzinfo=UTC)
+OPERATOR = operator("tester")
+
+
+def build_database(url: str, registry: Path | None = None) -> None:
+    """Migrate an empty database and load the registry, as `kpcs db upgrade` does."""
+    migrations.upgrade(url)
+    engine = make_engine(url)
+    try:
+        with UnitOfWork(make_session_factory(engine)) as uow:
+            apply_registry(uow.session, load_registry_file(registry), clock=FixedClock(TODAY))
+            uow.commit()
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """Admin URL of a PostgreSQL server: KPCS_TEST_POSTGRES_URL, or a throwaway cluster."""
+    configured = os.environ.get("KPCS_TEST_POSTGRES_URL")
+    if configured:
+        yield configured
+        return
+    cluster = PostgresCluster().start()
+    try:
+        yield cluster.url()
+    finally:
+        cluster.stop()
+
+
+def _admin_execute(admin_url: str, statement: str) -> None:
+    engine = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres: str) -> str:
+    """Name of a migrated PostgreSQL database holding the real registry, to clone per test."""
+    name = f"kpcs_template_{uuid.uuid4().hex[:8]}"
+    _admin_execute(postgres, f'CREATE DATABASE "{name}"')
+    build_database(sa.make_url(postgres).set(database=name).render_as_string(hide_password=False))
+    return name
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file holding the real registry, to copy per test."""
+    path = tmp_path_factory.mktemp("template") / "kpcs.db"
+    build_database(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database with the schema and the real registry, on each backend."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        target = tmp_path / "kpcs.db"
+        shutil.copyfile(template, target)
+        yield f"sqlite:///{target}"
+        return
+    admin_url: str = request.getfixturevalue("postgres")
+    template_name: str = request.getfixturevalue("postgres_template")
+    name = f"kpcs_test_{uuid.uuid4().hex[:12]}"
+    _admin_execute(admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
+    try:
+        yield sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        _admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """A clock stopped at :data:`TODAY`."""
+    return FixedClock(TODAY)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """Settings pointing at this test's database and a private data directory."""
+    return Settings(data_dir=tmp_path / "data", database_url=database_url)
+
+
+@pytest.fixture
+def session_factory(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """Sessions on this test's database."""
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def uow(session_factory: sessionmaker[Session]) -> UnitOfWork:
+    """A unit of work on this test's database."""
+    return UnitOfWork(session_factory)
+
+
+@pytest.fixture
+def client(settings: Settings, clock: FixedClock) -> Iterator[TestClient]:
+    """An HTTP client on the real app, on this test's database."""
+    with TestClient(create_app(settings, clock=clock)) as test_client:
+        yield test_client
+
+
+class Cli:
+    """Runs `kpcs` commands in-process against this test's settings and clock."""
+
+    def __init__(self, settings: Settings, clock: FixedClock) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None) -> object:
+        return self.runner.invoke(cli_app, list(args), obj=CliState(self.settings, self.clock), input=input)
+
+
+@pytest.fixture
+def cli(settings: Settings, clock: FixedClock) -> Cli:
+    """The CLI, wired to this test's database."""
+    return Cli(settings, clock)
+
+
+@pytest.fixture
+def make_token(session_factory: sessionmaker[Session], clock: FixedClock):  # type: ignore[no-untyped-def]
+    """Create an API token: ``make_token(Role.AUTHORITY, "BW")`` returns the secret."""
+
+    def make(role: Role, participant: str | None = None) -> str:
+        new = accounts.create_token(
+            UnitOfWork(session_factory), OPERATOR, clock, role=role, participant=participant
+        )
+        return new.secret
+
+    return make
+
+
+@pytest.fixture
+def make_user(session_factory: sessionmaker[Session], clock: FixedClock):  # type: ignore[no-untyped-def]
+    """Create a user with a password: ``make_user("alice", [Role.ADMIN])``."""
+
+    def make(
+        username: str, roles: list[Role], participant: str | None = None, password: str = "correct horse 42"
+    ) -> str:
+        accounts.create_user(
+            UnitOfWork(session_factory),
+            OPERATOR,
+            clock,
+            username=username,
+            full_name=username.title(),
+            password=password,
+            roles=roles,
+            participant=participant,
+        )
+        return password
+
+    return make
+
+
+def auth(token: str) -> dict[str, str]:
+    """Headers that present ``token``."""
+    return {"Authorization": f"Bearer {token}"}

@@ -1,0 +1,131 @@
+"""The web pages through HTTP: what a clerk sees, signing in, forms with CSRF."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from kpcs.accounts.models import Role
+
+
+def sign_in(client: TestClient, username: str, password: str) -> str:
+    """Sign in through the form; returns the CSRF token the pages carry."""
+    response = client.post("/sign-in", data={"username": username, "password": password, "next": "/"})
+    assert response.status_code == 200, response.text  # followed the redirect to the home page
+    match = re.search(r'name="csrf_token" value="([^"]+)"', response.text)
+    assert match, "signed-in pages carry a CSRF token"
+    return match.group(1)
+
+
+def test_home_page_says_what_this_is(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Kimberley Process Certification Scheme" in page.text
+    assert "What to try first" in page.text
+    assert "/static/vendor/pico" in page.text and "/static/vendor/htmx" in page.text
+    assert client.get("/static/vendor/htmx-2.0.11.min.js").status_code == 200
+
+
+def test_participants_page_and_htmx_fragment(client: TestClient) -> None:
+    page = client.get("/participants", params={"status": "restricted", "on": "2016-06-01"})
+    assert page.status_code == 200 and "<html" in page.text
+    assert 'href="/participants/CF"' in page.text and 'href="/participants/BW"' not in page.text
+    fragment = client.get("/participants", params={"q": "botswana"}, headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text and "Botswana" in fragment.text and "1 shown" in fragment.text
+    assert client.get("/participants", params={"status": "nonsense"}).status_code == 422
+
+
+def test_participant_page(client: TestClient) -> None:
+    page = client.get("/participants/CF")
+    assert page.status_code == 200
+    assert "Status history" in page.text and "suspended" in page.text and "restricted" in page.text
+    assert "Record a status change" not in page.text  # anonymous: no form
+    assert client.get("/participants/cf", follow_redirects=False).status_code == 301
+    missing = client.get("/participants/XX")
+    assert missing.status_code == 404 and "no participant" in missing.text
+
+
+def test_working_bodies_and_sources_pages(client: TestClient) -> None:
+    page = client.get("/working-bodies")
+    assert page.status_code == 200 and "WGS" in page.text and "KP Chair" in page.text
+    assert client.get("/sources").status_code == 200
+
+
+def test_sign_in_out(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    password = make_user("clerk", [Role.AUTHORITY], "BW")
+    wrong = client.post("/sign-in", data={"username": "clerk", "password": "nope nope nope"})
+    assert wrong.status_code == 401 and "wrong username or password" in wrong.text
+    csrf = sign_in(client, "clerk", password)
+    assert client.get("/account").status_code == 200 and "BW" in client.get("/account").text
+    forged = client.post("/sign-out", data={"csrf_token": "forged"})
+    assert forged.status_code == 403
+    assert client.post("/sign-out", data={"csrf_token": csrf}).status_code == 200
+    assert client.get("/account", follow_redirects=False).status_code == 303  # back to sign-in
+
+
+def test_open_redirect_refused(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    password = make_user("clerk", [Role.AUTHORITY], "BW")
+    response = client.post(
+        "/sign-in",
+        data={"username": "clerk", "password": password, "next": "//evil.example"},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/"
+
+
+def test_admin_records_status_change_through_the_form(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    csrf = sign_in(client, "boss", make_user("boss", [Role.ADMIN]))
+    page = client.get("/participants/ZW")
+    assert "Record a status change" in page.text
+    bad = client.post(
+        "/participants/ZW/status",
+        data={
+            "csrf_token": csrf,
+            "status": "restricted",
+            "effective_on": "2025-03-03",
+            "reason": "AD 2025",
+            "zones": "",
+        },
+    )
+    assert bad.status_code == 422 and "zones:" in bad.text and "The change was not recorded" in bad.text
+    good = client.post(
+        "/participants/ZW/status",
+        data={
+            "csrf_token": csrf,
+            "status": "restricted",
+            "effective_on": "2025-03-03",
+            "reason": "AD 2025",
+            "zones": "Marange\nChiadzwa\n",
+        },
+    )
+    assert good.status_code == 200 and "Marange, Chiadzwa" in good.text
+    no_csrf = client.post(
+        "/participants/ZW/status", data={"status": "active", "effective_on": "2025-03-04", "reason": "x"}
+    )
+    assert no_csrf.status_code == 403
+    audit = client.get("/audit", params={"object_id": "ZW"})
+    assert (
+        audit.status_code == 200 and "participant:status:changed" in audit.text and "user:boss" in audit.text
+    )
+
+
+def test_status_form_refused_for_authority(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    csrf = sign_in(client, "clerk", make_user("clerk", [Role.AUTHORITY], "BW"))
+    assert "Record a status change" not in client.get("/participants/ZW").text
+    response = client.post(
+        "/participants/ZW/status",
+        data={"csrf_token": csrf, "status": "suspended", "effective_on": "2025-03-03", "reason": "x"},
+    )
+    assert response.status_code == 403
+    assert client.get("/audit").status_code == 403
+
+
+def test_audit_page_needs_sign_in(client: TestClient) -> None:
+    response = client.get("/audit", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/sign-in?next=/audit")
+
+
+def test_unknown_page_is_a_friendly_404(client: TestClient) -> None:
+    response = client.get("/no-such-page")
+    assert response.status_code == 404 and "There is no page at this address" in response.text

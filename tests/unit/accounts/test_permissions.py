@@ -1,0 +1,75 @@
+"""The permission matrix: every action for every kind of principal.
+
+The expected table is written out here, not derived from the policy, so that a change
+to the policy that nobody meant fails this test.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kpcs.accounts.models import Role
+from kpcs.accounts.permissions import (
+    ANONYMOUS,
+    POLICY,
+    Action,
+    Principal,
+    PrincipalKind,
+    can,
+    operator,
+    require,
+)
+from kpcs.errors import NotAuthenticated, PermissionDenied
+
+
+def token(role: Role, participant: str | None = "BW") -> Principal:
+    return Principal(
+        kind=PrincipalKind.TOKEN, name="kpcs_abc123", participant_code=participant, roles=frozenset({role})
+    )
+
+
+PRINCIPALS = {
+    "anonymous": ANONYMOUS,
+    "admin": token(Role.ADMIN, None),
+    "authority": token(Role.AUTHORITY),
+    "customs": token(Role.CUSTOMS),
+    "statistics": token(Role.STATISTICS, None),
+    "monitoring": token(Role.MONITORING, None),
+    "operator": operator("root"),
+}
+
+# action -> principals allowed (everyone else is refused)
+EXPECTED: dict[Action, set[str]] = {
+    Action.VIEW_REGISTRY: set(PRINCIPALS),
+    Action.CHANGE_PARTICIPANT_STATUS: {"admin", "operator"},
+    Action.VIEW_AUDIT: {"admin", "operator"},
+    Action.MANAGE_TOKENS: {"admin", "operator"},
+    Action.MANAGE_USERS: {"admin", "operator"},
+    Action.VIEW_OWN_ACCOUNT: set(PRINCIPALS) - {"anonymous"},
+}
+
+
+def test_every_action_has_a_rule_and_an_expectation() -> None:
+    assert set(POLICY) == set(Action) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("who", list(PRINCIPALS))
+def test_matrix(action: Action, who: str) -> None:
+    principal = PRINCIPALS[who]
+    allowed = who in EXPECTED[action]
+    assert can(principal, action) is allowed
+    if allowed:
+        require(principal, action)
+    elif who == "anonymous":
+        with pytest.raises(NotAuthenticated):
+            require(principal, action)
+    else:
+        with pytest.raises(PermissionDenied):
+            require(principal, action)
+
+
+def test_actor_names() -> None:
+    assert ANONYMOUS.actor == "anonymous"
+    assert operator("alice").actor == "cli:alice"
+    assert token(Role.ADMIN).actor == "token:kpcs_abc123"
