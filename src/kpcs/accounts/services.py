@@ -173,6 +173,14 @@ def _get_user(session: Session, username: str) -> User:
     return user
 
 
+def _end_sessions(session: Session, user_id: int, at: datetime) -> None:
+    """End every open web session of a user."""
+    for web_session in session.scalars(
+        sa.select(WebSession).where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
+    ):
+        web_session.ended_at = at
+
+
 def set_password(
     uow: UnitOfWork, principal: Principal, clock: Clock, *, username: str, password: str
 ) -> None:
@@ -186,11 +194,7 @@ def set_password(
         user.failed_sign_ins = 0
         user.locked_until = None
         # A new password ends every open session of the user: whoever knew the old one is out.
-        now = clock.now()
-        for web_session in uow.session.scalars(
-            sa.select(WebSession).where(WebSession.user_id == user.id, WebSession.ended_at.is_(None))
-        ):
-            web_session.ended_at = now
+        _end_sessions(uow.session, user.id, clock.now())
         record(
             uow.session,
             actor=principal,
@@ -213,11 +217,7 @@ def set_active(
             raise Conflict(f"user {user.username!r} is already {'active' if active else 'inactive'}")
         user.is_active = active
         if not active:
-            now = clock.now()
-            for web_session in uow.session.scalars(
-                sa.select(WebSession).where(WebSession.user_id == user.id, WebSession.ended_at.is_(None))
-            ):
-                web_session.ended_at = now
+            _end_sessions(uow.session, user.id, clock.now())
         record(
             uow.session,
             actor=principal,

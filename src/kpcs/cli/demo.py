@@ -58,7 +58,7 @@ def seed(
             roles=list(roles),
             participant=participant,
         )
-    console.print("[bold]Demo accounts[/bold] (sign in at http://127.0.0.1:8000/sign-in):")
+    console.print("[bold]Demo accounts[/bold] (sign in on the web pages, at /sign-in):")
     for username, _full_name, roles, participant, password in DEMO_ACCOUNTS:
         who = ", ".join(r.value for r in roles) + (f" for {participant}" if participant else "")
         console.print(f"  {username:<10} password {password:<20} {who}", highlight=False)

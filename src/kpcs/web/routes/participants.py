@@ -141,19 +141,30 @@ def participant_page(
     """A participant: its status over time, authority and working-body seats."""
     if code != code.upper():
         return RedirectResponse(f"/participants/{code.upper()}", status_code=301)
+    return _detail_page(request, session, clock, principal, code)
+
+
+def _detail_page(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    principal: PrincipalDep,
+    code: str,
+    *,
+    form: dict[str, str] | None = None,
+    errors: list[str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The participant page, with the status form filled in again when it had errors."""
     detail = services.get_participant(session, code, on=clock.today())
-    return render(
-        request,
-        "participants/detail.html",
-        {
-            "p": detail,
-            "statuses": list(ParticipantStatus),
-            "today": clock.today(),
-            "form": None,
-            "errors": [],
-        },
-        principal=principal,
-    )
+    context = {
+        "p": detail,
+        "statuses": list(ParticipantStatus),
+        "today": clock.today(),
+        "form": form,
+        "errors": errors or [],
+    }
+    return render(request, "participants/detail.html", context, principal=principal, status_code=status_code)
 
 
 @pages.post("/participants/{code}/status")
@@ -178,19 +189,8 @@ def participant_status_form(
         if status_for(exc) in (401, 403, 404):
             raise
         errors = [f"{p.field}: {p.message}" for p in getattr(exc, "problems", [])] or [exc.message]
-        detail = services.get_participant(session, code, on=clock.today())
-        return render(
-            request,
-            "participants/detail.html",
-            {
-                "p": detail,
-                "statuses": list(ParticipantStatus),
-                "today": clock.today(),
-                "form": form,
-                "errors": errors,
-            },
-            principal=principal,
-            status_code=status_for(exc),
+        return _detail_page(
+            request, session, clock, principal, code, form=form, errors=errors, status_code=status_for(exc)
         )
     return RedirectResponse(f"/participants/{code.upper()}#history", status_code=303)
 
