@@ -21,7 +21,9 @@ from typer.testing import CliRunner
 from kpcs import migrations
 from kpcs.accounts import services as accounts
 from kpcs.accounts.models import Role
-from kpcs.accounts.permissions import operator
+from kpcs.accounts.permissions import Principal, operator
+from kpcs.certificates import services as certificates
+from kpcs.certificates.schemas import CertificateCreate, CertificatePublic
 from kpcs.cli import app as cli_app
 from kpcs.cli.state import CliState
 from kpcs.clock import FixedClock
@@ -29,6 +31,7 @@ from kpcs.config import Settings
 from kpcs.db import UnitOfWork, make_engine, make_session_factory
 from kpcs.participants.datafile import load_registry_file
 from kpcs.participants.loader import apply_registry
+from kpcs.signing.keys import KeyFiles, KeyRing
 from kpcs.web.app import create_app
 from tests.pgcluster import PostgresCluster
 
@@ -195,6 +198,40 @@ def make_user(session_factory: sessionmaker[Session], clock: FixedClock):  # typ
             participant=participant,
         )
         return password
+
+    return make
+
+
+def certificate_body(**changes: object) -> dict[str, object]:
+    """A valid ``POST /certificates`` body (Botswana to Belgium), with ``changes`` applied."""
+    body: dict[str, object] = {
+        "exporting_country": "BW",
+        "importing_country": "BE",
+        "exporter": {"name": "Okavango Diamond Company", "address": "Plot 63016, Gaborone, Botswana"},
+        "importer": {"name": "Antwerp Rough NV", "address": "Hoveniersstraat 2, 2018 Antwerpen, Belgium"},
+        "parcel_count": 3,
+        "lines": [
+            {"hs_code": "7102.31", "origin": "BW", "carats": 1520.35, "value_usd": 310250.00},
+            {"hs_code": "7102.21", "origin": "mixed", "carats": 200.00, "value_usd": 5000.50},
+        ],
+    }
+    body.update(changes)
+    return body
+
+
+@pytest.fixture
+def keyring(settings: Settings, session_factory: sessionmaker[Session], clock: FixedClock) -> KeyRing:
+    """Signing keys in this test's data directory."""
+    return KeyRing(session_factory, KeyFiles(settings.data_dir / "keys"), clock)
+
+
+@pytest.fixture
+def issue(session_factory: sessionmaker[Session], clock: FixedClock, keyring: KeyRing):  # type: ignore[no-untyped-def]
+    """Issue a certificate through the service as the operator: ``issue(importing_country="IN")``."""
+
+    def make(principal: Principal = OPERATOR, **changes: object) -> CertificatePublic:
+        body = CertificateCreate.model_validate(certificate_body(**changes))
+        return certificates.issue_certificate(UnitOfWork(session_factory), principal, clock, keyring, body)
 
     return make
 

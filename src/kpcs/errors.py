@@ -52,6 +52,7 @@ class FieldProblem:
     field: str
     message: str
     row: int | None = None
+    rule: str | None = None
 
 
 class InvalidInput(KPCSError):

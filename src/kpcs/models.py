@@ -5,6 +5,14 @@ from __future__ import annotations
 
 from kpcs.accounts.models import ApiToken, User, WebSession
 from kpcs.audit.models import AuditEvent
+from kpcs.certificates.models import (
+    Certificate,
+    CertificateLine,
+    CertificateSerial,
+    FraudReport,
+    ImportConfirmation,
+    LossReport,
+)
 from kpcs.db import Base
 from kpcs.participants.models import (
     Authority,
@@ -15,6 +23,7 @@ from kpcs.participants.models import (
     WorkingBody,
     WorkingBodyMembership,
 )
+from kpcs.signing.models import SigningKey
 
 metadata = Base.metadata
 
@@ -22,10 +31,17 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Authority",
+    "Certificate",
+    "CertificateLine",
+    "CertificateSerial",
+    "FraudReport",
+    "ImportConfirmation",
     "KPChair",
+    "LossReport",
     "Participant",
     "ParticipantStatusChange",
     "RegistrySource",
+    "SigningKey",
     "User",
     "WebSession",
     "WorkingBody",

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
 
 from kpcs.accounts.models import Role
 from kpcs.errors import NotAuthenticated, PermissionDenied
@@ -78,7 +80,19 @@ class Action(StrEnum):
     MANAGE_TOKENS = "tokens:manage"
     MANAGE_USERS = "users:manage"
     VIEW_OWN_ACCOUNT = "account:view-own"
+    MANAGE_KEYS = "keys:manage"
+    CONFIGURE_AUTHORITY = "authority:configure"
+    ISSUE_CERTIFICATE = "certificate:issue"
+    VIEW_CERTIFICATES = "certificate:view"
+    CONFIRM_IMPORT = "certificate:confirm-import"
+    CANCEL_CERTIFICATE = "certificate:cancel"
+    REPORT_LOSS = "certificate:report-loss"
+    REPORT_FRAUD = "fraud:report"
+    VIEW_FRAUD_EVIDENCE = "fraud:view-evidence"
+    VERIFY_CERTIFICATE = "certificate:verify"
 
+
+_Select = TypeVar("_Select", bound="sa.Select[Any]")
 
 Rule = Callable[[Principal, str | None], bool]
 """Decides for a principal and, where the action concerns one, a participant code."""
@@ -99,6 +113,39 @@ def _role(*roles: Role) -> Rule:
     return rule
 
 
+def _acting_for(*roles: Role) -> Rule:
+    """Holds one of ``roles`` for the participant concerned (any participant when none is
+    named yet, e.g. to show an "Issue" button); the server's operator acts for all."""
+
+    def rule(principal: Principal, participant: str | None) -> bool:
+        if principal.kind is PrincipalKind.OPERATOR:
+            return True
+        if not any(principal.has_role(role) for role in roles):
+            return False
+        return participant is None or principal.participant_code == participant
+
+    return rule
+
+
+# Roles that see every participant's certificates; authority and customs see their own.
+_SCHEME_WIDE_ROLES = frozenset({Role.ADMIN, Role.STATISTICS, Role.MONITORING})
+
+
+def is_participant_bound(principal: Principal) -> bool:
+    """True if the principal sees only its own participant's records."""
+    if principal.kind is PrincipalKind.OPERATOR:
+        return False
+    return not (principal.roles & _SCHEME_WIDE_ROLES)
+
+
+def _view_certificates(principal: Principal, participant: str | None) -> bool:
+    if principal.kind is PrincipalKind.OPERATOR or principal.roles & _SCHEME_WIDE_ROLES:
+        return True
+    if principal.has_role(Role.AUTHORITY) or principal.has_role(Role.CUSTOMS):
+        return participant is None or principal.participant_code == participant
+    return False
+
+
 POLICY: dict[Action, Rule] = {
     Action.VIEW_REGISTRY: _anyone,
     Action.CHANGE_PARTICIPANT_STATUS: _role(Role.ADMIN),
@@ -106,6 +153,16 @@ POLICY: dict[Action, Rule] = {
     Action.MANAGE_TOKENS: _role(Role.ADMIN),
     Action.MANAGE_USERS: _role(Role.ADMIN),
     Action.VIEW_OWN_ACCOUNT: _signed_in,
+    Action.MANAGE_KEYS: _role(Role.ADMIN),
+    Action.CONFIGURE_AUTHORITY: _role(Role.ADMIN),
+    Action.ISSUE_CERTIFICATE: _acting_for(Role.AUTHORITY),
+    Action.VIEW_CERTIFICATES: _view_certificates,
+    Action.CONFIRM_IMPORT: _acting_for(Role.AUTHORITY),
+    Action.CANCEL_CERTIFICATE: _acting_for(Role.AUTHORITY),
+    Action.REPORT_LOSS: _acting_for(Role.AUTHORITY),
+    Action.REPORT_FRAUD: _acting_for(Role.AUTHORITY, Role.CUSTOMS),
+    Action.VIEW_FRAUD_EVIDENCE: _role(Role.AUTHORITY, Role.CUSTOMS, Role.ADMIN, Role.MONITORING),
+    Action.VERIFY_CERTIFICATE: _anyone,
 }
 
 
@@ -127,11 +184,19 @@ def require(principal: Principal, action: Action, *, participant: str | None = N
     raise PermissionDenied(f"{principal.actor} may not {action.value}")
 
 
-def scoped(statement: Any, principal: Principal, action: Action) -> Any:
+def scoped(statement: _Select, principal: Principal, action: Action) -> _Select:
     """Restrict a ``select()`` to the rows ``principal`` may see for ``action``.
 
-    The registry and audit log are all-or-nothing, so this only guards; features with
-    per-participant rows (certificates, submissions) register their filter here.
+    The one place that decides visibility (netbox's ``restrict``): an authority or a
+    customs office sees the certificates its participant exported or imported; scheme-wide
+    roles see all. The registry and the audit log are all-or-nothing, so only guarded.
     """
     require(principal, action)
+    if action is Action.VIEW_CERTIFICATES and is_participant_bound(principal):
+        from kpcs.certificates.models import Certificate
+
+        code = principal.participant_code
+        return statement.where(
+            sa.or_(Certificate.exporting_participant == code, Certificate.importing_participant == code)
+        )
     return statement

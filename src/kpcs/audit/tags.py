@@ -23,3 +23,15 @@ USER_SIGNED_OUT: Final = "account:user:signed-out"
 
 TOKEN_CREATED: Final = "account:token:created"
 TOKEN_REVOKED: Final = "account:token:revoked"
+
+KEY_CREATED: Final = "signing-key:created"
+KEY_RETIRED: Final = "signing-key:retired"
+KEY_REVOKED: Final = "signing-key:revoked"
+
+CERTIFICATE_ISSUED: Final = "certificate:issued"
+CERTIFICATE_IMPORT_CONFIRMED: Final = "certificate:import-confirmed"
+CERTIFICATE_CANCELLED: Final = "certificate:cancelled"
+CERTIFICATE_REPORTED_LOST: Final = "certificate:reported-lost"
+CERTIFICATE_REPORTED_STOLEN: Final = "certificate:reported-stolen"
+FRAUD_REPORTED: Final = "fraud-report:filed"
+AUTHORITY_CREATED: Final = "authority:created"

@@ -25,6 +25,10 @@ class _KPCSGroup(TyperGroup):
             return super().invoke(ctx)
         except KPCSError as exc:
             err_console.print(f"[red]error:[/red] {exc.message}", highlight=False)
+            for problem in getattr(exc, "problems", []):
+                if f"{problem.field}: {problem.message}" not in exc.message:
+                    where = f"row {problem.row}, " if problem.row is not None else ""
+                    err_console.print(f"  - {where}{problem.field}: {problem.message}", highlight=False)
             raise typer.Exit(1) from None
         except OperationalError as exc:
             err_console.print(f"[red]error:[/red] cannot use the database: {exc.orig}", highlight=False)
@@ -56,11 +60,28 @@ def _root(ctx: typer.Context) -> None:
 
 
 def _register() -> None:
-    from kpcs.cli import audit, db, demo, participants, serve, tokens, users
+    from kpcs.cli import (
+        audit,
+        certificates,
+        db,
+        demo,
+        fraud,
+        keys,
+        participants,
+        serve,
+        tokens,
+        users,
+        verify,
+    )
 
     app.add_typer(db.app, name="db")
     app.command("serve")(serve.serve)
     app.add_typer(participants.app, name="participants")
+    app.add_typer(certificates.app, name="certificates")
+    app.command("verify")(verify.verify)
+    app.add_typer(fraud.app, name="fraud")
+    app.add_typer(keys.keys_app, name="keys")
+    app.add_typer(keys.trust_app, name="trust-list")
     app.add_typer(tokens.app, name="tokens")
     app.add_typer(users.app, name="users")
     app.command("audit")(audit.audit)

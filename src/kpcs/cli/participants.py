@@ -101,3 +101,27 @@ def set_status(
         f"status today: {detail.status.value}",
         highlight=False,
     )
+
+
+@app.command("set-validity")
+def set_validity(
+    ctx: typer.Context,
+    code: str,
+    default_days: Annotated[int, typer.Option(help="validity of a certificate when none is asked for")],
+    max_days: Annotated[int, typer.Option(help="longest validity the authority allows")],
+) -> None:
+    """Configure how long a participant's certificates are valid."""
+    cli = state(ctx)
+    authority = services.configure_authority(
+        cli.uow(),
+        cli.principal,
+        cli.clock,
+        code,
+        default_validity_days=default_days,
+        max_validity_days=max_days,
+    )
+    console.print(
+        f"{authority.name}: certificates valid {authority.default_validity_days} days by default, "
+        f"at most {authority.max_validity_days}",
+        highlight=False,
+    )

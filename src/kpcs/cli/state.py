@@ -10,9 +10,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from kpcs.accounts.permissions import Principal, operator
+from kpcs.certificates.fraud import EvidenceStore
 from kpcs.clock import Clock, SystemClock
 from kpcs.config import Settings, get_settings
 from kpcs.db import UnitOfWork, make_engine, make_session_factory
+from kpcs.signing.keys import KeyFiles, KeyRing
 
 
 class CliState:
@@ -36,6 +38,16 @@ class CliState:
     def session_factory(self) -> sessionmaker[Session]:
         """Sessions on :attr:`engine`."""
         return make_session_factory(self.engine)
+
+    @cached_property
+    def keyring(self) -> KeyRing:
+        """Signing keys, on the same data directory as the web app."""
+        return KeyRing(self.session_factory, KeyFiles(self.settings.data_dir / "keys"), self.clock)
+
+    @cached_property
+    def evidence(self) -> EvidenceStore:
+        """Evidence files of the fraud register."""
+        return EvidenceStore(self.settings.data_dir / "evidence")
 
     def close(self) -> None:
         """Release database connections (called when the command ends)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from kpcs.clock import Clock
 from kpcs.db import UnitOfWork
 from kpcs.errors import DomainError, FieldProblem, InvalidInput, NotFound
 from kpcs.participants.models import (
+    Authority,
     KPChair,
     MembershipRole,
     Participant,
@@ -296,3 +298,89 @@ def list_sources(session: Session) -> list[SourcePublic]:
         SourcePublic(id=s.id, title=s.title, reference=s.reference)
         for s in session.scalars(sa.select(RegistrySource).order_by(RegistrySource.id))
     ]
+
+
+@dataclass(frozen=True)
+class TradingCountry:
+    """A country that trades under a participant (a member state trades under the EU)."""
+
+    code: str
+    name: str
+    participant: str
+    participant_name: str
+
+
+def trading_countries(session: Session, on: date) -> list[TradingCountry]:
+    """Countries whose participant is active or restricted on ``on``, by name (for forms)."""
+    from kpcs.countries import country_name
+
+    found: dict[str, TradingCountry] = {}
+    for participant in session.scalars(
+        sa.select(Participant).options(selectinload(Participant.status_history))
+    ):
+        entry = _status_in_force(participant, on)
+        if participant.kind is not ParticipantKind.PARTICIPANT or entry is None:
+            continue
+        if entry.status not in (ParticipantStatus.ACTIVE, ParticipantStatus.RESTRICTED):
+            continue
+        for code in participant.countries:
+            found[code] = TradingCountry(code, country_name(code), participant.code, participant.name)
+    return sorted(found.values(), key=lambda c: c.name)
+
+
+def configure_authority(
+    uow: UnitOfWork,
+    principal: Principal,
+    clock: Clock,
+    code: str,
+    *,
+    default_validity_days: int,
+    max_validity_days: int,
+) -> AuthorityPublic:
+    """Set how long the certificates of a participant's authority are valid (admins)."""
+    require(principal, Action.CONFIGURE_AUTHORITY, participant=code)
+    problems = []
+    if not 1 <= max_validity_days <= 366:
+        problems.append(FieldProblem("max_validity_days", "between 1 and 366 days"))
+    if not 1 <= default_validity_days <= max_validity_days:
+        problems.append(FieldProblem("default_validity_days", "between 1 day and the maximum"))
+    if problems:
+        raise InvalidInput("; ".join(f"{p.field}: {p.message}" for p in problems), problems=problems)
+    with uow:
+        participant = _load(uow.session, code)
+        if participant.kind is not ParticipantKind.PARTICIPANT:
+            raise DomainError(f"{participant.code} is an observer and has no KP authority", field="code")
+        authority = participant.authorities[0] if participant.authorities else None
+        if authority is None:
+            authority = Authority(
+                participant_code=participant.code,
+                name=f"KP Authority of {participant.name}",
+                sources=[],
+                default_validity_days=60,
+                max_validity_days=60,
+            )
+            uow.session.add(authority)
+            uow.flush()
+        before = {
+            "default_validity_days": authority.default_validity_days,
+            "max_validity_days": authority.max_validity_days,
+        }
+        authority.default_validity_days = default_validity_days
+        authority.max_validity_days = max_validity_days
+        record(
+            uow.session,
+            actor=principal,
+            clock=clock,
+            tag=tags.AUTHORITY_UPDATED,
+            object_type="authority",
+            object_id=participant.code,
+            before=before,
+            after={"default_validity_days": default_validity_days, "max_validity_days": max_validity_days},
+        )
+        uow.commit()
+        return AuthorityPublic(
+            name=authority.name,
+            sources=list(authority.sources),
+            default_validity_days=default_validity_days,
+            max_validity_days=max_validity_days,
+        )

@@ -13,13 +13,16 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from kpcs import __version__
+from kpcs.certificates.fraud import EvidenceStore
 from kpcs.clock import Clock, SystemClock
 from kpcs.config import Settings, get_settings
 from kpcs.db import make_engine, make_session_factory
+from kpcs.signing.keys import KeyFiles, KeyRing
 from kpcs.web.context import AppContext
 from kpcs.web.deps import current_principal
 from kpcs.web.errors import register_error_handlers
-from kpcs.web.routes import accounts, audit, home, participants
+from kpcs.web.limits import MAX_BODY_BYTES, BodySizeLimit
+from kpcs.web.routes import accounts, audit, certificates, fraud, home, participants, verify
 
 API_PREFIX = "/api/v1"
 
@@ -35,11 +38,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     """Build the app for ``settings`` (from the environment by default)."""
     settings = settings or get_settings()
     engine = make_engine(settings.sqlalchemy_url)
+    session_factory = make_session_factory(engine)
+    clock = clock or SystemClock()
     context = AppContext(
         settings=settings,
         engine=engine,
-        session_factory=make_session_factory(engine),
-        clock=clock or SystemClock(),
+        session_factory=session_factory,
+        clock=clock,
+        keyring=KeyRing(session_factory, KeyFiles(settings.data_dir / "keys"), clock),
+        evidence=EvidenceStore(settings.data_dir / "evidence"),
     )
 
     @asynccontextmanager
@@ -58,11 +65,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.state.context = context
     register_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.mount("/static", StaticFiles(packages=[("kpcs.web", "static")]), name="static")
     # Every request resolves its caller, even on public routes: a client that presents a
     # wrong or revoked token must be told so, not served the anonymous view.
     who = [Depends(current_principal)]
-    for module in (home, participants, accounts, audit):
+    for module in (home, participants, certificates, verify, fraud, accounts, audit):
         app.include_router(module.api, prefix=API_PREFIX, dependencies=who)
         app.include_router(module.pages, dependencies=who)
     return app

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from kpcs.certificates.fraud import EvidenceStore
 from kpcs.clock import Clock
 from kpcs.config import Settings
 from kpcs.db import UnitOfWork
+from kpcs.signing.keys import KeyRing
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,8 @@ class AppContext:
     engine: Engine
     session_factory: sessionmaker[Session]
     clock: Clock
+    keyring: KeyRing
+    evidence: EvidenceStore
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work for one use case."""

@@ -56,10 +56,13 @@ def wants_json(request: Request) -> bool:
 
 
 def _detail(exc: KPCSError) -> object:
-    if isinstance(exc, InvalidInput) and exc.problems:
+    problems = getattr(exc, "problems", None)
+    if problems:
         return [
-            {"field": p.field, "message": p.message} | ({"row": p.row} if p.row is not None else {})
-            for p in exc.problems
+            {"field": p.field, "message": p.message}
+            | ({"rule": p.rule} if p.rule is not None else {})
+            | ({"row": p.row} if p.row is not None else {})
+            for p in problems
         ]
     if isinstance(exc, DomainError) and (exc.field or exc.rule):
         return [{"field": exc.field, "rule": exc.rule, "message": exc.message}]

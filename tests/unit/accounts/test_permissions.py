@@ -46,7 +46,37 @@ EXPECTED: dict[Action, set[str]] = {
     Action.MANAGE_TOKENS: {"admin", "operator"},
     Action.MANAGE_USERS: {"admin", "operator"},
     Action.VIEW_OWN_ACCOUNT: set(PRINCIPALS) - {"anonymous"},
+    Action.MANAGE_KEYS: {"admin", "operator"},
+    Action.CONFIGURE_AUTHORITY: {"admin", "operator"},
+    Action.ISSUE_CERTIFICATE: {"authority", "operator"},
+    Action.VIEW_CERTIFICATES: {"admin", "authority", "customs", "statistics", "monitoring", "operator"},
+    Action.CONFIRM_IMPORT: {"authority", "operator"},
+    Action.CANCEL_CERTIFICATE: {"authority", "operator"},
+    Action.REPORT_LOSS: {"authority", "operator"},
+    Action.REPORT_FRAUD: {"authority", "customs", "operator"},
+    Action.VIEW_FRAUD_EVIDENCE: {"admin", "authority", "customs", "monitoring", "operator"},
+    Action.VERIFY_CERTIFICATE: set(PRINCIPALS),
 }
+
+# Actions that concern one participant: allowed only for the caller's own participant
+# (BW here), except for the operator and the scheme-wide roles that see everything.
+PARTICIPANT_BOUND: dict[Action, set[str]] = {
+    Action.ISSUE_CERTIFICATE: {"operator"},
+    Action.CONFIRM_IMPORT: {"operator"},
+    Action.CANCEL_CERTIFICATE: {"operator"},
+    Action.REPORT_LOSS: {"operator"},
+    Action.REPORT_FRAUD: {"operator"},
+    Action.VIEW_CERTIFICATES: {"admin", "statistics", "monitoring", "operator"},
+}
+
+
+@pytest.mark.parametrize("action", list(PARTICIPANT_BOUND))
+@pytest.mark.parametrize("who", list(PRINCIPALS))
+def test_acting_for_another_participant(action: Action, who: str) -> None:
+    principal = PRINCIPALS[who]
+    assert can(principal, action, participant="ZW") is (who in PARTICIPANT_BOUND[action])
+    # For BW (the authority's and customs office's own participant) the plain matrix holds.
+    assert can(principal, action, participant="BW") is (who in EXPECTED[action])
 
 
 def test_every_action_has_a_rule_and_an_expectation() -> None:

@@ -1,0 +1,2 @@
+"""KP certificates: issuing, signing, verifying, confirming imports, cancelling, and the
+register of fraudulent certificates."""

@@ -1,0 +1,182 @@
+"""Tables of certificates, their lines, import confirmations, loss reports, number
+serials, and the register of fraudulent certificates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kpcs.db import Base
+
+Carats = sa.Numeric(16, 2)
+Money = sa.Numeric(18, 2)
+
+
+class CertificateStatus(StrEnum):
+    """Stored life-cycle states. ``expired`` is not stored: it is an ``issued`` certificate
+    past its expiry date, so it needs no job to flip it."""
+
+    ISSUED = "issued"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+class CancellationReason(StrEnum):
+    """Why an exporting authority cancels (voids) a certificate (USKPA's void reasons)."""
+
+    PRINTING_ERROR = "printing_error"
+    TRANSPOSITION_ERROR = "transposition_error"
+    SHIPMENT_WITHDRAWN = "shipment_withdrawn"
+    SHIPMENT_RETURNED = "shipment_returned"
+    LOST_IN_TRANSIT = "lost_in_transit"
+    OTHER = "other"
+
+
+class LossKind(StrEnum):
+    """A report that a certificate went missing."""
+
+    LOST = "lost"
+    STOLEN = "stolen"
+
+
+class Certificate(Base):
+    """A KP certificate issued in kpcs: the record behind a signed credential."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (
+        sa.Index("ix_certificates_exporting_issued", "exporting_participant", "issued_on"),
+        sa.Index("ix_certificates_importing_issued", "importing_participant", "issued_on"),
+        sa.CheckConstraint("total_carats > 0", name="positive_carats"),
+        sa.CheckConstraint("total_value_usd > 0", name="positive_value"),
+        sa.CheckConstraint("parcel_count >= 1", name="parcels"),
+        sa.CheckConstraint("expires_on > issued_on", name="validity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(
+        sa.String(32), unique=True, comment="e.g. BW-2025-000001; never reused"
+    )
+    status: Mapped[CertificateStatus]
+    exporting_participant: Mapped[str] = mapped_column(sa.ForeignKey("participants.code"))
+    importing_participant: Mapped[str] = mapped_column(sa.ForeignKey("participants.code"))
+    exporting_country: Mapped[str] = mapped_column(sa.String(2))
+    importing_country: Mapped[str] = mapped_column(sa.String(2))
+    exporter_name: Mapped[str] = mapped_column(sa.String(300))
+    exporter_address: Mapped[str] = mapped_column(sa.String(600))
+    importer_name: Mapped[str] = mapped_column(sa.String(300))
+    importer_address: Mapped[str] = mapped_column(sa.String(600))
+    parcel_count: Mapped[int]
+    total_carats: Mapped[Decimal] = mapped_column(Carats)
+    total_value_usd: Mapped[Decimal] = mapped_column(Money)
+    issued_on: Mapped[date]
+    expires_on: Mapped[date]
+    issuing_authority: Mapped[str] = mapped_column(sa.String(300), comment="authority name as printed")
+    kid: Mapped[str] = mapped_column(sa.ForeignKey("signing_keys.kid"))
+    credential: Mapped[str] = mapped_column(sa.Text, comment="the compact JWS, as issued")
+    issued_at: Mapped[datetime]
+    issued_by: Mapped[str] = mapped_column(sa.String(120))
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by: Mapped[str | None] = mapped_column(sa.String(120))
+    cancellation_reason: Mapped[CancellationReason | None]
+    cancellation_note: Mapped[str | None] = mapped_column(sa.Text)
+
+    lines: Mapped[list[CertificateLine]] = relationship(
+        back_populates="certificate", order_by="CertificateLine.position", cascade="all, delete-orphan"
+    )
+    confirmation: Mapped[ImportConfirmation | None] = relationship(back_populates="certificate")
+    loss_reports: Mapped[list[LossReport]] = relationship(
+        back_populates="certificate", order_by="LossReport.id"
+    )
+
+
+class CertificateLine(Base):
+    """One line of a certificate: HS code, origin, carats, value."""
+
+    __tablename__ = "certificate_lines"
+    __table_args__ = (sa.UniqueConstraint("certificate_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificates.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    hs_code: Mapped[str] = mapped_column(sa.String(7))
+    origin: Mapped[str] = mapped_column(sa.String(5), comment="alpha-2 code or 'mixed'")
+    carats: Mapped[Decimal] = mapped_column(Carats)
+    value_usd: Mapped[Decimal] = mapped_column(Money)
+
+    certificate: Mapped[Certificate] = relationship(back_populates="lines")
+
+
+class ImportConfirmation(Base):
+    """The return slip: the importing authority confirms receipt, once."""
+
+    __tablename__ = "import_confirmations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificates.id"), unique=True)
+    received_on: Mapped[date]
+    carats_received: Mapped[Decimal | None] = mapped_column(Carats)
+    value_usd_received: Mapped[Decimal | None] = mapped_column(Money)
+    parcels_received: Mapped[int | None]
+    discrepancies: Mapped[list[dict[str, Any]]] = mapped_column(
+        sa.JSON, comment="[{field, certificate, received}] where the goods differ from the certificate"
+    )
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    confirmed_at: Mapped[datetime]
+    confirmed_by: Mapped[str] = mapped_column(sa.String(120))
+
+    certificate: Mapped[Certificate] = relationship(back_populates="confirmation")
+
+
+class LossReport(Base):
+    """An authority's report that a certificate was lost or stolen."""
+
+    __tablename__ = "certificate_loss_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificates.id"), index=True)
+    kind: Mapped[LossKind]
+    note: Mapped[str] = mapped_column(sa.Text)
+    reporter_participant: Mapped[str | None] = mapped_column(sa.String(8))
+    reported_at: Mapped[datetime]
+    reported_by: Mapped[str] = mapped_column(sa.String(120))
+
+    certificate: Mapped[Certificate] = relationship(back_populates="loss_reports")
+
+
+class CertificateSerial(Base):
+    """The last serial used per participant and year: numbers are handed out in order."""
+
+    __tablename__ = "certificate_serials"
+
+    participant_code: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_serial: Mapped[int]
+
+
+class FraudReport(Base):
+    """A suspected forged certificate, as reported by an authority (the public register)."""
+
+    __tablename__ = "fraud_reports"
+    __table_args__ = (sa.Index("ix_fraud_reports_number_key", "number_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number_as_printed: Mapped[str] = mapped_column(sa.String(100))
+    number_key: Mapped[str] = mapped_column(
+        sa.String(100), comment="the number upper-cased without spaces or dashes, for lookups"
+    )
+    claimed_participant: Mapped[str] = mapped_column(
+        sa.String(8), comment="who the forgery claims issued it (may be a non-participant)"
+    )
+    notes: Mapped[str] = mapped_column(sa.Text)
+    evidence_name: Mapped[str | None] = mapped_column(sa.String(200))
+    evidence_type: Mapped[str | None] = mapped_column(sa.String(100))
+    evidence_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    evidence_size: Mapped[int | None]
+    reporter_participant: Mapped[str | None] = mapped_column(sa.String(8))
+    reported_at: Mapped[datetime]
+    reported_by: Mapped[str] = mapped_column(sa.String(120))

@@ -1,0 +1,333 @@
+"""The rules of the Scheme for certificates, as pure functions (no database, no clock).
+
+Every refusal is a :class:`Problem` naming the field, the rule and the reason in words a
+clerk understands; the services collect them all and refuse once, so that a form shows
+every mistake at the same time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from kpcs.certificates.models import CancellationReason, CertificateStatus
+from kpcs.countries import country_name, is_country
+from kpcs.participants.registry import ParticipantKind, ParticipantStatus, StatusEntry
+
+HS_IN_SCOPE: dict[str, str] = {
+    "7102.10": "diamonds, unsorted",
+    "7102.21": "industrial diamonds, unworked or simply sawn, cleaved or bruted",
+    "7102.31": "non-industrial diamonds, unworked or simply sawn, cleaved or bruted",
+}
+"""The rough diamonds of the KPCS (Core Document, Section I; Annex III)."""
+
+MIXED = "mixed"
+MAX_LINES = 50
+MAX_DECIMALS = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a request cannot be accepted."""
+
+    field: str
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True)
+class DraftLine:
+    """A shipment line as asked for."""
+
+    hs_code: str
+    origin: str
+    carats: Decimal
+    value_usd: Decimal
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A certificate as asked for, before any rule is applied."""
+
+    exporting_country: str
+    importing_country: str
+    exporter_name: str
+    exporter_address: str
+    importer_name: str
+    importer_address: str
+    parcel_count: int
+    lines: tuple[DraftLine, ...]
+    expires_on: date | None = None
+    export_dossier: int | None = None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A participant as the rules need it: who, what kind, and its status on the day."""
+
+    code: str
+    name: str
+    kind: ParticipantKind
+    status: StatusEntry | None
+
+
+def hs_code_problem(code: str) -> str | None:
+    """Why ``code`` is not a KP HS code, in words (None if it is one)."""
+    if code in HS_IN_SCOPE:
+        return None
+    digits = re.sub(r"\D", "", code)
+    if digits.startswith("7104"):
+        return (
+            f"{code} is a synthetic (laboratory-grown) diamond code: synthetic diamonds are not "
+            "KP goods, the Scheme covers natural rough diamonds only (7102.10, 7102.21, 7102.31)"
+        )
+    if digits in ("710229", "710239"):
+        kind = "industrial" if digits == "710229" else "non-industrial (polished)"
+        return (
+            f"{code} covers worked {kind} diamonds: worked diamonds are not rough diamonds and need "
+            "no KP certificate; the Scheme covers unworked or simply sawn, cleaved or bruted "
+            "diamonds (7102.10, 7102.21, 7102.31)"
+        )
+    dotted = f"{digits[:4]}.{digits[4:6]}" if len(digits) == 6 else None
+    if dotted in HS_IN_SCOPE:
+        return f"write the HS code with a dot: {dotted}"
+    return f"{code!r} is not an HS code of rough diamonds: use 7102.10, 7102.21 or 7102.31"
+
+
+def decimals_problem(value: Decimal) -> str | None:
+    """Why ``value`` is not a positive amount with at most two decimals."""
+    if not value.is_finite() or value <= 0:
+        return "must be greater than zero"
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
+        return f"at most {MAX_DECIMALS} decimals ({value} has more)"
+    return None
+
+
+def standing_problems(party: Standing, *, role: str, field: str, on: date) -> list[Problem]:
+    """Whether ``party`` may export (role 'export') or import (role 'import') on ``on``."""
+    when = on.isoformat()
+    if party.kind is not ParticipantKind.PARTICIPANT:
+        return [
+            Problem(
+                field,
+                "participants-only",
+                f"{party.name} is an observer, not a participant: "
+                "KP goods are traded only between participants",
+            )
+        ]
+    entry = party.status
+    if entry is None or entry.status is ParticipantStatus.WITHDRAWN:
+        return [
+            Problem(
+                field,
+                "participants-only",
+                f"{party.name} ({party.code}) is not a participant "
+                f"of the Scheme on {when}: trade with non-participants is forbidden",
+            )
+        ]
+    if entry.status is ParticipantStatus.SUSPENDED:
+        return [
+            Problem(
+                field,
+                "good-standing",
+                f"{party.name} ({party.code}) is suspended since "
+                f"{entry.effective_on.isoformat()} ({entry.reason}): a suspended participant "
+                "neither exports nor imports",
+            )
+        ]
+    if entry.status is ParticipantStatus.RESTRICTED and role == "export":
+        zones = ", ".join(entry.zones)
+        return [
+            Problem(
+                field,
+                "restricted-exporter",
+                f"{party.name} ({party.code}) may export only from "
+                f"its compliant zones ({zones}), each shipment on an approved export dossier",
+            )
+        ]
+    return []
+
+
+def check_draft(
+    draft: Draft,
+    *,
+    exporter: Standing,
+    importer: Standing,
+    issuer_participant: str | None,
+    today: date,
+    max_validity_days: int,
+) -> list[Problem]:
+    """Every rule of the Scheme that the draft breaks (empty: it may be issued).
+
+    ``issuer_participant`` is the participant the caller acts for; ``None`` means the
+    server's operator, who may issue for any participant hosted here.
+    """
+    problems: list[Problem] = []
+    for field, code in (
+        ("exporting_country", draft.exporting_country),
+        ("importing_country", draft.importing_country),
+    ):
+        if code != "EU" and not is_country(code):
+            problems.append(
+                Problem(field, "country-code", f"{code!r} is not an ISO 3166-1 alpha-2 country code")
+            )
+    problems += standing_problems(exporter, role="export", field="exporting_country", on=today)
+    problems += standing_problems(importer, role="import", field="importing_country", on=today)
+    if exporter.code == importer.code:
+        problems.append(
+            Problem(
+                "importing_country",
+                "distinct-participants",
+                f"exporter and importer are both in {exporter.name}: a KP certificate covers "
+                "trade between two different participants (trade inside the EU needs none)",
+            )
+        )
+    if issuer_participant is not None and issuer_participant != exporter.code:
+        problems.append(
+            Problem(
+                "exporting_country",
+                "own-participant",
+                f"the authority of {issuer_participant} issues only for shipments leaving "
+                f"{issuer_participant}; this one leaves {exporter.name} ({exporter.code})",
+            )
+        )
+    for field, value in (
+        ("exporter.name", draft.exporter_name),
+        ("exporter.address", draft.exporter_address),
+        ("importer.name", draft.importer_name),
+        ("importer.address", draft.importer_address),
+    ):
+        if not value.strip():
+            problems.append(Problem(field, "required", "required on every certificate (Annex I)"))
+    if draft.parcel_count < 1:
+        problems.append(Problem("parcel_count", "positive-quantity", "a shipment has at least one parcel"))
+    if not draft.lines:
+        problems.append(Problem("lines", "required", "a certificate has at least one line"))
+    if len(draft.lines) > MAX_LINES:
+        problems.append(Problem("lines", "too-many-lines", f"at most {MAX_LINES} lines per certificate"))
+    for index, line in enumerate(draft.lines):
+        where = f"lines.{index}"
+        hs = hs_code_problem(line.hs_code)
+        if hs:
+            problems.append(Problem(f"{where}.hs_code", "hs-code-scope", hs))
+        if line.origin != MIXED and not is_country(line.origin):
+            problems.append(
+                Problem(
+                    f"{where}.origin",
+                    "origin-country",
+                    f"{line.origin!r} is neither an ISO 3166-1 alpha-2 country code nor 'mixed'",
+                )
+            )
+        for field, amount in (("carats", line.carats), ("value_usd", line.value_usd)):
+            wrong = decimals_problem(amount)
+            if wrong:
+                problems.append(Problem(f"{where}.{field}", "positive-quantity", wrong))
+    if draft.expires_on is not None:
+        latest = today + timedelta(days=max_validity_days)
+        if draft.expires_on <= today:
+            problems.append(
+                Problem("expires_on", "validity", "the expiry date must be after the date of issue")
+            )
+        elif draft.expires_on > latest:
+            problems.append(
+                Problem(
+                    "expires_on",
+                    "validity",
+                    f"at most {max_validity_days} days of validity for this authority "
+                    f"(until {latest.isoformat()})",
+                )
+            )
+    return problems
+
+
+def expiry_date(today: date, requested: date | None, default_days: int) -> date:
+    """The expiry date: the one asked for, or the authority's default validity."""
+    return requested if requested is not None else today + timedelta(days=default_days)
+
+
+def format_number(participant: str, year: int, serial: int) -> str:
+    """A certificate number: the issuing participant's code, the year, a serial."""
+    return f"{participant}-{year}-{serial:06d}"
+
+
+def effective_status(status: CertificateStatus, expires_on: date, today: date) -> str:
+    """The status a person sees: ``expired`` is an issued certificate past its expiry date."""
+    if status is CertificateStatus.ISSUED and expires_on < today:
+        return "expired"
+    return status.value
+
+
+def confirmation_problems(
+    status: CertificateStatus, *, issued_on: date, expires_on: date, received_on: date, today: date
+) -> list[Problem]:
+    """Why an import cannot be confirmed with this date of receipt.
+
+    The return slip may be sent after the certificate's expiry (paperwork is late), but
+    the goods must have arrived while it was valid.
+    """
+    if status is CertificateStatus.CONFIRMED:
+        return [Problem("certificate", "confirmed-once", "this import was already confirmed")]
+    if status is CertificateStatus.CANCELLED:
+        return [Problem("certificate", "cancelled", "a cancelled certificate cannot be confirmed")]
+    problems = []
+    if received_on > today:
+        problems.append(Problem("received_on", "date", "the date of receipt is in the future"))
+    if received_on < issued_on:
+        problems.append(Problem("received_on", "date", f"before the date of issue ({issued_on.isoformat()})"))
+    elif received_on > expires_on:
+        problems.append(
+            Problem(
+                "received_on",
+                "expired",
+                f"the certificate expired on {expires_on.isoformat()}, before the shipment "
+                "was received: an expired certificate cannot cover an import",
+            )
+        )
+    return problems
+
+
+def discrepancies(
+    *,
+    carats: Decimal,
+    value_usd: Decimal,
+    parcels: int,
+    carats_received: Decimal | None,
+    value_usd_received: Decimal | None,
+    parcels_received: int | None,
+) -> list[dict[str, str | int]]:
+    """Where the goods received differ from the certificate (flagged to both sides)."""
+    found: list[dict[str, str | int]] = []
+    if carats_received is not None and carats_received != carats:
+        found.append({"field": "carats", "certificate": str(carats), "received": str(carats_received)})
+    if value_usd_received is not None and value_usd_received != value_usd:
+        found.append(
+            {"field": "value_usd", "certificate": str(value_usd), "received": str(value_usd_received)}
+        )
+    if parcels_received is not None and parcels_received != parcels:
+        found.append({"field": "parcel_count", "certificate": parcels, "received": parcels_received})
+    return found
+
+
+_REASON_WORDS = {reason: reason.value.replace("_", " ") for reason in CancellationReason}
+
+
+def parse_cancellation_reason(text: str, note: str | None = None) -> tuple[CancellationReason, str | None]:
+    """A reason code from the list, accepting its words too ("Printing error"); anything
+    else is ``other`` with the text kept as the note, so nothing the caller wrote is lost."""
+    cleaned = text.strip()
+    key = cleaned.lower().replace("-", "_").replace(" ", "_")
+    for reason in CancellationReason:
+        if key == reason.value:
+            return reason, (note or None)
+    if not cleaned:
+        raise ValueError("a reason is required: " + ", ".join(_REASON_WORDS.values()))
+    combined = cleaned if not note else f"{cleaned}: {note}"
+    return CancellationReason.OTHER, combined
+
+
+def origin_label(origin: str) -> str:
+    """How an origin is printed: a country name, or 'Mixed'."""
+    return "Mixed" if origin == MIXED else country_name(origin)

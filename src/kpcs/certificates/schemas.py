@@ -1,0 +1,252 @@
+"""Certificates from outside: request bodies and responses of the API (CONTRACT.md)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+
+from kpcs.certificates.models import LossKind
+
+# Money and weight are JSON numbers (CONTRACT: "both as JSON numbers"); inside they are
+# exact Decimals.
+Amount = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+
+
+def _upper(value: str) -> str:
+    return value.strip().upper()
+
+
+class PartyIn(BaseModel):
+    """An exporter or importer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(max_length=300)
+    address: str = Field(max_length=600)
+
+
+class LineIn(BaseModel):
+    """One line of the shipment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hs_code: str = Field(max_length=12, examples=["7102.31"])
+    origin: str = Field(max_length=8, description="ISO 3166-1 alpha-2 code or 'mixed'", examples=["BW"])
+    carats: Decimal = Field(max_digits=16, examples=[1520.35])
+    value_usd: Decimal = Field(max_digits=18, examples=[310250.00])
+
+    @field_validator("origin")
+    @classmethod
+    def _origin(cls, value: str) -> str:
+        value = value.strip()
+        return "mixed" if value.lower() == "mixed" else value.upper()
+
+    @field_validator("hs_code")
+    @classmethod
+    def _hs(cls, value: str) -> str:
+        return value.strip()
+
+
+class CertificateCreate(BaseModel):
+    """Body of ``POST /certificates``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    exporting_country: str = Field(max_length=2, min_length=2, examples=["BW"])
+    importing_country: str = Field(max_length=2, min_length=2, examples=["BE"])
+    exporter: PartyIn
+    importer: PartyIn
+    parcel_count: int = Field(ge=0, le=100_000)
+    lines: list[LineIn] = Field(max_length=50)
+    expires_on: date | None = None
+    export_dossier: int | None = Field(default=None, description="approved dossier, for restricted exporters")
+
+    _countries = field_validator("exporting_country", "importing_country")(_upper)
+
+
+class LinePublic(BaseModel):
+    """A line of an issued certificate."""
+
+    hs_code: str
+    origin: str
+    carats: Amount
+    value_usd: Amount
+
+
+class PartyPublic(BaseModel):
+    """An exporter or importer on an issued certificate."""
+
+    name: str
+    address: str
+
+
+class WarningPublic(BaseModel):
+    """A non-blocking finding of the expert checks."""
+
+    type: str
+    message: str
+
+
+class ConfirmationPublic(BaseModel):
+    """The return slip, once the importing authority has sent it."""
+
+    received_on: date
+    carats_received: Amount | None
+    value_usd_received: Amount | None
+    parcels_received: int | None
+    discrepancies: list[dict[str, Any]]
+    note: str | None
+    confirmed_at: datetime
+    confirmed_by: str
+
+
+class LossReportPublic(BaseModel):
+    """A lost or stolen report."""
+
+    kind: LossKind
+    note: str
+    reporter_participant: str | None
+    reported_at: datetime
+
+
+class TimelineEntry(BaseModel):
+    """One event in a certificate's life."""
+
+    at: datetime
+    event: str
+    actor: str
+    detail: str | None = None
+
+
+class CertificatePublic(BaseModel):
+    """The certificate object of the API."""
+
+    number: str
+    status: str = Field(description="issued, confirmed, cancelled or expired")
+    exporting_country: str
+    importing_country: str
+    exporting_participant: str
+    importing_participant: str
+    exporter: PartyPublic
+    importer: PartyPublic
+    parcel_count: int
+    lines: list[LinePublic]
+    total_carats: Amount
+    total_value_usd: Amount
+    issued_on: date
+    expires_on: date
+    issuing_authority: str
+    kid: str
+    credential: str
+    warnings: list[WarningPublic] = Field(default_factory=list)
+    confirmation: ConfirmationPublic | None = None
+    cancellation: dict[str, Any] | None = None
+    loss_reports: list[LossReportPublic] = Field(default_factory=list)
+
+
+class CertificateDetail(CertificatePublic):
+    """A certificate with its timeline (the certificate page)."""
+
+    timeline: list[TimelineEntry]
+
+
+class CertificateSummary(BaseModel):
+    """A row of the outgoing or incoming list."""
+
+    number: str
+    status: str
+    exporting_participant: str
+    importing_participant: str
+    exporter_name: str
+    importer_name: str
+    total_carats: Amount
+    total_value_usd: Amount
+    parcel_count: int
+    issued_on: date
+    expires_on: date
+    received_on: date | None
+    has_discrepancies: bool
+    days_open: int | None = Field(None, description="days since issue while unconfirmed")
+
+
+class ConfirmationCreate(BaseModel):
+    """Body of ``POST /certificates/{number}/import-confirmation``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    received_on: date
+    carats_received: Decimal | None = Field(default=None, max_digits=16)
+    value_usd_received: Decimal | None = Field(default=None, max_digits=18)
+    parcels_received: int | None = Field(default=None, ge=0, le=100_000)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class CancellationCreate(BaseModel):
+    """Body of ``POST /certificates/{number}/cancellation``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(
+        max_length=500,
+        description="printing_error, transposition_error, shipment_withdrawn, shipment_returned, "
+        "lost_in_transit or other (words are accepted too; free text is kept as 'other')",
+    )
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class LossReportCreate(BaseModel):
+    """Body of ``POST /certificates/{number}/loss-reports``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: LossKind
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class VerifyRequest(BaseModel):
+    """Body of ``POST /verify``."""
+
+    credential: str = Field(description="the compact JWS, or the text of the QR code (KPC1:…)")
+
+
+class VerifyResponse(BaseModel):
+    """Result of ``POST /verify``."""
+
+    valid: bool
+    number: str | None
+    status: str
+    problems: list[str]
+    kid: str | None = None
+    issuing_participant: str | None = None
+    signature_verified: bool = False
+    certificate: dict[str, Any] | None = None
+
+
+class NumberCheck(BaseModel):
+    """What the registry knows about a certificate number (no credential at hand)."""
+
+    number: str
+    known: bool
+    status: str
+    problems: list[str]
+    exporting_participant: str | None = None
+    importing_participant: str | None = None
+    issued_on: date | None = None
+    expires_on: date | None = None
+
+
+class FraudReportPublic(BaseModel):
+    """An entry of the public register of fraudulent certificates."""
+
+    id: int
+    number_as_printed: str
+    claimed_participant: str
+    claimed_participant_name: str
+    notes: str
+    has_evidence: bool
+    evidence_name: str | None
+    reporter_participant: str | None
+    reported_at: datetime

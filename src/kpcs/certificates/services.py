@@ -1,0 +1,695 @@
+"""Use cases of certificates: issue, list, read, confirm import, cancel, report lost.
+
+Each use case owns its transaction and writes its audit record in it; the rules it applies
+come from :mod:`kpcs.certificates.rules`, and who may see what from
+:func:`kpcs.accounts.permissions.scoped`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, selectinload
+
+from kpcs.accounts.permissions import Action, Principal, PrincipalKind, can, require, scoped
+from kpcs.audit import tags
+from kpcs.audit.models import AuditEvent
+from kpcs.audit.services import record
+from kpcs.certificates import rules
+from kpcs.certificates.credential import JWS_TYPE, CredentialData, CredentialLine, build_payload
+from kpcs.certificates.document import CertificateDocument, Line, Party
+from kpcs.certificates.models import (
+    CancellationReason,
+    Certificate,
+    CertificateLine,
+    CertificateSerial,
+    CertificateStatus,
+    ImportConfirmation,
+    LossReport,
+)
+from kpcs.certificates.schemas import (
+    CancellationCreate,
+    CertificateCreate,
+    CertificateDetail,
+    CertificatePublic,
+    CertificateSummary,
+    ConfirmationCreate,
+    ConfirmationPublic,
+    LinePublic,
+    LossReportCreate,
+    LossReportPublic,
+    PartyPublic,
+    TimelineEntry,
+)
+from kpcs.clock import Clock
+from kpcs.countries import country_name
+from kpcs.db import UnitOfWork
+from kpcs.errors import Conflict, DomainError, FieldProblem, InvalidInput, NotFound
+from kpcs.participants.models import Authority, Participant
+from kpcs.participants.registry import ParticipantKind, ParticipantStatus, status_on
+from kpcs.signing.jws import sign_compact
+from kpcs.signing.keys import KeyRing
+from kpcs.signing.models import KeyPurpose
+
+
+class ShipmentRefused(DomainError):
+    """A certificate request breaks rules of the Scheme; ``problems`` lists each one."""
+
+    def __init__(self, problems: list[rules.Problem]) -> None:
+        super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems), rule=problems[0].rule)
+        self.problems = [FieldProblem(p.field, p.message, rule=p.rule) for p in problems]
+        self.rules = [p.rule for p in problems]
+
+
+# --- the registry as the rules need it ----------------------------------------------------
+
+
+def _participant_for_country(session: Session, country: str, on: date) -> rules.Standing:
+    """The participant a country trades under on ``on``: itself, or the EU for a member state."""
+    candidates = session.scalars(
+        sa.select(Participant).options(selectinload(Participant.status_history))
+    ).all()
+    by_code = {p.code: p for p in candidates}
+
+    def standing(participant: Participant) -> rules.Standing:
+        return rules.Standing(
+            code=participant.code,
+            name=participant.name,
+            kind=participant.kind,
+            status=status_on(participant.history_entries(), on),
+        )
+
+    own = by_code.get(country)
+    if own is not None:
+        entry = status_on(own.history_entries(), on)
+        if entry is not None and entry.status is not ParticipantStatus.WITHDRAWN:
+            return standing(own)
+    for participant in candidates:
+        if participant.kind is ParticipantKind.PARTICIPANT and country in participant.countries:
+            return standing(participant)
+    if own is not None:
+        return standing(own)
+    return rules.Standing(
+        code=country, name=country_name(country), kind=ParticipantKind.PARTICIPANT, status=None
+    )
+
+
+def _authority(
+    session: Session, principal: Principal, clock: Clock, participant: rules.Standing
+) -> Authority:
+    """The participant's KP authority; one is recorded on first need if the registry names none."""
+    authority = session.scalar(
+        sa.select(Authority).where(Authority.participant_code == participant.code).order_by(Authority.id)
+    )
+    if authority is None:
+        authority = Authority(
+            participant_code=participant.code,
+            name=f"KP Authority of {participant.name}",
+            sources=[],
+            default_validity_days=60,
+            max_validity_days=60,
+        )
+        session.add(authority)
+        session.flush()
+        record(
+            session,
+            actor=principal,
+            clock=clock,
+            tag=tags.AUTHORITY_CREATED,
+            object_type="authority",
+            object_id=participant.code,
+            after={"name": authority.name},
+        )
+    return authority
+
+
+def _draft(body: CertificateCreate) -> rules.Draft:
+    return rules.Draft(
+        exporting_country=body.exporting_country,
+        importing_country=body.importing_country,
+        exporter_name=body.exporter.name,
+        exporter_address=body.exporter.address,
+        importer_name=body.importer.name,
+        importer_address=body.importer.address,
+        parcel_count=body.parcel_count,
+        lines=tuple(
+            rules.DraftLine(line.hs_code, line.origin, line.carats, line.value_usd) for line in body.lines
+        ),
+        expires_on=body.expires_on,
+        export_dossier=body.export_dossier,
+    )
+
+
+def _check(
+    session: Session, principal: Principal, clock: Clock, body: CertificateCreate
+) -> tuple[list[rules.Problem], rules.Standing, rules.Standing, int]:
+    today = clock.today()
+    exporter = _participant_for_country(session, body.exporting_country, today)
+    importer = _participant_for_country(session, body.importing_country, today)
+    max_days = (
+        session.scalar(
+            sa.select(Authority.max_validity_days)
+            .where(Authority.participant_code == exporter.code)
+            .order_by(Authority.id)
+        )
+        or 60
+    )
+    # The server's operator issues for any participant hosted here; everyone else for their own.
+    issuer = None if principal.kind is PrincipalKind.OPERATOR else principal.participant_code
+    problems = rules.check_draft(
+        _draft(body),
+        exporter=exporter,
+        importer=importer,
+        issuer_participant=issuer,
+        today=today,
+        max_validity_days=max_days,
+    )
+    if body.export_dossier is not None:
+        problems.append(
+            rules.Problem(
+                "export_dossier",
+                "export-dossier",
+                f"no approved export dossier {body.export_dossier} is recorded",
+            )
+        )
+    return problems, exporter, importer, max_days
+
+
+def check_certificate(
+    session: Session, principal: Principal, clock: Clock, body: CertificateCreate
+) -> list[rules.Problem]:
+    """Every rule the request would break, without issuing (the form's live validation)."""
+    require(principal, Action.ISSUE_CERTIFICATE)
+    problems, *_ = _check(session, principal, clock, body)
+    return problems
+
+
+def _next_number(session: Session, participant: str, year: int) -> str:
+    """The next number for ``participant`` in ``year``, taken under a row lock.
+
+    The counter row is created if missing (a no-op if a concurrent issuer just created
+    it), then incremented: the UPDATE locks the row until the issuing transaction ends,
+    so two issuers never get the same serial; the unique constraint on numbers is the last
+    guard. A refused or failed issue rolls back and leaves no gap.
+    """
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(CertificateSerial)
+        .values(participant_code=participant, year=year, last_serial=0)
+        .on_conflict_do_nothing(index_elements=["participant_code", "year"])
+    )
+    serial = session.execute(
+        sa.update(CertificateSerial)
+        .where(CertificateSerial.participant_code == participant, CertificateSerial.year == year)
+        .values(last_serial=CertificateSerial.last_serial + 1)
+        .returning(CertificateSerial.last_serial)
+    ).scalar_one()
+    return rules.format_number(participant, year, serial)
+
+
+def issue_certificate(
+    uow: UnitOfWork, principal: Principal, clock: Clock, keyring: KeyRing, body: CertificateCreate
+) -> CertificatePublic:
+    """Issue, sign and record a certificate, or refuse naming every broken rule."""
+    require(principal, Action.ISSUE_CERTIFICATE)
+    with uow:
+        problems, exporter, importer, _max = _check(uow.session, principal, clock, body)
+        if problems:
+            raise ShipmentRefused(problems)
+        require(principal, Action.ISSUE_CERTIFICATE, participant=exporter.code)
+        authority = _authority(uow.session, principal, clock, exporter)
+        key = keyring.active(KeyPurpose.CERTIFICATES, exporter.code, actor=principal)
+        now = clock.now()
+        today = clock.today()
+        number = _next_number(uow.session, exporter.code, today.year)
+        expires_on = rules.expiry_date(today, body.expires_on, authority.default_validity_days)
+        lines = tuple(
+            CredentialLine(line.hs_code, line.origin, line.carats, line.value_usd) for line in body.lines
+        )
+        data = CredentialData(
+            number=number,
+            issuing_participant=exporter.code,
+            issuing_authority=authority.name,
+            exporting_country=body.exporting_country,
+            importing_country=body.importing_country,
+            importing_participant=importer.code,
+            exporter_name=body.exporter.name.strip(),
+            exporter_address=body.exporter.address.strip(),
+            importer_name=body.importer.name.strip(),
+            importer_address=body.importer.address.strip(),
+            parcel_count=body.parcel_count,
+            lines=lines,
+            issued_on=today,
+            expires_on=expires_on,
+            issued_at=now,
+        )
+        credential = sign_compact(build_payload(data), private_key=key.private_key, kid=key.kid, typ=JWS_TYPE)
+        certificate = Certificate(
+            number=number,
+            status=CertificateStatus.ISSUED,
+            exporting_participant=exporter.code,
+            importing_participant=importer.code,
+            exporting_country=body.exporting_country,
+            importing_country=body.importing_country,
+            exporter_name=data.exporter_name,
+            exporter_address=data.exporter_address,
+            importer_name=data.importer_name,
+            importer_address=data.importer_address,
+            parcel_count=body.parcel_count,
+            total_carats=sum((line.carats for line in lines), Decimal(0)),
+            total_value_usd=sum((line.value_usd for line in lines), Decimal(0)),
+            issued_on=today,
+            expires_on=expires_on,
+            issuing_authority=authority.name,
+            kid=key.kid,
+            credential=credential,
+            issued_at=now,
+            issued_by=principal.actor,
+            lines=[
+                CertificateLine(
+                    position=i,
+                    hs_code=line.hs_code,
+                    origin=line.origin,
+                    carats=line.carats,
+                    value_usd=line.value_usd,
+                )
+                for i, line in enumerate(lines)
+            ],
+        )
+        uow.session.add(certificate)
+        uow.flush()
+        record(
+            uow.session,
+            actor=principal,
+            clock=clock,
+            tag=tags.CERTIFICATE_ISSUED,
+            object_type="certificate",
+            object_id=number,
+            after={
+                "exporting_participant": exporter.code,
+                "importing_participant": importer.code,
+                "total_carats": str(certificate.total_carats),
+                "total_value_usd": str(certificate.total_value_usd),
+                "expires_on": expires_on,
+                "kid": key.kid,
+            },
+        )
+        uow.commit()
+        return _public(certificate, today)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def _load(session: Session, principal: Principal, number: str) -> Certificate:
+    """A certificate the principal may see; 404 otherwise (existence is not leaked)."""
+    stmt = (
+        scoped(sa.select(Certificate), principal, Action.VIEW_CERTIFICATES)
+        .where(Certificate.number == number.strip().upper())
+        .options(
+            selectinload(Certificate.lines),
+            selectinload(Certificate.confirmation),
+            selectinload(Certificate.loss_reports),
+        )
+    )
+    certificate = session.scalar(stmt)
+    if certificate is None:
+        raise NotFound(f"no certificate {number!r} that you may see")
+    return certificate
+
+
+def _public(c: Certificate, today: date) -> CertificatePublic:
+    confirmation = c.confirmation
+    return CertificatePublic(
+        number=c.number,
+        status=rules.effective_status(c.status, c.expires_on, today),
+        exporting_country=c.exporting_country,
+        importing_country=c.importing_country,
+        exporting_participant=c.exporting_participant,
+        importing_participant=c.importing_participant,
+        exporter=PartyPublic(name=c.exporter_name, address=c.exporter_address),
+        importer=PartyPublic(name=c.importer_name, address=c.importer_address),
+        parcel_count=c.parcel_count,
+        lines=[
+            LinePublic(hs_code=line.hs_code, origin=line.origin, carats=line.carats, value_usd=line.value_usd)
+            for line in c.lines
+        ],
+        total_carats=c.total_carats,
+        total_value_usd=c.total_value_usd,
+        issued_on=c.issued_on,
+        expires_on=c.expires_on,
+        issuing_authority=c.issuing_authority,
+        kid=c.kid,
+        credential=c.credential,
+        confirmation=ConfirmationPublic(
+            received_on=confirmation.received_on,
+            carats_received=confirmation.carats_received,
+            value_usd_received=confirmation.value_usd_received,
+            parcels_received=confirmation.parcels_received,
+            discrepancies=list(confirmation.discrepancies),
+            note=confirmation.note,
+            confirmed_at=confirmation.confirmed_at,
+            confirmed_by=confirmation.confirmed_by,
+        )
+        if confirmation
+        else None,
+        cancellation={
+            "reason": c.cancellation_reason.value if c.cancellation_reason else None,
+            "note": c.cancellation_note,
+            "cancelled_at": c.cancelled_at.isoformat() if c.cancelled_at else None,
+            "cancelled_by": c.cancelled_by,
+        }
+        if c.status is CertificateStatus.CANCELLED
+        else None,
+        loss_reports=[
+            LossReportPublic(
+                kind=r.kind,
+                note=r.note,
+                reporter_participant=r.reporter_participant,
+                reported_at=r.reported_at,
+            )
+            for r in c.loss_reports
+        ],
+    )
+
+
+_TIMELINE_WORDS = {
+    tags.CERTIFICATE_ISSUED: "issued and signed",
+    tags.CERTIFICATE_IMPORT_CONFIRMED: "import confirmed",
+    tags.CERTIFICATE_CANCELLED: "cancelled",
+    tags.CERTIFICATE_REPORTED_LOST: "reported lost",
+    tags.CERTIFICATE_REPORTED_STOLEN: "reported stolen",
+}
+
+
+def get_certificate(session: Session, principal: Principal, clock: Clock, number: str) -> CertificateDetail:
+    """One certificate with its timeline, for the exporting or importing side."""
+    certificate = _load(session, principal, number)
+    events = session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.object_type == "certificate", AuditEvent.object_id == certificate.number)
+        .order_by(AuditEvent.id)
+    ).all()
+    timeline = [
+        TimelineEntry(at=e.occurred_at, event=_TIMELINE_WORDS.get(e.tag, e.tag), actor=e.actor, detail=e.note)
+        for e in events
+    ]
+    return CertificateDetail(**_public(certificate, clock.today()).model_dump(), timeline=timeline)
+
+
+def list_certificates(
+    session: Session,
+    principal: Principal,
+    clock: Clock,
+    *,
+    direction: str | None = None,
+    status: str | None = None,
+    partner: str | None = None,
+    search: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[CertificateSummary]:
+    """The caller's certificates, newest first; ``direction`` is outgoing or incoming."""
+    today = clock.today()
+    stmt = scoped(sa.select(Certificate), principal, Action.VIEW_CERTIFICATES).options(
+        selectinload(Certificate.confirmation)
+    )
+    own = principal.participant_code
+    if direction not in (None, "", "outgoing", "incoming"):
+        raise InvalidInput.field("direction", "outgoing or incoming")
+    if direction and own is None:
+        raise InvalidInput.field(
+            "direction", "only a participant's authority has outgoing and incoming certificates"
+        )
+    if direction == "outgoing":
+        stmt = stmt.where(Certificate.exporting_participant == own)
+    elif direction == "incoming":
+        stmt = stmt.where(Certificate.importing_participant == own)
+    if status:
+        stmt = _status_filter(stmt, status, today)
+    if partner:
+        code = partner.strip().upper()
+        stmt = stmt.where(
+            sa.or_(Certificate.exporting_participant == code, Certificate.importing_participant == code)
+        )
+    if search:
+        stmt = stmt.where(Certificate.number.contains(search.strip().upper(), autoescape=True))
+    stmt = (
+        stmt.order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        .limit(max(1, min(limit, 1000)))
+        .offset(max(0, offset))
+    )
+    return [_summary(c, today) for c in session.scalars(stmt)]
+
+
+def _status_filter(stmt: sa.Select[Any], status: str, today: date) -> sa.Select[Any]:
+    if status == "expired":
+        return stmt.where(Certificate.status == CertificateStatus.ISSUED, Certificate.expires_on < today)
+    if status == "issued":
+        return stmt.where(Certificate.status == CertificateStatus.ISSUED, Certificate.expires_on >= today)
+    try:
+        return stmt.where(Certificate.status == CertificateStatus(status))
+    except ValueError:
+        raise InvalidInput.field("status", "issued, confirmed, cancelled or expired") from None
+
+
+def _summary(c: Certificate, today: date) -> CertificateSummary:
+    confirmation = c.confirmation
+    open_ = c.status is CertificateStatus.ISSUED
+    return CertificateSummary(
+        number=c.number,
+        status=rules.effective_status(c.status, c.expires_on, today),
+        exporting_participant=c.exporting_participant,
+        importing_participant=c.importing_participant,
+        exporter_name=c.exporter_name,
+        importer_name=c.importer_name,
+        total_carats=c.total_carats,
+        total_value_usd=c.total_value_usd,
+        parcel_count=c.parcel_count,
+        issued_on=c.issued_on,
+        expires_on=c.expires_on,
+        received_on=confirmation.received_on if confirmation else None,
+        has_discrepancies=bool(confirmation and confirmation.discrepancies),
+        days_open=(today - c.issued_on).days if open_ else None,
+    )
+
+
+def unconfirmed(
+    session: Session, principal: Principal, clock: Clock, *, days: int
+) -> list[CertificateSummary]:
+    """The caller's exported certificates still without a return slip ``days`` after issue
+    (what the import-confirmation decision asks exporting authorities to chase)."""
+    if days < 0:
+        raise InvalidInput.field("days", "zero or more")
+    today = clock.today()
+    stmt = (
+        scoped(sa.select(Certificate), principal, Action.VIEW_CERTIFICATES)
+        .where(
+            Certificate.status == CertificateStatus.ISSUED,
+            Certificate.issued_on <= today - timedelta(days=days),
+        )
+        .options(selectinload(Certificate.confirmation))
+    )
+    if principal.participant_code is not None:
+        stmt = stmt.where(Certificate.exporting_participant == principal.participant_code)
+    return [_summary(c, today) for c in session.scalars(stmt.order_by(Certificate.issued_on, Certificate.id))]
+
+
+# --- changes ---------------------------------------------------------------------------------
+
+
+def _refuse(problems: list[rules.Problem]) -> None:
+    if problems:
+        raise ShipmentRefused(problems)
+
+
+def confirm_import(
+    uow: UnitOfWork, principal: Principal, clock: Clock, number: str, body: ConfirmationCreate
+) -> CertificatePublic:
+    """The return slip: the importing authority confirms receipt, once; differences between
+    the goods and the certificate are recorded and shown to both sides."""
+    with uow:
+        certificate = _load(uow.session, principal, number)
+        require(principal, Action.CONFIRM_IMPORT, participant=certificate.importing_participant)
+        today = clock.today()
+        _refuse(
+            rules.confirmation_problems(
+                certificate.status,
+                issued_on=certificate.issued_on,
+                expires_on=certificate.expires_on,
+                received_on=body.received_on,
+                today=today,
+            )
+        )
+        for field, amount in (
+            ("carats_received", body.carats_received),
+            ("value_usd_received", body.value_usd_received),
+        ):
+            if amount is not None and (wrong := rules.decimals_problem(amount)):
+                raise InvalidInput.field(field, wrong)
+        found = rules.discrepancies(
+            carats=certificate.total_carats,
+            value_usd=certificate.total_value_usd,
+            parcels=certificate.parcel_count,
+            carats_received=body.carats_received,
+            value_usd_received=body.value_usd_received,
+            parcels_received=body.parcels_received,
+        )
+        certificate.confirmation = ImportConfirmation(
+            received_on=body.received_on,
+            carats_received=body.carats_received,
+            value_usd_received=body.value_usd_received,
+            parcels_received=body.parcels_received,
+            discrepancies=found,
+            note=(body.note or "").strip() or None,
+            confirmed_at=clock.now(),
+            confirmed_by=principal.actor,
+        )
+        certificate.status = CertificateStatus.CONFIRMED
+        record(
+            uow.session,
+            actor=principal,
+            clock=clock,
+            tag=tags.CERTIFICATE_IMPORT_CONFIRMED,
+            object_type="certificate",
+            object_id=certificate.number,
+            before={"status": "issued"},
+            after={"status": "confirmed", "received_on": body.received_on, "discrepancies": found},
+            note=(
+                "differences from the certificate: "
+                + ", ".join(f"{d['field']} {d['certificate']} → {d['received']}" for d in found)
+            )
+            if found
+            else None,
+        )
+        uow.commit()
+        return _public(certificate, today)
+
+
+def cancel_certificate(
+    uow: UnitOfWork, principal: Principal, clock: Clock, number: str, body: CancellationCreate
+) -> CertificatePublic:
+    """Cancel (void) a certificate not yet used for an import."""
+    try:
+        reason, note = rules.parse_cancellation_reason(body.reason, body.note)
+    except ValueError as exc:
+        raise InvalidInput.field("reason", str(exc)) from None
+    if reason is CancellationReason.OTHER and not note:
+        raise InvalidInput.field("note", "say why, when the reason is 'other'")
+    with uow:
+        certificate = _load(uow.session, principal, number)
+        require(principal, Action.CANCEL_CERTIFICATE, participant=certificate.exporting_participant)
+        if certificate.status is CertificateStatus.CANCELLED:
+            raise Conflict(
+                f"{certificate.number} was already cancelled on {certificate.cancelled_at:%Y-%m-%d}"
+            )
+        if certificate.status is CertificateStatus.CONFIRMED:
+            raise Conflict(
+                f"{certificate.number} covered an import confirmed on "
+                f"{certificate.confirmation.received_on if certificate.confirmation else '?'}: "
+                "it can no longer be cancelled"
+            )
+        certificate.status = CertificateStatus.CANCELLED
+        certificate.cancelled_at = clock.now()
+        certificate.cancelled_by = principal.actor
+        certificate.cancellation_reason = reason
+        certificate.cancellation_note = note
+        record(
+            uow.session,
+            actor=principal,
+            clock=clock,
+            tag=tags.CERTIFICATE_CANCELLED,
+            object_type="certificate",
+            object_id=certificate.number,
+            before={"status": "issued"},
+            after={"status": "cancelled", "reason": reason, "note": note},
+            note=f"{reason.value.replace('_', ' ')}" + (f": {note}" if note else ""),
+        )
+        uow.commit()
+        return _public(certificate, clock.today())
+
+
+def report_loss(
+    uow: UnitOfWork, principal: Principal, clock: Clock, number: str, body: LossReportCreate
+) -> CertificatePublic:
+    """Record that a certificate was lost or stolen; every verification will say so."""
+    with uow:
+        certificate = _load(uow.session, principal, number)
+        if not (
+            can(principal, Action.REPORT_LOSS, participant=certificate.exporting_participant)
+            or can(principal, Action.REPORT_LOSS, participant=certificate.importing_participant)
+        ):
+            require(principal, Action.REPORT_LOSS, participant=certificate.exporting_participant)
+        report = LossReport(
+            kind=body.kind,
+            note=body.note.strip(),
+            reporter_participant=principal.participant_code,
+            reported_at=clock.now(),
+            reported_by=principal.actor,
+        )
+        certificate.loss_reports.append(report)
+        tag = (
+            tags.CERTIFICATE_REPORTED_LOST if body.kind.value == "lost" else tags.CERTIFICATE_REPORTED_STOLEN
+        )
+        record(
+            uow.session,
+            actor=principal,
+            clock=clock,
+            tag=tag,
+            object_type="certificate",
+            object_id=certificate.number,
+            after={"kind": body.kind, "note": report.note},
+            note=report.note,
+        )
+        uow.commit()
+        return _public(certificate, clock.today())
+
+
+def certificate_document(
+    session: Session, principal: Principal, clock: Clock, number: str
+) -> CertificateDocument:
+    """What the printed certificate shows."""
+    c = _load(session, principal, number)
+    names = dict(
+        session.execute(
+            sa.select(Participant.code, Participant.name).where(
+                Participant.code.in_([c.exporting_participant, c.importing_participant])
+            )
+        ).all()
+    )
+    notes: list[str] = []
+    if c.status is CertificateStatus.CANCELLED and c.cancelled_at:
+        notes.append(
+            f"Cancelled on {c.cancelled_at:%Y-%m-%d}: {(c.cancellation_reason or '').replace('_', ' ')}"
+            + (f" ({c.cancellation_note})" if c.cancellation_note else "")
+        )
+    return CertificateDocument(
+        number=c.number,
+        status=rules.effective_status(c.status, c.expires_on, clock.today()),
+        issued_on=c.issued_on,
+        expires_on=c.expires_on,
+        issuing_authority=c.issuing_authority,
+        exporting_participant=c.exporting_participant,
+        exporting_participant_name=names.get(c.exporting_participant, c.exporting_participant),
+        exporting_country=c.exporting_country,
+        exporting_country_name=country_name(c.exporting_country),
+        importing_participant=c.importing_participant,
+        importing_participant_name=names.get(c.importing_participant, c.importing_participant),
+        importing_country=c.importing_country,
+        importing_country_name=country_name(c.importing_country),
+        exporter=Party(c.exporter_name, c.exporter_address),
+        importer=Party(c.importer_name, c.importer_address),
+        parcel_count=c.parcel_count,
+        lines=tuple(
+            Line(line.hs_code, line.origin, rules.origin_label(line.origin), line.carats, line.value_usd)
+            for line in c.lines
+        ),
+        kid=c.kid,
+        credential=c.credential,
+        notes=tuple(notes),
+    )

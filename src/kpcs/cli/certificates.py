@@ -1,0 +1,198 @@
+"""``kpcs certificates``: issue and manage certificates from files and scripts."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from kpcs.certificates import services
+from kpcs.certificates.pdf import render_certificate_pdf
+from kpcs.certificates.schemas import CancellationCreate, CertificateCreate, ConfirmationCreate
+from kpcs.cli.output import console, print_json, print_table
+from kpcs.cli.state import state
+from kpcs.errors import FieldProblem, InvalidInput
+
+app = typer.Typer(help="Issue, list, confirm and cancel KP certificates.", no_args_is_help=True)
+
+
+def _read_body(path: Path) -> CertificateCreate:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidInput.field("file", f"cannot read {path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput.field(
+            "file", f"{path} is not JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+    try:
+        return CertificateCreate.model_validate(raw)
+    except ValidationError as exc:
+        problems = [FieldProblem(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
+        raise InvalidInput(
+            "; ".join(f"{p.field}: {p.message}" for p in problems), problems=problems
+        ) from None
+
+
+@app.command("issue")
+def issue(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Option("--file", "-f", help="JSON body as for POST /certificates")],
+    json_: Annotated[bool, typer.Option("--json", help="print the certificate object")] = False,
+) -> None:
+    """Issue a certificate from a JSON file; prints its number (last line) or every problem."""
+    cli = state(ctx)
+    body = _read_body(file)
+    issued = services.issue_certificate(cli.uow(), cli.principal, cli.clock, cli.keyring, body)
+    if json_:
+        print_json(issued.model_dump(mode="json"))
+        return
+    console.print(
+        f"issued {issued.number}: {issued.exporting_participant} → {issued.importing_participant}, "
+        f"{issued.total_carats} ct, US$ {issued.total_value_usd}, valid until {issued.expires_on}",
+        highlight=False,
+    )
+    print(issued.number)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    participant: Annotated[
+        str | None, typer.Option(help="only certificates to or from this participant")
+    ] = None,
+    status: Annotated[str | None, typer.Option(help="issued, confirmed, cancelled or expired")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
+    json_: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List certificates, newest first."""
+    cli = state(ctx)
+    with cli.session_factory() as session:
+        rows = services.list_certificates(
+            session, cli.principal, cli.clock, status=status, partner=participant, limit=limit
+        )
+    if json_:
+        print_json([r.model_dump(mode="json") for r in rows])
+        return
+    print_table(
+        "Certificates",
+        ["number", "status", "from", "to", "carats", "value US$", "issued", "received"],
+        [
+            (
+                r.number,
+                r.status,
+                r.exporting_participant,
+                r.importing_participant,
+                r.total_carats,
+                r.total_value_usd,
+                r.issued_on,
+                r.received_on or "",
+            )
+            for r in rows
+        ],
+    )
+
+
+@app.command("show")
+def show(ctx: typer.Context, number: str) -> None:
+    """One certificate as JSON, with its timeline."""
+    cli = state(ctx)
+    with cli.session_factory() as session:
+        print_json(
+            services.get_certificate(session, cli.principal, cli.clock, number).model_dump(mode="json")
+        )
+
+
+@app.command("pdf")
+def pdf(
+    ctx: typer.Context,
+    number: str,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="file to write (default NUMBER.pdf)")
+    ] = None,
+) -> None:
+    """Write the printable certificate."""
+    cli = state(ctx)
+    with cli.session_factory() as session:
+        document = services.certificate_document(session, cli.principal, cli.clock, number)
+    target = out or Path(f"{document.number}.pdf")
+    target.write_bytes(render_certificate_pdf(document))
+    console.print(f"wrote {target}", highlight=False)
+
+
+@app.command("confirm")
+def confirm(
+    ctx: typer.Context,
+    number: str,
+    received_on: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="date the shipment arrived")],
+    carats: Annotated[str | None, typer.Option(help="carats received, if different")] = None,
+    value_usd: Annotated[str | None, typer.Option(help="value received, if different")] = None,
+    parcels: Annotated[int | None, typer.Option(help="parcels received, if different")] = None,
+    note: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Confirm an import (the return slip)."""
+    cli = state(ctx)
+    try:
+        body = ConfirmationCreate(
+            received_on=received_on.date(),
+            carats_received=carats,
+            value_usd_received=value_usd,
+            parcels_received=parcels,
+            note=note,
+        )
+    except ValidationError as exc:
+        raise InvalidInput(
+            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        ) from None
+    result = services.confirm_import(cli.uow(), cli.principal, cli.clock, number, body)
+    found = result.confirmation.discrepancies if result.confirmation else []
+    console.print(
+        f"{result.number} confirmed as received on {received_on.date()}"
+        + (f"; differences: {found}" if found else ""),
+        highlight=False,
+    )
+
+
+@app.command("cancel")
+def cancel(
+    ctx: typer.Context,
+    number: str,
+    reason: Annotated[
+        str,
+        typer.Option(
+            help="printing_error, transposition_error, shipment_withdrawn, "
+            "shipment_returned, lost_in_transit or other"
+        ),
+    ],
+    note: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Cancel a certificate that was not used."""
+    cli = state(ctx)
+    result = services.cancel_certificate(
+        cli.uow(), cli.principal, cli.clock, number, CancellationCreate(reason=reason, note=note)
+    )
+    console.print(f"{result.number} cancelled", highlight=False)
+
+
+@app.command("unconfirmed")
+def unconfirmed(
+    ctx: typer.Context,
+    days: Annotated[int, typer.Option(min=0, help="issued at least this many days ago")] = 30,
+    json_: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Certificates still without an import confirmation after DAYS."""
+    cli = state(ctx)
+    with cli.session_factory() as session:
+        rows = services.unconfirmed(session, cli.principal, cli.clock, days=days)
+    if json_:
+        print_json([r.model_dump(mode="json") for r in rows])
+        return
+    print_table(
+        f"Unconfirmed after {days} days",
+        ["number", "to", "importer", "issued", "days open"],
+        [(r.number, r.importing_participant, r.importer_name, r.issued_on, r.days_open) for r in rows],
+    )

@@ -1,0 +1,131 @@
+"""``kpcs keys`` and ``kpcs trust-list``: signing keys and the trust list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+
+from kpcs.accounts.permissions import SYSTEM
+from kpcs.cli.output import console, print_json, print_table
+from kpcs.cli.state import state
+from kpcs.errors import KPCSError
+from kpcs.signing.keys import list_keys, revoke_key, rotate_key
+from kpcs.signing.models import INSTANCE_OWNER, KeyPurpose
+from kpcs.signing.trust_list import open_signed_trust_list, sign_trust_list
+
+keys_app = typer.Typer(help="Signing keys: list, rotate, revoke.", no_args_is_help=True)
+trust_app = typer.Typer(help="The trust list for offline verification.", no_args_is_help=True)
+
+
+def _owner_and_purpose(participant: str | None, purpose: KeyPurpose) -> tuple[KeyPurpose, str]:
+    if purpose is KeyPurpose.CERTIFICATES:
+        if not participant:
+            raise KPCSError("name the participant whose certificate key to rotate: --participant BW")
+        return purpose, participant.upper()
+    return purpose, INSTANCE_OWNER
+
+
+@keys_app.command("list")
+def list_(
+    ctx: typer.Context,
+    participant: Annotated[
+        str | None, typer.Option(help="only this owner (a participant code, or kpcs)")
+    ] = None,
+    json_: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Every key with its status and validity window."""
+    cli = state(ctx)
+    with cli.session_factory() as session:
+        rows = list_keys(session, cli.principal, owner=participant)
+    if json_:
+        print_json([r.__dict__ for r in rows])
+        return
+    print_table(
+        "Signing keys",
+        ["kid", "purpose", "owner", "status", "from", "until", "revoked"],
+        [
+            (
+                r.kid,
+                r.purpose,
+                r.owner,
+                r.status,
+                f"{r.created_at:%Y-%m-%d}",
+                f"{r.retired_at:%Y-%m-%d}" if r.retired_at else "",
+                r.revoked_reason or "",
+            )
+            for r in rows
+        ],
+    )
+
+
+@keys_app.command("rotate")
+def rotate(
+    ctx: typer.Context,
+    participant: Annotated[str | None, typer.Option(help="participant whose certificate key rotates")] = None,
+    purpose: Annotated[
+        KeyPurpose, typer.Option(help="certificates, log or trust-list")
+    ] = KeyPurpose.CERTIFICATES,
+) -> None:
+    """Retire the active key (it still verifies what it signed) and start a new one."""
+    cli = state(ctx)
+    what, owner = _owner_and_purpose(participant, purpose)
+    kid = rotate_key(cli.uow(), cli.principal, cli.clock, cli.keyring.files, what, owner)
+    console.print(f"new {what.value} key for {owner}: {kid}", highlight=False)
+
+
+@keys_app.command("revoke")
+def revoke(
+    ctx: typer.Context,
+    kid: str,
+    reason: Annotated[str, typer.Option(help="why (e.g. the key file may have been copied)")],
+) -> None:
+    """Revoke a key: nothing it signed verifies any more."""
+    cli = state(ctx)
+    revoke_key(cli.uow(), cli.principal, cli.clock, kid, reason)
+    console.print(f"revoked {kid}", highlight=False)
+
+
+@trust_app.command("export")
+def export(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", "-o", help="file to write")] = Path("trust-list.jws"),
+) -> None:
+    """Write this instance's signed, dated trust list (for offline verifiers)."""
+    cli = state(ctx)
+    signer = cli.keyring.active(KeyPurpose.TRUST_LIST, INSTANCE_OWNER, actor=SYSTEM)
+    trust = cli.keyring.trust_list()
+    token = sign_trust_list(
+        trust,
+        signer=trust.keys[signer.kid],
+        private_key=signer.private_key,
+        issued_at=cli.clock.now(),
+        issuer=cli.settings.node,
+    )
+    out.write_text(token + "\n")
+    console.print(
+        f"wrote {out}: {len(trust.keys)} keys, signed by {signer.kid} (pin this kid)", highlight=False
+    )
+
+
+@trust_app.command("fetch")
+def fetch(
+    url: Annotated[str, typer.Argument(help="base URL of a kpcs instance, e.g. https://kpcs.example.org")],
+    out: Annotated[Path, typer.Option("--out", "-o")] = Path("trust-list.jws"),
+    pin: Annotated[str | None, typer.Option(help="kid the trust list must be signed by")] = None,
+) -> None:
+    """Download a signed trust list, check its signature, and save it."""
+    try:
+        response = httpx.get(url.rstrip("/") + "/api/v1/trust-list/signed", timeout=30)
+        response.raise_for_status()
+    except httpx.HTTPError as exc:
+        raise KPCSError(f"cannot fetch the trust list from {url}: {exc}") from None
+    opened = open_signed_trust_list(response.text.strip(), pinned_kid=pin)
+    out.write_text(response.text.strip() + "\n")
+    console.print(
+        f"saved {out}: {len(opened.trust_list.keys)} keys as of {opened.issued_at:%Y-%m-%d %H:%M}, "
+        f"signed by {opened.signer_kid}" + ("" if pin else " (not pinned: compare this kid out of band)"),
+        highlight=False,
+    )

@@ -1,0 +1,1 @@
+"""Signing keys, compact JWS, and the trust list that lets anyone verify offline."""

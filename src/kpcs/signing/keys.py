@@ -1,0 +1,304 @@
+"""Signing keys: created on first need, rotated, revoked; private halves kept in files.
+
+A private key is a PKCS#8 PEM file, mode 0600, in a directory of mode 0700 under
+``KPCS_DATA_DIR/keys``, named by its kid. The database holds only public halves and the
+life cycle, so a copy of the database never yields a key that can sign.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from kpcs.accounts.permissions import Action, Principal, require
+from kpcs.audit import tags
+from kpcs.audit.services import record
+from kpcs.clock import Clock
+from kpcs.db import UnitOfWork
+from kpcs.errors import Conflict, KPCSError, NotFound
+from kpcs.signing.jws import public_x, thumbprint
+from kpcs.signing.models import KeyPurpose, SigningKey
+from kpcs.signing.trust_list import TrustedKey, TrustList
+
+
+class KeyUnavailable(KPCSError):
+    """A key's private half cannot be read (missing file, wrong permissions)."""
+
+
+class KeyFiles:
+    """The directory of private key files."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _path(self, kid: str) -> Path:
+        return self.directory / f"{kid}.pem"
+
+    def write(self, kid: str, private_key: Ed25519PrivateKey) -> None:
+        """Write the key atomically with mode 0600 (never readable by others, even briefly)."""
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.directory.chmod(0o700)
+        pem = private_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        descriptor, temporary = tempfile.mkstemp(dir=self.directory, prefix=".new-", suffix=".pem")
+        try:
+            os.fchmod(descriptor, 0o600)
+            os.write(descriptor, pem)
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        os.replace(temporary, self._path(kid))
+
+    def read(self, kid: str) -> Ed25519PrivateKey:
+        """Load the private key ``kid``."""
+        path = self._path(kid)
+        try:
+            if path.stat().st_mode & 0o077:
+                raise KeyUnavailable(f"the key file {path} is readable by other users: chmod 600 it")
+            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        except FileNotFoundError as exc:
+            raise KeyUnavailable(f"the private key {kid} is not in {self.directory}") from exc
+        if not isinstance(key, Ed25519PrivateKey):
+            raise KeyUnavailable(f"{path} is not an Ed25519 key")
+        return key
+
+    def remove(self, kid: str) -> None:
+        """Delete a key file that never became usable."""
+        self._path(kid).unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class ActiveKey:
+    """The key that signs for an owner now, with its private half."""
+
+    kid: str
+    owner: str
+    purpose: KeyPurpose
+    private_key: Ed25519PrivateKey
+    x: str
+
+
+def _trusted(row: SigningKey) -> TrustedKey:
+    return TrustedKey(
+        kid=row.kid,
+        purpose=row.purpose,
+        owner=row.owner,
+        x=row.public_x,
+        valid_from=row.created_at,
+        valid_until=row.retired_at,
+        revoked_at=row.revoked_at,
+        revoked_reason=row.revoked_reason,
+    )
+
+
+class KeyRing:
+    """Finds (or on first need creates) the active key of an owner, and builds the trust list.
+
+    One per process: private keys are cached by kid, and the trust list is rebuilt only when
+    the key table changed (checked with one small aggregate query), so that a rotation or
+    revocation made by another process takes effect at once.
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session], files: KeyFiles, clock: Clock) -> None:
+        self._session_factory = session_factory
+        self.files = files
+        self._clock = clock
+        self._private: dict[str, Ed25519PrivateKey] = {}
+        self._trust: tuple[object, TrustList] | None = None
+        self._lock = threading.Lock()
+
+    def active(self, purpose: KeyPurpose, owner: str, *, actor: Principal) -> ActiveKey:
+        """The active key of ``owner`` for ``purpose``, created if there is none yet."""
+        row = self._find_active(purpose, owner)
+        if row is None:
+            row = self._create(purpose, owner, actor=actor)
+        key = self._private.get(row.kid)
+        if key is None:
+            key = self.files.read(row.kid)
+            self._private[row.kid] = key
+        return ActiveKey(kid=row.kid, owner=owner, purpose=purpose, private_key=key, x=row.public_x)
+
+    def _find_active(self, purpose: KeyPurpose, owner: str) -> SigningKey | None:
+        with self._session_factory() as session:
+            return session.scalar(
+                sa.select(SigningKey).where(
+                    SigningKey.purpose == purpose,
+                    SigningKey.owner == owner,
+                    SigningKey.retired_at.is_(None),
+                    SigningKey.revoked_at.is_(None),
+                )
+            )
+
+    def _create(self, purpose: KeyPurpose, owner: str, *, actor: Principal) -> SigningKey:
+        try:
+            with UnitOfWork(self._session_factory) as uow:
+                row = create_key(uow.session, self.files, self._clock, purpose, owner, actor=actor)
+                uow.commit()
+                return row
+        except IntegrityError:
+            # Another worker created the owner's first key at the same moment; use theirs.
+            found = self._find_active(purpose, owner)
+            if found is None:
+                raise
+            return found
+
+    def trust_list(self) -> TrustList:
+        """Every key ever used here, as a trust list (cached until the key table changes)."""
+        with self._session_factory() as session:
+            version = tuple(
+                session.execute(
+                    sa.select(
+                        sa.func.count(),
+                        sa.func.max(SigningKey.created_at),
+                        sa.func.max(SigningKey.retired_at),
+                        sa.func.max(SigningKey.revoked_at),
+                    )
+                ).one()
+            )
+            cached = self._trust
+            if cached is not None and cached[0] == version:
+                return cached[1]
+            trust = TrustList.of(_trusted(row) for row in session.scalars(sa.select(SigningKey)))
+        with self._lock:
+            self._trust = (version, trust)
+        return trust
+
+
+def create_key(
+    session: Session, files: KeyFiles, clock: Clock, purpose: KeyPurpose, owner: str, *, actor: Principal
+) -> SigningKey:
+    """Generate a key, write its private half, and add its row (in the caller's transaction)."""
+    private_key = Ed25519PrivateKey.generate()
+    x = public_x(private_key)
+    kid = thumbprint(x)
+    files.write(kid, private_key)
+    row = SigningKey(
+        kid=kid, purpose=purpose, owner=owner, public_x=x, created_at=clock.now(), created_by=actor.actor
+    )
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        files.remove(kid)
+        raise
+    record(
+        session,
+        actor=actor,
+        clock=clock,
+        tag=tags.KEY_CREATED,
+        object_type="signing_key",
+        object_id=kid,
+        after={"purpose": purpose, "owner": owner},
+    )
+    return row
+
+
+def rotate_key(
+    uow: UnitOfWork, principal: Principal, clock: Clock, files: KeyFiles, purpose: KeyPurpose, owner: str
+) -> str:
+    """Retire the owner's active key (it keeps verifying what it signed) and make a new one."""
+    require(principal, Action.MANAGE_KEYS)
+    with uow:
+        now = clock.now()
+        current = uow.session.scalar(
+            sa.select(SigningKey).where(
+                SigningKey.purpose == purpose,
+                SigningKey.owner == owner,
+                SigningKey.retired_at.is_(None),
+                SigningKey.revoked_at.is_(None),
+            )
+        )
+        if current is not None:
+            current.retired_at = now
+            uow.flush()
+            record(
+                uow.session,
+                actor=principal,
+                clock=clock,
+                tag=tags.KEY_RETIRED,
+                object_type="signing_key",
+                object_id=current.kid,
+                before={"retired_at": None},
+                after={"retired_at": now},
+            )
+        new = create_key(uow.session, files, clock, purpose, owner, actor=principal)
+        uow.commit()
+        return new.kid
+
+
+def revoke_key(uow: UnitOfWork, principal: Principal, clock: Clock, kid: str, reason: str) -> None:
+    """Revoke a key: nothing it signed verifies any more (use when it may be compromised)."""
+    require(principal, Action.MANAGE_KEYS)
+    if not reason.strip():
+        from kpcs.errors import InvalidInput
+
+        raise InvalidInput.field("reason", "say why the key is revoked")
+    with uow:
+        row = uow.session.get(SigningKey, kid)
+        if row is None:
+            raise NotFound(f"no signing key {kid!r}")
+        if row.revoked_at is not None:
+            raise Conflict(f"key {kid} was already revoked on {row.revoked_at:%Y-%m-%d}")
+        now = clock.now()
+        row.revoked_at = now
+        row.revoked_by = principal.actor
+        row.revoked_reason = reason.strip()
+        if row.retired_at is None:
+            row.retired_at = now  # a revoked key never signs again
+        record(
+            uow.session,
+            actor=principal,
+            clock=clock,
+            tag=tags.KEY_REVOKED,
+            object_type="signing_key",
+            object_id=kid,
+            before={"revoked_at": None},
+            after={"revoked_at": now, "reason": row.revoked_reason},
+        )
+        uow.commit()
+
+
+@dataclass(frozen=True)
+class KeyView:
+    """A key as listed by ``kpcs keys list``."""
+
+    kid: str
+    purpose: str
+    owner: str
+    status: str
+    created_at: datetime
+    retired_at: datetime | None
+    revoked_at: datetime | None
+    revoked_reason: str | None
+
+
+def list_keys(session: Session, principal: Principal, *, owner: str | None = None) -> list[KeyView]:
+    """Keys, newest first."""
+    require(principal, Action.MANAGE_KEYS)
+    stmt = sa.select(SigningKey).order_by(SigningKey.created_at.desc())
+    if owner:
+        stmt = stmt.where(SigningKey.owner == owner.upper() if owner != "kpcs" else SigningKey.owner == owner)
+    return [
+        KeyView(
+            kid=row.kid,
+            purpose=row.purpose.value,
+            owner=row.owner,
+            status=_trusted(row).status,
+            created_at=row.created_at,
+            retired_at=row.retired_at,
+            revoked_at=row.revoked_at,
+            revoked_reason=row.revoked_reason,
+        )
+        for row in session.scalars(stmt)
+    ]

@@ -1,0 +1,55 @@
+"""The signing-key table: public halves and life cycle. Private halves never enter the
+database; they live in files (mode 0600) under ``KPCS_DATA_DIR/keys``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kpcs.db import Base
+
+
+class KeyPurpose(StrEnum):
+    """What a key signs."""
+
+    CERTIFICATES = "certificates"  # KP certificates of one participant's authority
+    LOG = "log"  # signed tree heads of the transparency log
+    TRUST_LIST = "trust-list"  # the signed, dated copy of the trust list
+
+
+INSTANCE_OWNER = "kpcs"
+"""``owner`` of keys that belong to this kpcs instance rather than to a participant."""
+
+
+class SigningKey(Base):
+    """An Ed25519 key: active (signs), retired (verifies what it signed in its window),
+    or revoked (nothing it signed is trusted any more)."""
+
+    __tablename__ = "signing_keys"
+    __table_args__ = (
+        # At most one active key per purpose and owner: rotation retires the old one first.
+        sa.Index(
+            "uq_signing_keys_active",
+            "purpose",
+            "owner",
+            unique=True,
+            sqlite_where=sa.text("retired_at IS NULL AND revoked_at IS NULL"),
+            postgresql_where=sa.text("retired_at IS NULL AND revoked_at IS NULL"),
+        ),
+    )
+
+    kid: Mapped[str] = mapped_column(sa.String(64), primary_key=True, comment="RFC 7638 JWK thumbprint")
+    purpose: Mapped[KeyPurpose]
+    owner: Mapped[str] = mapped_column(sa.String(16), comment="participant code, or 'kpcs' for the instance")
+    public_x: Mapped[str] = mapped_column(
+        sa.String(64), comment="base64url of the 32-byte Ed25519 public key"
+    )
+    created_at: Mapped[datetime] = mapped_column(comment="start of the validity window")
+    created_by: Mapped[str] = mapped_column(sa.String(120))
+    retired_at: Mapped[datetime | None] = mapped_column(comment="end of the window: no longer signs")
+    revoked_at: Mapped[datetime | None]
+    revoked_by: Mapped[str | None] = mapped_column(sa.String(120))
+    revoked_reason: Mapped[str | None] = mapped_column(sa.Text)

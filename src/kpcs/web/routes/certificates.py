@@ -1,0 +1,510 @@
+"""Certificates: the JSON API of CONTRACT.md and the authority's pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from kpcs.accounts.permissions import Action
+from kpcs.certificates import services
+from kpcs.certificates.models import CancellationReason, LossKind
+from kpcs.certificates.pdf import render_certificate_pdf
+from kpcs.certificates.qr import encode_qr_text, qr_svg
+from kpcs.certificates.rules import HS_IN_SCOPE
+from kpcs.certificates.schemas import (
+    CancellationCreate,
+    CertificateCreate,
+    CertificateDetail,
+    CertificatePublic,
+    CertificateSummary,
+    ConfirmationCreate,
+    LossReportCreate,
+)
+from kpcs.errors import FieldProblem, InvalidInput, KPCSError
+from kpcs.participants.services import trading_countries
+from kpcs.web.deps import ClockDep, ContextDep, PrincipalDep, SessionDep, allowed
+from kpcs.web.errors import status_for
+from kpcs.web.htmx import is_htmx_partial
+from kpcs.web.templating import render
+
+api = APIRouter(tags=["certificates"])
+pages = APIRouter(include_in_schema=False)
+
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+# --- API -----------------------------------------------------------------------------------
+
+
+@api.post(
+    "/certificates",
+    response_model=CertificatePublic,
+    status_code=201,
+    dependencies=[Depends(allowed(Action.ISSUE_CERTIFICATE))],
+)
+def issue(body: CertificateCreate, context: ContextDep, principal: PrincipalDep) -> CertificatePublic:
+    """Issue a certificate for a shipment leaving the caller's participant."""
+    return services.issue_certificate(context.uow(), principal, context.clock, context.keyring, body)
+
+
+@api.post("/certificates/check", dependencies=[Depends(allowed(Action.ISSUE_CERTIFICATE))])
+def check(
+    body: CertificateCreate, session: SessionDep, clock: ClockDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Apply every rule without issuing: ``{"problems": [{field, rule, message}]}``."""
+    problems = services.check_certificate(session, principal, clock, body)
+    return {"problems": [p.__dict__ for p in problems]}
+
+
+@api.get("/certificates", response_model=list[CertificatePublic])
+def list_certificates(
+    session: SessionDep,
+    clock: ClockDep,
+    principal: PrincipalDep,
+    status: str | None = None,
+    direction: str | None = None,
+    partner: str | None = None,
+    limit: Limit = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[CertificatePublic]:
+    """The caller participant's certificates, newest first (``direction``: outgoing or incoming)."""
+    rows = services.list_certificates(
+        session,
+        principal,
+        clock,
+        direction=direction,
+        status=status,
+        partner=partner,
+        limit=limit,
+        offset=offset,
+    )
+    return [services.get_certificate(session, principal, clock, row.number) for row in rows]
+
+
+@api.get("/certificates/unconfirmed", response_model=list[CertificateSummary])
+def list_unconfirmed(
+    session: SessionDep,
+    clock: ClockDep,
+    principal: PrincipalDep,
+    days: Annotated[int, Query(ge=0, le=3650)] = 30,
+) -> list[CertificateSummary]:
+    """Exported certificates still without an import confirmation ``days`` after issue."""
+    return services.unconfirmed(session, principal, clock, days=days)
+
+
+@api.get("/certificates/{number}", response_model=CertificateDetail)
+def get(number: str, session: SessionDep, clock: ClockDep, principal: PrincipalDep) -> CertificateDetail:
+    """One certificate (exporting or importing side), with its timeline."""
+    return services.get_certificate(session, principal, clock, number)
+
+
+@api.get("/certificates/{number}/pdf", response_class=Response)
+def pdf(number: str, session: SessionDep, clock: ClockDep, principal: PrincipalDep) -> Response:
+    """The printable certificate, with the credential in its QR code."""
+    document = services.certificate_document(session, principal, clock, number)
+    return Response(
+        render_certificate_pdf(document),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{document.number}.pdf"'},
+    )
+
+
+@api.post("/certificates/{number}/import-confirmation", response_model=CertificatePublic)
+def confirm(
+    number: str, body: ConfirmationCreate, context: ContextDep, principal: PrincipalDep
+) -> CertificatePublic:
+    """The return slip: the importing authority confirms receipt (once)."""
+    return services.confirm_import(context.uow(), principal, context.clock, number, body)
+
+
+@api.post("/certificates/{number}/cancellation", response_model=CertificatePublic)
+def cancel(
+    number: str, body: CancellationCreate, context: ContextDep, principal: PrincipalDep
+) -> CertificatePublic:
+    """The exporting authority cancels a certificate that was not used."""
+    return services.cancel_certificate(context.uow(), principal, context.clock, number, body)
+
+
+@api.post("/certificates/{number}/loss-reports", response_model=CertificatePublic, status_code=201)
+def report_loss(
+    number: str, body: LossReportCreate, context: ContextDep, principal: PrincipalDep
+) -> CertificatePublic:
+    """Report the certificate lost or stolen; verifications will say so."""
+    return services.report_loss(context.uow(), principal, context.clock, number, body)
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def _unconfirmed_csv(rows: list[CertificateSummary], days: int) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "number",
+            "importing_participant",
+            "importer",
+            "issued_on",
+            "expires_on",
+            "days_open",
+            "carats",
+            "value_usd",
+            "parcels",
+            "status",
+        ]
+    )
+    for row in rows:
+        writer.writerow(
+            [
+                row.number,
+                row.importing_participant,
+                row.importer_name,
+                row.issued_on,
+                row.expires_on,
+                row.days_open,
+                row.total_carats,
+                row.total_value_usd,
+                row.parcel_count,
+                row.status,
+            ]
+        )
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="unconfirmed-{days}-days.csv"'},
+    )
+
+
+@pages.get("/certificates")
+def certificates_page(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    principal: PrincipalDep,
+    direction: str = "outgoing",
+    status: str | None = None,
+    partner: str | None = None,
+    q: str | None = None,
+) -> Response:
+    """The authority's outgoing list or its inbox of incoming shipments."""
+    if principal.participant_code is None:
+        direction = ""
+    rows = services.list_certificates(
+        session,
+        principal,
+        clock,
+        direction=direction or None,
+        status=status or None,
+        partner=partner or None,
+        search=q or None,
+        limit=500,
+    )
+    context = {
+        "rows": rows,
+        "direction": direction,
+        "filters": {"status": status or "", "partner": partner or "", "q": q or ""},
+        "statuses": ["issued", "confirmed", "cancelled", "expired"],
+    }
+    template = "certificates/_table.html" if is_htmx_partial(request) else "certificates/list.html"
+    return render(request, template, context, principal=principal)
+
+
+@pages.get("/inbox")
+def inbox(principal: PrincipalDep) -> Response:
+    """Incoming shipments: the importing authority's inbox."""
+    return RedirectResponse("/certificates?direction=incoming", status_code=303)
+
+
+@pages.get("/certificates/unconfirmed")
+def unconfirmed_page(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    principal: PrincipalDep,
+    days: int = 30,
+    format: str | None = None,
+) -> Response:
+    """Exported certificates still unconfirmed after ``days``: a page and a CSV."""
+    if days < 0 or days > 3650:
+        raise InvalidInput.field("days", "between 0 and 3650")
+    rows = services.unconfirmed(session, principal, clock, days=days)
+    if format == "csv":
+        return _unconfirmed_csv(rows, days)
+    return render(request, "certificates/unconfirmed.html", {"rows": rows, "days": days}, principal=principal)
+
+
+def _form_lists(form: Any) -> list[dict[str, str]]:
+    columns = {name: form.getlist(name) for name in ("hs_code", "origin", "carats", "value_usd")}
+    count = max((len(values) for values in columns.values()), default=0)
+    lines = []
+    for index in range(count):
+        line = {name: (values[index] if index < len(values) else "") for name, values in columns.items()}
+        if any(v.strip() for v in line.values()):
+            lines.append(line)
+    return lines
+
+
+def _decimal(value: str, field: str, problems: list[FieldProblem]) -> Decimal:
+    try:
+        return Decimal(value.replace(",", "").strip())
+    except InvalidOperation:
+        problems.append(FieldProblem(field, "a number, e.g. 1520.35"))
+        return Decimal(0)
+
+
+def _parse_issue_form(form: Any) -> tuple[dict[str, Any], CertificateCreate | None, list[FieldProblem]]:
+    """The issue form's fields as a request body, or the problems that stop it being one."""
+    values = {
+        name: str(form.get(name, "")).strip()
+        for name in (
+            "exporting_country",
+            "importing_country",
+            "exporter_name",
+            "exporter_address",
+            "importer_name",
+            "importer_address",
+            "parcel_count",
+            "expires_on",
+        )
+    }
+    lines = _form_lists(form)
+    problems: list[FieldProblem] = []
+    body_lines = []
+    for index, line in enumerate(lines):
+        body_lines.append(
+            {
+                "hs_code": line["hs_code"],
+                "origin": line["origin"],
+                "carats": _decimal(line["carats"], f"lines.{index}.carats", problems),
+                "value_usd": _decimal(line["value_usd"], f"lines.{index}.value_usd", problems),
+            }
+        )
+    parcels = 0
+    try:
+        parcels = int(values["parcel_count"] or "0")
+    except ValueError:
+        problems.append(FieldProblem("parcel_count", "a whole number"))
+    expires: date | None = None
+    if values["expires_on"]:
+        try:
+            expires = date.fromisoformat(values["expires_on"])
+        except ValueError:
+            problems.append(FieldProblem("expires_on", "a date, YYYY-MM-DD"))
+    shown = values | {"lines": lines or [{"hs_code": "7102.31", "origin": "", "carats": "", "value_usd": ""}]}
+    if problems:
+        return shown, None, problems
+    try:
+        body = CertificateCreate(
+            exporting_country=values["exporting_country"],
+            importing_country=values["importing_country"],
+            exporter={"name": values["exporter_name"], "address": values["exporter_address"]},
+            importer={"name": values["importer_name"], "address": values["importer_address"]},
+            parcel_count=parcels,
+            lines=body_lines,
+            expires_on=expires,
+        )
+    except ValidationError as exc:
+        return shown, None, [FieldProblem(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
+    return shown, body, []
+
+
+def _issue_context(
+    session: SessionDep,
+    clock: ClockDep,
+    principal: PrincipalDep,
+    form: dict[str, Any],
+    problems: list[FieldProblem],
+) -> dict[str, Any]:
+    countries = trading_countries(session, clock.today())
+    own = principal.participant_code
+    return {
+        "form": form,
+        "problems": problems,
+        "export_countries": [c for c in countries if own is None or c.participant == own],
+        "import_countries": [c for c in countries if c.participant != own],
+        "hs_codes": HS_IN_SCOPE,
+        "today": clock.today(),
+    }
+
+
+@pages.get("/certificates/new")
+def issue_page(request: Request, session: SessionDep, clock: ClockDep, principal: PrincipalDep) -> Response:
+    """The issue form."""
+    from kpcs.accounts.permissions import require
+
+    require(principal, Action.ISSUE_CERTIFICATE)
+    form = {
+        "exporting_country": principal.participant_code
+        if principal.participant_code not in (None, "EU")
+        else "",
+        "lines": [{"hs_code": "7102.31", "origin": "", "carats": "", "value_usd": ""}],
+        "parcel_count": "1",
+    }
+    return render(
+        request,
+        "certificates/new.html",
+        _issue_context(session, clock, principal, form, []),
+        principal=principal,
+    )
+
+
+@pages.get("/certificates/new/line")
+def new_line(request: Request, principal: PrincipalDep) -> Response:
+    """One more empty line for the issue form (HTMX)."""
+    line = {"hs_code": "7102.31", "origin": "", "carats": "", "value_usd": ""}
+    return render(
+        request, "certificates/_line.html", {"line": line, "hs_codes": HS_IN_SCOPE}, principal=principal
+    )
+
+
+@pages.post("/certificates/new/check")
+async def issue_check(
+    request: Request, session: SessionDep, clock: ClockDep, principal: PrincipalDep
+) -> Response:
+    """Live validation while the clerk types: the problems the form would meet."""
+    form = await request.form()
+    _shown, body, problems = _parse_issue_form(form)
+    if body is not None:
+        found = await run_in_threadpool(services.check_certificate, session, principal, clock, body)
+        problems = [FieldProblem(p.field, p.message) for p in found]
+    return render(
+        request, "certificates/_problems.html", {"problems": problems, "checked": True}, principal=principal
+    )
+
+
+@pages.post("/certificates/new")
+async def issue_submit(
+    request: Request, session: SessionDep, context: ContextDep, principal: PrincipalDep
+) -> Response:
+    """Issue from the form; on refusal the form comes back filled in, with every problem."""
+    form = await request.form()
+    shown, body, problems = _parse_issue_form(form)
+    if body is not None:
+        try:
+            issued = await run_in_threadpool(
+                services.issue_certificate, context.uow(), principal, context.clock, context.keyring, body
+            )
+            return RedirectResponse(f"/certificates/{issued.number}", status_code=303)
+        except KPCSError as exc:
+            if status_for(exc) in (401, 403):
+                raise
+            problems = list(getattr(exc, "problems", [])) or [FieldProblem("certificate", exc.message)]
+    page_context = await run_in_threadpool(_issue_context, session, context.clock, principal, shown, problems)
+    return render(request, "certificates/new.html", page_context, principal=principal, status_code=422)
+
+
+@pages.get("/certificates/{number}")
+def certificate_page(
+    request: Request,
+    number: str,
+    session: SessionDep,
+    clock: ClockDep,
+    principal: PrincipalDep,
+    error: str | None = None,
+) -> Response:
+    """A certificate with its timeline, QR code and the actions open to the caller."""
+    detail = services.get_certificate(session, principal, clock, number)
+    return render(
+        request,
+        "certificates/detail.html",
+        {
+            "c": detail,
+            "qr": qr_svg(encode_qr_text(detail.credential)),
+            "reasons": list(CancellationReason),
+            "loss_kinds": list(LossKind),
+            "today": clock.today(),
+            "error": error,
+        },
+        principal=principal,
+    )
+
+
+async def _act(request: Request, number: str, action: Any) -> Response:
+    try:
+        await run_in_threadpool(action)
+    except KPCSError as exc:
+        if status_for(exc) in (401, 403, 404):
+            raise
+        problems = getattr(exc, "problems", [])
+        message = "; ".join(f"{p.field}: {p.message}" for p in problems) or exc.message
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/certificates/{number}?error={quote(message)}#actions", status_code=303)
+    return RedirectResponse(f"/certificates/{number}", status_code=303)
+
+
+def _optional_decimal(value: str, field: str) -> Decimal | None:
+    if not value.strip():
+        return None
+    try:
+        return Decimal(value.replace(",", "").strip())
+    except InvalidOperation:
+        raise InvalidInput.field(field, "a number") from None
+
+
+@pages.post("/certificates/{number}/confirm")
+async def confirm_form(
+    request: Request, number: str, context: ContextDep, principal: PrincipalDep
+) -> Response:
+    """The return-slip form."""
+    form = await request.form()
+
+    def run() -> None:
+        received = str(form.get("received_on", ""))
+        try:
+            received_on = date.fromisoformat(received)
+        except ValueError:
+            raise InvalidInput.field("received_on", "a date, YYYY-MM-DD") from None
+        parcels = str(form.get("parcels_received", "")).strip()
+        if parcels and not parcels.isdigit():
+            raise InvalidInput.field("parcels_received", "a whole number")
+        body = ConfirmationCreate(
+            received_on=received_on,
+            carats_received=_optional_decimal(str(form.get("carats_received", "")), "carats_received"),
+            value_usd_received=_optional_decimal(
+                str(form.get("value_usd_received", "")), "value_usd_received"
+            ),
+            parcels_received=int(parcels) if parcels else None,
+            note=str(form.get("note", "")) or None,
+        )
+        services.confirm_import(context.uow(), principal, context.clock, number, body)
+
+    return await _act(request, number, run)
+
+
+@pages.post("/certificates/{number}/cancel")
+async def cancel_form(
+    request: Request, number: str, context: ContextDep, principal: PrincipalDep
+) -> Response:
+    """The cancellation form."""
+    form = await request.form()
+
+    def run() -> None:
+        body = CancellationCreate(reason=str(form.get("reason", "")), note=str(form.get("note", "")) or None)
+        services.cancel_certificate(context.uow(), principal, context.clock, number, body)
+
+    return await _act(request, number, run)
+
+
+@pages.post("/certificates/{number}/loss")
+async def loss_form(request: Request, number: str, context: ContextDep, principal: PrincipalDep) -> Response:
+    """The lost-or-stolen form."""
+    form = await request.form()
+
+    def run() -> None:
+        try:
+            body = LossReportCreate(kind=str(form.get("kind", "")), note=str(form.get("note", "")))
+        except ValidationError:
+            raise InvalidInput.field("note", "choose lost or stolen and say what happened") from None
+        services.report_loss(context.uow(), principal, context.clock, number, body)
+
+    return await _act(request, number, run)

@@ -1,0 +1,157 @@
+"""The certificate pages through HTTP: issue form, lists, certificate page, verification
+page and fraud register, as a clerk and a customs officer use them."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from kpcs.accounts.models import Role
+from kpcs.certificates.qr import encode_qr_text, qr_png
+from tests.functional.test_pages import sign_in
+
+ISSUE_FORM = {
+    "exporting_country": "BW",
+    "importing_country": "BE",
+    "exporter_name": "Okavango Diamond Company",
+    "exporter_address": "Gaborone",
+    "importer_name": "Antwerp Rough NV",
+    "importer_address": "Antwerp",
+    "parcel_count": "2",
+    "hs_code": ["7102.31", "7102.10"],
+    "origin": ["BW", "mixed"],
+    "carats": ["1,520.35", "10"],
+    "value_usd": ["310250", "99.50"],
+}
+
+
+def _clerk(client: TestClient, make_user, participant: str = "BW") -> str:  # type: ignore[no-untyped-def]
+    name = f"clerk{participant.lower()}"
+    return sign_in(client, name, make_user(name, [Role.AUTHORITY], participant))
+
+
+def _issue_through_form(client: TestClient, csrf: str, **changes: object) -> str:
+    response = client.post("/certificates/new", data={**ISSUE_FORM, **changes, "csrf_token": csrf})
+    assert response.status_code == 200, response.text
+    match = re.search(r"<h1>(BW-\d{4}-\d{6})", response.text)
+    assert match, "redirected to the new certificate's page"
+    return match.group(1)
+
+
+def test_issue_form_issues_and_shows_the_certificate(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    csrf = _clerk(client, make_user)
+    form = client.get("/certificates/new")
+    assert form.status_code == 200 and "Issue a Kimberley Process Certificate" in form.text
+    assert 'value="BW" selected' in form.text  # the clerk's own country is preselected
+    number = _issue_through_form(client, csrf)
+    page = client.get(f"/certificates/{number}")
+    assert "<svg" in page.text and "issued and signed" in page.text and "1,530.35" in page.text
+    assert "Confirm the import" not in page.text  # BW is the exporter
+    assert "Cancel this certificate" in page.text
+
+
+def test_issue_form_lists_every_problem_and_keeps_the_input(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    csrf = _clerk(client, make_user)
+    response = client.post("/certificates/new", data={**ISSUE_FORM, "csrf_token": csrf, "importing_country": "BW",
+                                                      "hs_code": ["7104.21", "7102.10"], "carats": ["abc", "10"]})
+    assert response.status_code == 422
+    assert "lines.0.carats" in response.text and "a number" in response.text
+    assert "Okavango Diamond Company" in response.text  # nothing the clerk typed is lost
+    response = client.post("/certificates/new", data={**ISSUE_FORM, "csrf_token": csrf, "importing_country": "BW",
+                                                      "hs_code": ["7104.21", "7102.10"]})
+    assert response.status_code == 422 and "synthetic" in response.text and "distinct" not in response.text
+    assert "trade between two different participants" in response.text
+
+
+def test_live_check_and_new_line(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    csrf = _clerk(client, make_user)
+    ok = client.post("/certificates/new/check", data={**ISSUE_FORM, "csrf_token": csrf}, headers={"HX-Request": "true"})
+    assert "Everything checks out" in ok.text and "<html" not in ok.text
+    bad = client.post("/certificates/new/check", data={**ISSUE_FORM, "csrf_token": csrf, "importing_country": "KE"},
+                      headers={"HX-Request": "true"})
+    assert "not a participant" in bad.text
+    line = client.get("/certificates/new/line", headers={"HX-Request": "true"})
+    assert 'name="hs_code"' in line.text and "<html" not in line.text
+
+
+def test_inbox_confirm_and_discrepancy_flag(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    csrf = _clerk(client, make_user, "BW")
+    number = _issue_through_form(client, csrf)
+    client.post("/sign-out", data={"csrf_token": csrf})
+    eu_csrf = _clerk(client, make_user, "EU")
+    inbox = client.get("/inbox")
+    assert inbox.status_code == 200 and number in inbox.text and "Inbox" in inbox.text
+    page = client.get(f"/certificates/{number}")
+    assert "Confirm the import" in page.text and "Cancel this certificate" not in page.text
+    confirmed = client.post(f"/certificates/{number}/confirm", data={
+        "csrf_token": eu_csrf, "received_on": "2025-03-03", "carats_received": "1500", "parcels_received": ""})
+    assert confirmed.status_code == 200 and "The goods received differ from the certificate" in confirmed.text
+    again = client.post(f"/certificates/{number}/confirm", data={"csrf_token": eu_csrf, "received_on": "2025-03-03"})
+    assert "already confirmed" in again.text
+    listing = client.get("/certificates?direction=incoming", headers={"HX-Request": "true"})
+    assert "discrepancy" in listing.text and "<html" not in listing.text
+
+
+def test_cancel_loss_and_unconfirmed_pages(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    csrf = _clerk(client, make_user)
+    first = _issue_through_form(client, csrf)
+    second = _issue_through_form(client, csrf)
+    report = client.get("/certificates/unconfirmed?days=0")
+    assert first in report.text and second in report.text
+    csv = client.get("/certificates/unconfirmed?days=0&format=csv")
+    assert csv.headers["content-type"].startswith("text/csv") and csv.text.startswith("number,")
+    assert len(csv.text.strip().splitlines()) == 3
+    no_note = client.post(f"/certificates/{first}/cancel", data={"csrf_token": csrf, "reason": "other", "note": ""})
+    assert "say why" in no_note.text
+    cancelled = client.post(f"/certificates/{first}/cancel", data={"csrf_token": csrf, "reason": "printing_error"})
+    assert 'id="certificate-status">cancelled' in cancelled.text
+    lost = client.post(f"/certificates/{second}/loss", data={"csrf_token": csrf, "kind": "stolen",
+                                                            "note": "taken from the courier's van"})
+    assert "Reported stolen" in lost.text
+    assert client.get("/certificates/unconfirmed?days=-1").status_code == 422
+
+
+def test_verify_page_paste_number_and_qr_photo(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    csrf = _clerk(client, make_user)
+    number = _issue_through_form(client, csrf)
+    credential = client.get(f"/api/v1/certificates/{number}").json()["credential"]
+    client.post("/sign-out", data={"csrf_token": csrf})
+
+    assert "Verify a KP certificate" in client.get("/verify").text
+    pasted = client.post("/verify", data={"credential": encode_qr_text(credential)})
+    assert pasted.status_code == 200 and "Valid" in pasted.text and "Antwerp Rough NV" in pasted.text
+    tampered = client.post("/verify", data={"credential": credential[:-3] + ("AAA" if credential[-3:] != "AAA" else "BBB")})
+    assert "Not valid" in tampered.text and "signature does not match" in tampered.text
+    photo = qr_png(encode_qr_text(credential), scale=4)
+    uploaded = client.post("/verify", files={"image": ("qr.png", photo, "image/png")})
+    assert uploaded.status_code == 200 and f"— {number}" in uploaded.text and "Valid" in uploaded.text
+    not_an_image = client.post("/verify", files={"image": ("qr.png", b"hello", "image/png")})
+    assert not_an_image.status_code == 422
+    by_number = client.post("/verify", data={"number": number.lower()})
+    assert "Issued in this system" in by_number.text
+    unknown = client.post("/verify", data={"number": "BW-1999-000001"})
+    assert "no certificate with this number" in unknown.text
+    assert client.post("/verify", data={}).status_code == 422
+
+
+def test_fraud_register_page(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    public = client.get("/fraud-register")
+    assert public.status_code == 200 and "Report a suspected forgery" not in public.text
+    csrf = _clerk(client, make_user)
+    page = client.get("/fraud-register")
+    assert "Report a suspected forgery" in page.text
+    bad = client.post("/fraud-register", data={"csrf_token": csrf, "number": "", "claimed_participant": "KE",
+                                               "notes": "x"})
+    assert bad.status_code == 422 and "number" in bad.text
+    filed = client.post("/fraud-register", data={"csrf_token": csrf, "number": "SL/0000123",
+                                                 "claimed_participant": "SL", "notes": "wrong paper, no watermark"},
+                        files={"evidence": ("scan.pdf", b"%PDF-1.4 fake scan", "application/pdf")})
+    assert filed.status_code == 200 and "SL/0000123" in filed.text and "scan.pdf" in filed.text
+    check = client.get("/api/v1/verify/number/sl-0000123").json()
+    assert "reported as fraudulent" in check["problems"][0]
+
+
+def test_kp_context_is_served(client: TestClient) -> None:
+    response = client.get("/contexts/kpcs-v1.jsonld")
+    assert response.status_code == 200 and "KimberleyProcessCertificate" in response.json()["@context"]

@@ -1,0 +1,207 @@
+"""Certificates in the database, on SQLite and PostgreSQL: numbering, signing keys,
+the rules against the registry, confirmations, cancellations and who sees what."""
+
+from __future__ import annotations
+
+import stat
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from kpcs.accounts.models import Role
+from kpcs.accounts.permissions import Principal, PrincipalKind
+from kpcs.audit.models import AuditEvent
+from kpcs.certificates import services
+from kpcs.certificates.models import Certificate, CertificateSerial
+from kpcs.certificates.schemas import CancellationCreate, CertificateCreate, ConfirmationCreate
+from kpcs.certificates.verification import verify_offline
+from kpcs.clock import FixedClock
+from kpcs.config import Settings
+from kpcs.db import UnitOfWork
+from kpcs.errors import Conflict, InvalidInput, NotFound
+from kpcs.participants import services as registry
+from kpcs.participants.schemas import StatusChangeCreate
+from kpcs.signing.keys import KeyFiles, KeyRing
+from kpcs.signing.models import KeyPurpose, SigningKey
+from tests.conftest import OPERATOR, certificate_body
+
+
+def token_principal(role: Role, participant: str | None) -> Principal:
+    return Principal(kind=PrincipalKind.TOKEN, name=f"kpcs_{role.value}", participant_code=participant,
+                     roles=frozenset({role}))
+
+
+BW = token_principal(Role.AUTHORITY, "BW")
+EU = token_principal(Role.AUTHORITY, "EU")
+ZW = token_principal(Role.AUTHORITY, "ZW")
+
+
+def test_issue_numbers_signs_stores_and_audits(issue, session_factory: sessionmaker[Session], keyring: KeyRing,
+                                                clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+    first, second = issue(BW), issue(BW)
+    assert (first.number, second.number) == ("BW-2025-000001", "BW-2025-000002")
+    assert first.status == "issued" and first.importing_participant == "EU"
+    assert first.expires_on == date(2025, 5, 2)  # 60 days, the default validity
+    assert float(first.total_carats) == 1720.35
+    check = verify_offline(first.credential, keyring.trust_list(), now=clock.now())
+    assert check.valid and check.number == first.number and check.issuing_participant == "BW"
+    with session_factory() as session:
+        row = session.scalars(sa.select(Certificate).where(Certificate.number == first.number)).one()
+        assert [line.hs_code for line in row.lines] == ["7102.31", "7102.21"]
+        assert row.issued_by == "token:kpcs_authority"
+        events = session.scalars(sa.select(AuditEvent.object_id).where(AuditEvent.tag == "certificate:issued")).all()
+        assert events == [first.number, second.number]
+
+
+def test_signing_key_is_created_once_and_kept_safe(issue, settings: Settings, session_factory, clock) -> None:  # type: ignore[no-untyped-def]
+    first = issue()
+    keys_dir = settings.data_dir / "keys"
+    (key_file,) = keys_dir.glob("*.pem")
+    assert key_file.stem == first.kid
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(keys_dir.stat().st_mode) == 0o700
+    assert issue().kid == first.kid
+    # Another process (a fresh key ring) finds the same active key rather than making one.
+    other = KeyRing(session_factory, KeyFiles(keys_dir), clock)
+    assert other.active(KeyPurpose.CERTIFICATES, "BW", actor=OPERATOR).kid == first.kid
+    with session_factory() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(SigningKey)) == 1
+
+
+def test_member_state_exports_are_issued_by_the_eu(issue) -> None:  # type: ignore[no-untyped-def]
+    cert = issue(EU, exporting_country="BE", importing_country="IN",
+                 lines=[{"hs_code": "7102.10", "origin": "mixed", "carats": 10, "value_usd": 990}])
+    assert cert.number.startswith("EU-2025-") and cert.exporting_participant == "EU"
+    assert cert.exporting_country == "BE"
+
+
+@pytest.mark.parametrize(
+    ("principal", "changes", "rule"),
+    [
+        (ZW, {}, "own-participant"),
+        (BW, {"importing_country": "WD"}, "country-code"),
+        (BW, {"importing_country": "KE"}, "participants-only"),
+        (BW, {"importing_country": "BW"}, "distinct-participants"),
+        (EU, {"exporting_country": "FR", "importing_country": "DE"}, "distinct-participants"),
+        (BW, {"lines": [{"hs_code": "7104.21", "origin": "BW", "carats": 1, "value_usd": 1}]}, "hs-code-scope"),
+        (BW, {"expires_on": "2025-12-31"}, "validity"),
+    ],
+)
+def test_refusals_store_nothing(issue, session_factory, principal, changes, rule) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(services.ShipmentRefused) as refused:
+        issue(principal, **changes)
+    assert rule in refused.value.rules
+    with session_factory() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 0
+        assert session.scalar(sa.select(sa.func.count()).select_from(CertificateSerial)) == 0
+
+
+def test_suspension_from_the_registry_stops_trade(issue, session_factory, clock) -> None:  # type: ignore[no-untyped-def]
+    registry.change_status(UnitOfWork(session_factory), OPERATOR, clock, "ZW",
+                           StatusChangeCreate(status="suspended", effective_on=clock.today(), reason="test"))
+    with pytest.raises(services.ShipmentRefused) as refused:
+        issue(BW, importing_country="ZW")
+    assert refused.value.rules == ["good-standing"]
+    assert "suspended" in refused.value.message
+
+
+def test_numbers_stay_unique_under_concurrent_issuing(session_factory, clock, keyring) -> None:  # type: ignore[no-untyped-def]
+    body = CertificateCreate.model_validate(certificate_body())
+    issue_one = lambda _: services.issue_certificate(UnitOfWork(session_factory), BW, clock, keyring, body).number  # noqa: E731
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        numbers = list(pool.map(issue_one, range(30)))
+    assert sorted(numbers) == [f"BW-2025-{n:06d}" for n in range(1, 31)]
+
+
+def test_confirmation_records_discrepancies_once(issue, session_factory, clock) -> None:  # type: ignore[no-untyped-def]
+    cert = issue(BW)
+    body = ConfirmationCreate(received_on=clock.today(), carats_received="1700.00", parcels_received=3)
+    confirmed = services.confirm_import(UnitOfWork(session_factory), EU, clock, cert.number, body)
+    assert confirmed.status == "confirmed"
+    assert confirmed.confirmation is not None
+    assert confirmed.confirmation.discrepancies == [{"field": "carats", "certificate": "1720.35", "received": "1700.00"}]
+    with pytest.raises(services.ShipmentRefused, match="already confirmed"):
+        services.confirm_import(UnitOfWork(session_factory), EU, clock, cert.number, body)
+    with pytest.raises(Conflict):
+        services.cancel_certificate(UnitOfWork(session_factory), BW, clock, cert.number,
+                                    CancellationCreate(reason="printing_error"))
+    with session_factory() as session:
+        detail = services.get_certificate(session, BW, clock, cert.number)
+        assert [t.event for t in detail.timeline] == ["issued and signed", "import confirmed"]
+        assert "carats 1720.35 → 1700.00" in (detail.timeline[1].detail or "")
+
+
+def test_only_the_importing_authority_confirms(issue, session_factory, clock) -> None:  # type: ignore[no-untyped-def]
+    cert = issue(BW)
+    body = ConfirmationCreate(received_on=clock.today())
+    with pytest.raises(Exception) as refused:
+        services.confirm_import(UnitOfWork(session_factory), BW, clock, cert.number, body)
+    assert type(refused.value).__name__ == "PermissionDenied"
+    with pytest.raises(NotFound):  # ZW does not even see it
+        services.confirm_import(UnitOfWork(session_factory), ZW, clock, cert.number, body)
+
+
+def test_cancelled_certificate_cannot_be_confirmed(issue, session_factory, clock) -> None:  # type: ignore[no-untyped-def]
+    cert = issue(BW)
+    with pytest.raises(InvalidInput):
+        services.cancel_certificate(UnitOfWork(session_factory), BW, clock, cert.number,
+                                    CancellationCreate(reason="other"))
+    cancelled = services.cancel_certificate(UnitOfWork(session_factory), BW, clock, cert.number,
+                                            CancellationCreate(reason="Shipment withdrawn", note="buyer withdrew"))
+    assert cancelled.status == "cancelled" and cancelled.cancellation is not None
+    assert cancelled.cancellation["reason"] == "shipment_withdrawn"
+    with pytest.raises(services.ShipmentRefused, match="cancelled"):
+        services.confirm_import(UnitOfWork(session_factory), EU, clock, cert.number,
+                                ConfirmationCreate(received_on=clock.today()))
+    with pytest.raises(Conflict, match="already cancelled"):
+        services.cancel_certificate(UnitOfWork(session_factory), BW, clock, cert.number,
+                                    CancellationCreate(reason="printing_error"))
+
+
+def test_expired_certificate_cannot_cover_a_late_arrival(issue, session_factory, clock) -> None:  # type: ignore[no-untyped-def]
+    cert = issue(BW, expires_on="2025-03-10")
+    later = FixedClock(clock.now() + timedelta(days=30))
+    with session_factory() as session:
+        assert services.get_certificate(session, BW, later, cert.number).status == "expired"
+    with pytest.raises(services.ShipmentRefused, match="expired on 2025-03-10"):
+        services.confirm_import(UnitOfWork(session_factory), EU, later, cert.number,
+                                ConfirmationCreate(received_on=date(2025, 3, 20)))
+    late = services.confirm_import(UnitOfWork(session_factory), EU, later, cert.number,
+                                   ConfirmationCreate(received_on=date(2025, 3, 8)))
+    assert late.status == "confirmed"
+
+
+def test_visibility_is_scoped(issue, session_factory, clock) -> None:  # type: ignore[no-untyped-def]
+    bw_to_eu = issue(BW)
+    in_to_bw = issue(OPERATOR, exporting_country="IN", importing_country="BW",
+                     lines=[{"hs_code": "7102.10", "origin": "IN", "carats": 5, "value_usd": 500}])
+    with session_factory() as session:
+        def numbers(principal: Principal, **kw: object) -> set[str]:
+            return {row.number for row in services.list_certificates(session, principal, clock, **kw)}
+
+        assert numbers(BW) == {bw_to_eu.number, in_to_bw.number}
+        assert numbers(BW, direction="outgoing") == {bw_to_eu.number}
+        assert numbers(BW, direction="incoming") == {in_to_bw.number}
+        assert numbers(EU) == {bw_to_eu.number}
+        assert numbers(ZW) == set()
+        assert numbers(token_principal(Role.CUSTOMS, "EU")) == {bw_to_eu.number}
+        assert numbers(token_principal(Role.STATISTICS, None)) == {bw_to_eu.number, in_to_bw.number}
+        with pytest.raises(NotFound):
+            services.get_certificate(session, ZW, clock, bw_to_eu.number)
+        with pytest.raises(InvalidInput):
+            services.list_certificates(session, BW, clock, status="lost")
+
+
+def test_unconfirmed_after_days(issue, session_factory, clock) -> None:  # type: ignore[no-untyped-def]
+    old = issue(BW)
+    later = FixedClock(clock.now() + timedelta(days=40))
+    services.confirm_import(UnitOfWork(session_factory), EU, later, issue(BW).number,
+                            ConfirmationCreate(received_on=date(2025, 3, 5)))
+    with session_factory() as session:
+        rows = services.unconfirmed(session, BW, later, days=30)
+        assert [(r.number, r.days_open) for r in rows] == [(old.number, 40)]
+        assert services.unconfirmed(session, BW, later, days=41) == []
+        assert services.unconfirmed(session, EU, later, days=0) == []  # EU exported nothing
