@@ -53,23 +53,38 @@ def test_issue_form_issues_and_shows_the_certificate(client: TestClient, make_us
 
 def test_issue_form_lists_every_problem_and_keeps_the_input(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
     csrf = _clerk(client, make_user)
-    response = client.post("/certificates/new", data={**ISSUE_FORM, "csrf_token": csrf, "importing_country": "BW",
-                                                      "hs_code": ["7104.21", "7102.10"], "carats": ["abc", "10"]})
+    response = client.post(
+        "/certificates/new",
+        data={
+            **ISSUE_FORM,
+            "csrf_token": csrf,
+            "importing_country": "BW",
+            "hs_code": ["7104.21", "7102.10"],
+            "carats": ["abc", "10"],
+        },
+    )
     assert response.status_code == 422
     assert "lines.0.carats" in response.text and "a number" in response.text
     assert "Okavango Diamond Company" in response.text  # nothing the clerk typed is lost
-    response = client.post("/certificates/new", data={**ISSUE_FORM, "csrf_token": csrf, "importing_country": "BW",
-                                                      "hs_code": ["7104.21", "7102.10"]})
+    response = client.post(
+        "/certificates/new",
+        data={**ISSUE_FORM, "csrf_token": csrf, "importing_country": "BW", "hs_code": ["7104.21", "7102.10"]},
+    )
     assert response.status_code == 422 and "synthetic" in response.text and "distinct" not in response.text
     assert "trade between two different participants" in response.text
 
 
 def test_live_check_and_new_line(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
     csrf = _clerk(client, make_user)
-    ok = client.post("/certificates/new/check", data={**ISSUE_FORM, "csrf_token": csrf}, headers={"HX-Request": "true"})
+    ok = client.post(
+        "/certificates/new/check", data={**ISSUE_FORM, "csrf_token": csrf}, headers={"HX-Request": "true"}
+    )
     assert "Everything checks out" in ok.text and "<html" not in ok.text
-    bad = client.post("/certificates/new/check", data={**ISSUE_FORM, "csrf_token": csrf, "importing_country": "KE"},
-                      headers={"HX-Request": "true"})
+    bad = client.post(
+        "/certificates/new/check",
+        data={**ISSUE_FORM, "csrf_token": csrf, "importing_country": "KE"},
+        headers={"HX-Request": "true"},
+    )
     assert "not a participant" in bad.text
     line = client.get("/certificates/new/line", headers={"HX-Request": "true"})
     assert 'name="hs_code"' in line.text and "<html" not in line.text
@@ -84,10 +99,19 @@ def test_inbox_confirm_and_discrepancy_flag(client: TestClient, make_user) -> No
     assert inbox.status_code == 200 and number in inbox.text and "Inbox" in inbox.text
     page = client.get(f"/certificates/{number}")
     assert "Confirm the import" in page.text and "Cancel this certificate" not in page.text
-    confirmed = client.post(f"/certificates/{number}/confirm", data={
-        "csrf_token": eu_csrf, "received_on": "2025-03-03", "carats_received": "1500", "parcels_received": ""})
+    confirmed = client.post(
+        f"/certificates/{number}/confirm",
+        data={
+            "csrf_token": eu_csrf,
+            "received_on": "2025-03-03",
+            "carats_received": "1500",
+            "parcels_received": "",
+        },
+    )
     assert confirmed.status_code == 200 and "The goods received differ from the certificate" in confirmed.text
-    again = client.post(f"/certificates/{number}/confirm", data={"csrf_token": eu_csrf, "received_on": "2025-03-03"})
+    again = client.post(
+        f"/certificates/{number}/confirm", data={"csrf_token": eu_csrf, "received_on": "2025-03-03"}
+    )
     assert "already confirmed" in again.text
     listing = client.get("/certificates?direction=incoming", headers={"HX-Request": "true"})
     assert "discrepancy" in listing.text and "<html" not in listing.text
@@ -102,12 +126,18 @@ def test_cancel_loss_and_unconfirmed_pages(client: TestClient, make_user) -> Non
     csv = client.get("/certificates/unconfirmed?days=0&format=csv")
     assert csv.headers["content-type"].startswith("text/csv") and csv.text.startswith("number,")
     assert len(csv.text.strip().splitlines()) == 3
-    no_note = client.post(f"/certificates/{first}/cancel", data={"csrf_token": csrf, "reason": "other", "note": ""})
+    no_note = client.post(
+        f"/certificates/{first}/cancel", data={"csrf_token": csrf, "reason": "other", "note": ""}
+    )
     assert "say why" in no_note.text
-    cancelled = client.post(f"/certificates/{first}/cancel", data={"csrf_token": csrf, "reason": "printing_error"})
+    cancelled = client.post(
+        f"/certificates/{first}/cancel", data={"csrf_token": csrf, "reason": "printing_error"}
+    )
     assert 'id="certificate-status">cancelled' in cancelled.text
-    lost = client.post(f"/certificates/{second}/loss", data={"csrf_token": csrf, "kind": "stolen",
-                                                            "note": "taken from the courier's van"})
+    lost = client.post(
+        f"/certificates/{second}/loss",
+        data={"csrf_token": csrf, "kind": "stolen", "note": "taken from the courier's van"},
+    )
     assert "Reported stolen" in lost.text
     assert client.get("/certificates/unconfirmed?days=-1").status_code == 422
 
@@ -121,7 +151,9 @@ def test_verify_page_paste_number_and_qr_photo(client: TestClient, make_user) ->
     assert "Verify a KP certificate" in client.get("/verify").text
     pasted = client.post("/verify", data={"credential": encode_qr_text(credential)})
     assert pasted.status_code == 200 and "Valid" in pasted.text and "Antwerp Rough NV" in pasted.text
-    tampered = client.post("/verify", data={"credential": credential[:-3] + ("AAA" if credential[-3:] != "AAA" else "BBB")})
+    tampered = client.post(
+        "/verify", data={"credential": credential[:-3] + ("AAA" if credential[-3:] != "AAA" else "BBB")}
+    )
     assert "Not valid" in tampered.text and "signature does not match" in tampered.text
     photo = qr_png(encode_qr_text(credential), scale=4)
     uploaded = client.post("/verify", files={"image": ("qr.png", photo, "image/png")})
@@ -141,12 +173,20 @@ def test_fraud_register_page(client: TestClient, make_user) -> None:  # type: ig
     csrf = _clerk(client, make_user)
     page = client.get("/fraud-register")
     assert "Report a suspected forgery" in page.text
-    bad = client.post("/fraud-register", data={"csrf_token": csrf, "number": "", "claimed_participant": "KE",
-                                               "notes": "x"})
+    bad = client.post(
+        "/fraud-register", data={"csrf_token": csrf, "number": "", "claimed_participant": "KE", "notes": "x"}
+    )
     assert bad.status_code == 422 and "number" in bad.text
-    filed = client.post("/fraud-register", data={"csrf_token": csrf, "number": "SL/0000123",
-                                                 "claimed_participant": "SL", "notes": "wrong paper, no watermark"},
-                        files={"evidence": ("scan.pdf", b"%PDF-1.4 fake scan", "application/pdf")})
+    filed = client.post(
+        "/fraud-register",
+        data={
+            "csrf_token": csrf,
+            "number": "SL/0000123",
+            "claimed_participant": "SL",
+            "notes": "wrong paper, no watermark",
+        },
+        files={"evidence": ("scan.pdf", b"%PDF-1.4 fake scan", "application/pdf")},
+    )
     assert filed.status_code == 200 and "SL/0000123" in filed.text and "scan.pdf" in filed.text
     check = client.get("/api/v1/verify/number/sl-0000123").json()
     assert "reported as fraudulent" in check["problems"][0]

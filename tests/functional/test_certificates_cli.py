@@ -36,8 +36,11 @@ def test_issue_errors_name_the_problem(cli: Cli, tmp_path: Path) -> None:
     result = cli("certificates", "issue", "--file", str(broken))
     assert result.exit_code == 1 and "line 1" in result.output
     refused = tmp_path / "refused.json"
-    refused.write_text(json.dumps(certificate_body(lines=[{"hs_code": "7104.21", "origin": "BW", "carats": 1,
-                                                           "value_usd": 1}])))
+    refused.write_text(
+        json.dumps(
+            certificate_body(lines=[{"hs_code": "7104.21", "origin": "BW", "carats": 1, "value_usd": 1}])
+        )
+    )
     result = cli("certificates", "issue", "--file", str(refused))
     assert result.exit_code == 1 and "synthetic" in result.output and "Traceback" not in result.output
 
@@ -95,20 +98,42 @@ def test_verify_reads_a_file_and_rejects_garbage(cli: Cli, tmp_path: Path) -> No
 def test_fraud_register(cli: Cli, tmp_path: Path) -> None:
     evidence = tmp_path / "scan.png"
     evidence.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
-    filed = cli("fraud", "report", "--number", "KE 0042", "--claimed-participant", "ke",
-                "--notes", "intercepted in Antwerp; Kenya is not a participant", "--evidence", str(evidence))
+    filed = cli(
+        "fraud",
+        "report",
+        "--number",
+        "KE 0042",
+        "--claimed-participant",
+        "ke",
+        "--notes",
+        "intercepted in Antwerp; Kenya is not a participant",
+        "--evidence",
+        str(evidence),
+    )
     assert filed.exit_code == 0, filed.output
     listed = json.loads(cli("fraud", "list", "--json").output)
     assert listed[0]["claimed_participant"] == "KE" and listed[0]["has_evidence"]
     bad = tmp_path / "notes.txt"
     bad.write_text("hello")
-    refused = cli("fraud", "report", "--number", "X1", "--claimed-participant", "ZZ", "--notes", "x",
-                  "--evidence", str(bad))
+    refused = cli(
+        "fraud",
+        "report",
+        "--number",
+        "X1",
+        "--claimed-participant",
+        "ZZ",
+        "--notes",
+        "x",
+        "--evidence",
+        str(bad),
+    )
     assert refused.exit_code == 1 and "claimed_participant" in refused.output and "evidence" in refused.output
 
 
 def test_set_validity(cli: Cli, tmp_path: Path) -> None:
-    assert cli("participants", "set-validity", "BW", "--default-days", "30", "--max-days", "90").exit_code == 0
+    assert (
+        cli("participants", "set-validity", "BW", "--default-days", "30", "--max-days", "90").exit_code == 0
+    )
     number = _issue(cli, tmp_path)
     assert json.loads(cli("certificates", "show", number).output)["expires_on"] == "2025-04-02"
     refused = cli("participants", "set-validity", "BW", "--default-days", "100", "--max-days", "90")

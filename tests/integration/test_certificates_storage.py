@@ -30,8 +30,12 @@ from tests.conftest import OPERATOR, certificate_body
 
 
 def token_principal(role: Role, participant: str | None) -> Principal:
-    return Principal(kind=PrincipalKind.TOKEN, name=f"kpcs_{role.value}", participant_code=participant,
-                     roles=frozenset({role}))
+    return Principal(
+        kind=PrincipalKind.TOKEN,
+        name=f"kpcs_{role.value}",
+        participant_code=participant,
+        roles=frozenset({role}),
+    )
 
 
 BW = token_principal(Role.AUTHORITY, "BW")
@@ -39,8 +43,9 @@ EU = token_principal(Role.AUTHORITY, "EU")
 ZW = token_principal(Role.AUTHORITY, "ZW")
 
 
-def test_issue_numbers_signs_stores_and_audits(issue, session_factory: sessionmaker[Session], keyring: KeyRing,
-                                                clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+def test_issue_numbers_signs_stores_and_audits(
+    issue, session_factory: sessionmaker[Session], keyring: KeyRing, clock: FixedClock
+) -> None:  # type: ignore[no-untyped-def]
     first, second = issue(BW), issue(BW)
     assert (first.number, second.number) == ("BW-2025-000001", "BW-2025-000002")
     assert first.status == "issued" and first.importing_participant == "EU"
@@ -52,7 +57,9 @@ def test_issue_numbers_signs_stores_and_audits(issue, session_factory: sessionma
         row = session.scalars(sa.select(Certificate).where(Certificate.number == first.number)).one()
         assert [line.hs_code for line in row.lines] == ["7102.31", "7102.21"]
         assert row.issued_by == "token:kpcs_authority"
-        events = session.scalars(sa.select(AuditEvent.object_id).where(AuditEvent.tag == "certificate:issued")).all()
+        events = session.scalars(
+            sa.select(AuditEvent.object_id).where(AuditEvent.tag == "certificate:issued")
+        ).all()
         assert events == [first.number, second.number]
 
 
@@ -72,8 +79,12 @@ def test_signing_key_is_created_once_and_kept_safe(issue, settings: Settings, se
 
 
 def test_member_state_exports_are_issued_by_the_eu(issue) -> None:  # type: ignore[no-untyped-def]
-    cert = issue(EU, exporting_country="BE", importing_country="IN",
-                 lines=[{"hs_code": "7102.10", "origin": "mixed", "carats": 10, "value_usd": 990}])
+    cert = issue(
+        EU,
+        exporting_country="BE",
+        importing_country="IN",
+        lines=[{"hs_code": "7102.10", "origin": "mixed", "carats": 10, "value_usd": 990}],
+    )
     assert cert.number.startswith("EU-2025-") and cert.exporting_participant == "EU"
     assert cert.exporting_country == "BE"
 
@@ -86,7 +97,11 @@ def test_member_state_exports_are_issued_by_the_eu(issue) -> None:  # type: igno
         (BW, {"importing_country": "KE"}, "participants-only"),
         (BW, {"importing_country": "BW"}, "distinct-participants"),
         (EU, {"exporting_country": "FR", "importing_country": "DE"}, "distinct-participants"),
-        (BW, {"lines": [{"hs_code": "7104.21", "origin": "BW", "carats": 1, "value_usd": 1}]}, "hs-code-scope"),
+        (
+            BW,
+            {"lines": [{"hs_code": "7104.21", "origin": "BW", "carats": 1, "value_usd": 1}]},
+            "hs-code-scope",
+        ),
         (BW, {"expires_on": "2025-12-31"}, "validity"),
     ],
 )
@@ -100,8 +115,13 @@ def test_refusals_store_nothing(issue, session_factory, principal, changes, rule
 
 
 def test_suspension_from_the_registry_stops_trade(issue, session_factory, clock) -> None:  # type: ignore[no-untyped-def]
-    registry.change_status(UnitOfWork(session_factory), OPERATOR, clock, "ZW",
-                           StatusChangeCreate(status="suspended", effective_on=clock.today(), reason="test"))
+    registry.change_status(
+        UnitOfWork(session_factory),
+        OPERATOR,
+        clock,
+        "ZW",
+        StatusChangeCreate(status="suspended", effective_on=clock.today(), reason="test"),
+    )
     with pytest.raises(services.ShipmentRefused) as refused:
         issue(BW, importing_country="ZW")
     assert refused.value.rules == ["good-standing"]
@@ -110,7 +130,10 @@ def test_suspension_from_the_registry_stops_trade(issue, session_factory, clock)
 
 def test_numbers_stay_unique_under_concurrent_issuing(session_factory, clock, keyring) -> None:  # type: ignore[no-untyped-def]
     body = CertificateCreate.model_validate(certificate_body())
-    issue_one = lambda _: services.issue_certificate(UnitOfWork(session_factory), BW, clock, keyring, body).number  # noqa: E731
+
+    def issue_one(_: int) -> str:
+        return services.issue_certificate(UnitOfWork(session_factory), BW, clock, keyring, body).number
+
     with ThreadPoolExecutor(max_workers=6) as pool:
         numbers = list(pool.map(issue_one, range(30)))
     assert sorted(numbers) == [f"BW-2025-{n:06d}" for n in range(1, 31)]
@@ -122,12 +145,15 @@ def test_confirmation_records_discrepancies_once(issue, session_factory, clock) 
     confirmed = services.confirm_import(UnitOfWork(session_factory), EU, clock, cert.number, body)
     assert confirmed.status == "confirmed"
     assert confirmed.confirmation is not None
-    assert confirmed.confirmation.discrepancies == [{"field": "carats", "certificate": "1720.35", "received": "1700.00"}]
+    assert confirmed.confirmation.discrepancies == [
+        {"field": "carats", "certificate": "1720.35", "received": "1700.00"}
+    ]
     with pytest.raises(services.ShipmentRefused, match="already confirmed"):
         services.confirm_import(UnitOfWork(session_factory), EU, clock, cert.number, body)
     with pytest.raises(Conflict):
-        services.cancel_certificate(UnitOfWork(session_factory), BW, clock, cert.number,
-                                    CancellationCreate(reason="printing_error"))
+        services.cancel_certificate(
+            UnitOfWork(session_factory), BW, clock, cert.number, CancellationCreate(reason="printing_error")
+        )
     with session_factory() as session:
         detail = services.get_certificate(session, BW, clock, cert.number)
         assert [t.event for t in detail.timeline] == ["issued and signed", "import confirmed"]
@@ -147,18 +173,26 @@ def test_only_the_importing_authority_confirms(issue, session_factory, clock) ->
 def test_cancelled_certificate_cannot_be_confirmed(issue, session_factory, clock) -> None:  # type: ignore[no-untyped-def]
     cert = issue(BW)
     with pytest.raises(InvalidInput):
-        services.cancel_certificate(UnitOfWork(session_factory), BW, clock, cert.number,
-                                    CancellationCreate(reason="other"))
-    cancelled = services.cancel_certificate(UnitOfWork(session_factory), BW, clock, cert.number,
-                                            CancellationCreate(reason="Shipment withdrawn", note="buyer withdrew"))
+        services.cancel_certificate(
+            UnitOfWork(session_factory), BW, clock, cert.number, CancellationCreate(reason="other")
+        )
+    cancelled = services.cancel_certificate(
+        UnitOfWork(session_factory),
+        BW,
+        clock,
+        cert.number,
+        CancellationCreate(reason="Shipment withdrawn", note="buyer withdrew"),
+    )
     assert cancelled.status == "cancelled" and cancelled.cancellation is not None
     assert cancelled.cancellation["reason"] == "shipment_withdrawn"
     with pytest.raises(services.ShipmentRefused, match="cancelled"):
-        services.confirm_import(UnitOfWork(session_factory), EU, clock, cert.number,
-                                ConfirmationCreate(received_on=clock.today()))
+        services.confirm_import(
+            UnitOfWork(session_factory), EU, clock, cert.number, ConfirmationCreate(received_on=clock.today())
+        )
     with pytest.raises(Conflict, match="already cancelled"):
-        services.cancel_certificate(UnitOfWork(session_factory), BW, clock, cert.number,
-                                    CancellationCreate(reason="printing_error"))
+        services.cancel_certificate(
+            UnitOfWork(session_factory), BW, clock, cert.number, CancellationCreate(reason="printing_error")
+        )
 
 
 def test_expired_certificate_cannot_cover_a_late_arrival(issue, session_factory, clock) -> None:  # type: ignore[no-untyped-def]
@@ -167,18 +201,29 @@ def test_expired_certificate_cannot_cover_a_late_arrival(issue, session_factory,
     with session_factory() as session:
         assert services.get_certificate(session, BW, later, cert.number).status == "expired"
     with pytest.raises(services.ShipmentRefused, match="expired on 2025-03-10"):
-        services.confirm_import(UnitOfWork(session_factory), EU, later, cert.number,
-                                ConfirmationCreate(received_on=date(2025, 3, 20)))
-    late = services.confirm_import(UnitOfWork(session_factory), EU, later, cert.number,
-                                   ConfirmationCreate(received_on=date(2025, 3, 8)))
+        services.confirm_import(
+            UnitOfWork(session_factory),
+            EU,
+            later,
+            cert.number,
+            ConfirmationCreate(received_on=date(2025, 3, 20)),
+        )
+    late = services.confirm_import(
+        UnitOfWork(session_factory), EU, later, cert.number, ConfirmationCreate(received_on=date(2025, 3, 8))
+    )
     assert late.status == "confirmed"
 
 
 def test_visibility_is_scoped(issue, session_factory, clock) -> None:  # type: ignore[no-untyped-def]
     bw_to_eu = issue(BW)
-    in_to_bw = issue(OPERATOR, exporting_country="IN", importing_country="BW",
-                     lines=[{"hs_code": "7102.10", "origin": "IN", "carats": 5, "value_usd": 500}])
+    in_to_bw = issue(
+        OPERATOR,
+        exporting_country="IN",
+        importing_country="BW",
+        lines=[{"hs_code": "7102.10", "origin": "IN", "carats": 5, "value_usd": 500}],
+    )
     with session_factory() as session:
+
         def numbers(principal: Principal, **kw: object) -> set[str]:
             return {row.number for row in services.list_certificates(session, principal, clock, **kw)}
 
@@ -198,8 +243,13 @@ def test_visibility_is_scoped(issue, session_factory, clock) -> None:  # type: i
 def test_unconfirmed_after_days(issue, session_factory, clock) -> None:  # type: ignore[no-untyped-def]
     old = issue(BW)
     later = FixedClock(clock.now() + timedelta(days=40))
-    services.confirm_import(UnitOfWork(session_factory), EU, later, issue(BW).number,
-                            ConfirmationCreate(received_on=date(2025, 3, 5)))
+    services.confirm_import(
+        UnitOfWork(session_factory),
+        EU,
+        later,
+        issue(BW).number,
+        ConfirmationCreate(received_on=date(2025, 3, 5)),
+    )
     with session_factory() as session:
         rows = services.unconfirmed(session, BW, later, days=30)
         assert [(r.number, r.days_open) for r in rows] == [(old.number, 40)]

@@ -56,7 +56,9 @@ class CertificateDocument:
     lines: tuple[Line, ...]
     kid: str
     credential: str
-    verification_hint: str = "Verify at any kpcs instance: /verify, or offline with `kpcs verify`."
+    verification_hint: str = (
+        "Verify at any kpcs instance (page /verify), or offline with the command kpcs verify."
+    )
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property

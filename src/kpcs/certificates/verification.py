@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from kpcs.certificates.credential import JWS_TYPE, CredentialFormatError, read_claims
-from kpcs.signing.jws import MalformedToken, header_problems, parse_compact, signature_valid
+from kpcs.signing.jws import MalformedToken, header_problems, is_base64url, parse_compact, signature_valid
 from kpcs.signing.models import KeyPurpose
 from kpcs.signing.trust_list import TrustList
 
@@ -23,9 +23,9 @@ class Verification:
     """The outcome of checking one credential."""
 
     valid: bool
-    number: str | None
-    status: str
-    problems: tuple[str, ...]
+    number: str | None = None
+    status: str = "unknown"
+    problems: tuple[str, ...] = ()
     kid: str | None = None
     issuing_participant: str | None = None
     subject: dict[str, Any] | None = None
@@ -118,11 +118,17 @@ def verify_offline(token: str, trust: TrustList, *, now: datetime) -> Verificati
 
 
 def _number_hint(parsed: Any) -> str | None:
-    """The number an unverified payload claims (to look it up in the fraud register)."""
+    """The number an unverified payload claims (to look it up in the fraud register).
+
+    A payload that is not even base64url JSON makes the token malformed (a 4xx), not a
+    forgery to report on.
+    """
     try:
         subject = parsed.payload().get("credentialSubject")
     except MalformedToken:
-        return None
+        if is_base64url(parsed.payload_b64):
+            return None  # a changed byte turned the payload into noise: a forgery, not bad input
+        raise
     number = subject.get("number") if isinstance(subject, dict) else None
     return number if isinstance(number, str) and len(number) <= 100 else None
 

@@ -30,10 +30,22 @@ DRAFT = rules.Draft(
 )
 
 
-def check(draft: rules.Draft = DRAFT, *, exporter: rules.Standing = BW, importer: rules.Standing = EU,
-          issuer: str | None = "BW", max_days: int = 60) -> list[rules.Problem]:
-    return rules.check_draft(draft, exporter=exporter, importer=importer, issuer_participant=issuer, today=TODAY,
-                             max_validity_days=max_days)
+def check(
+    draft: rules.Draft = DRAFT,
+    *,
+    exporter: rules.Standing = BW,
+    importer: rules.Standing = EU,
+    issuer: str | None = "BW",
+    max_days: int = 60,
+) -> list[rules.Problem]:
+    return rules.check_draft(
+        draft,
+        exporter=exporter,
+        importer=importer,
+        issuer_participant=issuer,
+        today=TODAY,
+        max_validity_days=max_days,
+    )
 
 
 def rules_of(problems: list[rules.Problem]) -> set[str]:
@@ -71,7 +83,10 @@ def test_out_of_scope_hs_codes_say_why(code: str, words: str) -> None:
         (StatusEntry(ParticipantStatus.SUSPENDED, date(2013, 5, 23), "suspended"), "good-standing"),
         (StatusEntry(ParticipantStatus.WITHDRAWN, date(2020, 1, 1), "left"), "participants-only"),
         (None, "participants-only"),
-        (StatusEntry(ParticipantStatus.RESTRICTED, date(2016, 5, 26), "zones", ("Berbérati",)), "restricted-exporter"),
+        (
+            StatusEntry(ParticipantStatus.RESTRICTED, date(2016, 5, 26), "zones", ("Berbérati",)),
+            "restricted-exporter",
+        ),
     ],
 )
 def test_exporter_must_be_in_good_standing(status: StatusEntry | None, rule: str) -> None:
@@ -93,8 +108,9 @@ def test_observer_is_not_a_trading_partner() -> None:
 
 
 def test_same_participant_on_both_sides() -> None:
-    problems = check(replace(DRAFT, exporting_country="BE", importing_country="FR"), exporter=EU, importer=EU,
-                     issuer="EU")
+    problems = check(
+        replace(DRAFT, exporting_country="BE", importing_country="FR"), exporter=EU, importer=EU, issuer="EU"
+    )
     assert rules_of(problems) == {"distinct-participants"}
 
 
@@ -109,8 +125,16 @@ def test_authority_issues_only_for_its_own_participant() -> None:
         (rules.DraftLine("7102.31", "XX", Decimal(1), Decimal(1)), "lines.0.origin", "origin-country"),
         (rules.DraftLine("7102.31", "mixed", Decimal(0), Decimal(1)), "lines.0.carats", "positive-quantity"),
         (rules.DraftLine("7102.31", "BW", Decimal("-5"), Decimal(1)), "lines.0.carats", "positive-quantity"),
-        (rules.DraftLine("7102.31", "BW", Decimal("1.005"), Decimal(1)), "lines.0.carats", "positive-quantity"),
-        (rules.DraftLine("7102.31", "BW", Decimal(1), Decimal("0")), "lines.0.value_usd", "positive-quantity"),
+        (
+            rules.DraftLine("7102.31", "BW", Decimal("1.005"), Decimal(1)),
+            "lines.0.carats",
+            "positive-quantity",
+        ),
+        (
+            rules.DraftLine("7102.31", "BW", Decimal(1), Decimal("0")),
+            "lines.0.value_usd",
+            "positive-quantity",
+        ),
         (rules.DraftLine("7104.21", "BW", Decimal(1), Decimal(1)), "lines.0.hs_code", "hs-code-scope"),
     ],
 )
@@ -121,12 +145,22 @@ def test_line_problems_name_field_and_rule(line: rules.DraftLine, field: str, ru
 
 def test_every_problem_is_reported_at_once() -> None:
     bad = replace(
-        DRAFT, exporter_name=" ", parcel_count=0,
-        lines=(rules.DraftLine("7102.39", "ZZ", Decimal(0), Decimal(0)),), expires_on=date(2026, 1, 1),
+        DRAFT,
+        exporter_name=" ",
+        parcel_count=0,
+        lines=(rules.DraftLine("7102.39", "ZZ", Decimal(0), Decimal(0)),),
+        expires_on=date(2026, 1, 1),
     )
     fields = {p.field for p in check(bad)}
-    assert {"exporter.name", "parcel_count", "lines.0.hs_code", "lines.0.origin", "lines.0.carats",
-            "lines.0.value_usd", "expires_on"} <= fields
+    assert {
+        "exporter.name",
+        "parcel_count",
+        "lines.0.hs_code",
+        "lines.0.origin",
+        "lines.0.carats",
+        "lines.0.value_usd",
+        "expires_on",
+    } <= fields
 
 
 def test_expiry_window() -> None:
@@ -171,24 +205,49 @@ def test_number_and_effective_status() -> None:
     ],
 )
 def test_confirmation_refusals(status: CertificateStatus, received: date, rule: str) -> None:
-    problems = rules.confirmation_problems(status, issued_on=date(2025, 2, 1), expires_on=date(2025, 2, 15),
-                                           received_on=received, today=TODAY)
+    problems = rules.confirmation_problems(
+        status, issued_on=date(2025, 2, 1), expires_on=date(2025, 2, 15), received_on=received, today=TODAY
+    )
     assert rule in rules_of(problems)
 
 
 def test_late_return_slip_for_goods_received_in_time() -> None:
-    assert rules.confirmation_problems(CertificateStatus.ISSUED, issued_on=date(2025, 1, 1),
-                                       expires_on=date(2025, 2, 1), received_on=date(2025, 1, 20), today=TODAY) == []
+    assert (
+        rules.confirmation_problems(
+            CertificateStatus.ISSUED,
+            issued_on=date(2025, 1, 1),
+            expires_on=date(2025, 2, 1),
+            received_on=date(2025, 1, 20),
+            today=TODAY,
+        )
+        == []
+    )
 
 
 def test_discrepancies() -> None:
-    found = rules.discrepancies(carats=Decimal("100.00"), value_usd=Decimal("5000.00"), parcels=2,
-                                carats_received=Decimal("99.50"), value_usd_received=Decimal("5000.00"),
-                                parcels_received=3)
-    assert found == [{"field": "carats", "certificate": "100.00", "received": "99.50"},
-                     {"field": "parcel_count", "certificate": 2, "received": 3}]
-    assert rules.discrepancies(carats=Decimal(1), value_usd=Decimal(1), parcels=1, carats_received=None,
-                               value_usd_received=None, parcels_received=None) == []
+    found = rules.discrepancies(
+        carats=Decimal("100.00"),
+        value_usd=Decimal("5000.00"),
+        parcels=2,
+        carats_received=Decimal("99.50"),
+        value_usd_received=Decimal("5000.00"),
+        parcels_received=3,
+    )
+    assert found == [
+        {"field": "carats", "certificate": "100.00", "received": "99.50"},
+        {"field": "parcel_count", "certificate": 2, "received": 3},
+    ]
+    assert (
+        rules.discrepancies(
+            carats=Decimal(1),
+            value_usd=Decimal(1),
+            parcels=1,
+            carats_received=None,
+            value_usd_received=None,
+            parcels_received=None,
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize(
@@ -201,7 +260,9 @@ def test_discrepancies() -> None:
         ("other", "details", (CancellationReason.OTHER, "details")),
     ],
 )
-def test_cancellation_reasons(text: str, note: str | None, expected: tuple[CancellationReason, str | None]) -> None:
+def test_cancellation_reasons(
+    text: str, note: str | None, expected: tuple[CancellationReason, str | None]
+) -> None:
     assert rules.parse_cancellation_reason(text, note) == expected
 
 
