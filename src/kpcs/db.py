@@ -105,7 +105,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = sa.create_engine(sa_url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No ping before every checkout: it costs a round trip per request (as much as a border
+    # check itself). Connections are recycled every half hour, and after a database restart
+    # the first request on a dead connection gets a 503 (web/errors.py) while SQLAlchemy
+    # discards the rest of the pool.
+    kwargs.setdefault("pool_recycle", 1800)
+    # A request holds at most one connection at a time (use cases never open a second one
+    # while holding the first: that deadlocks a full pool). Ten kept open per worker, and
+    # up to twenty more in bursts, so PostgreSQL backends are not forked per request.
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
     return sa.create_engine(sa_url, **kwargs)
 
 

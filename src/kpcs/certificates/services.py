@@ -51,7 +51,8 @@ from kpcs.countries import country_name
 from kpcs.db import UnitOfWork
 from kpcs.errors import Conflict, DomainError, FieldProblem, InvalidInput, NotFound
 from kpcs.participants.models import Authority, Participant
-from kpcs.participants.registry import ParticipantKind, ParticipantStatus, status_on
+from kpcs.participants.registry import ParticipantKind
+from kpcs.participants.snapshot import AuthorityFacts, RegistrySnapshot, bump_revision, registry_snapshot
 from kpcs.signing.jws import sign_compact
 from kpcs.signing.keys import KeyRing
 from kpcs.signing.models import KeyPurpose
@@ -69,62 +70,39 @@ class ShipmentRefused(DomainError):
 # --- the registry as the rules need it ----------------------------------------------------
 
 
-def _participant_for_country(session: Session, country: str, on: date) -> rules.Standing:
-    """The participant a country trades under on ``on``: itself, or the EU for a member state."""
-    candidates = session.scalars(
-        sa.select(Participant).options(selectinload(Participant.status_history))
-    ).all()
-    by_code = {p.code: p for p in candidates}
-
-    def standing(participant: Participant) -> rules.Standing:
+def _standing(snapshot: RegistrySnapshot, country: str, on: date) -> rules.Standing:
+    """The participant a country trades under on ``on``, as the rules need it."""
+    facts = snapshot.trading_under(country, on)
+    if facts is None:
         return rules.Standing(
-            code=participant.code,
-            name=participant.name,
-            kind=participant.kind,
-            status=status_on(participant.history_entries(), on),
+            code=country, name=country_name(country), kind=ParticipantKind.PARTICIPANT, status=None
         )
-
-    own = by_code.get(country)
-    if own is not None:
-        entry = status_on(own.history_entries(), on)
-        if entry is not None and entry.status is not ParticipantStatus.WITHDRAWN:
-            return standing(own)
-    for participant in candidates:
-        if participant.kind is ParticipantKind.PARTICIPANT and country in participant.countries:
-            return standing(participant)
-    if own is not None:
-        return standing(own)
-    return rules.Standing(
-        code=country, name=country_name(country), kind=ParticipantKind.PARTICIPANT, status=None
-    )
+    return rules.Standing(code=facts.code, name=facts.name, kind=facts.kind, status=facts.status_on(on))
 
 
-def _authority(
+def _create_authority(
     session: Session, principal: Principal, clock: Clock, participant: rules.Standing
 ) -> Authority:
-    """The participant's KP authority; one is recorded on first need if the registry names none."""
-    authority = session.scalar(
-        sa.select(Authority).where(Authority.participant_code == participant.code).order_by(Authority.id)
+    """Record a KP authority for a participant whose authority the registry does not name."""
+    authority = Authority(
+        participant_code=participant.code,
+        name=f"KP Authority of {participant.name}",
+        sources=[],
+        default_validity_days=60,
+        max_validity_days=60,
     )
-    if authority is None:
-        authority = Authority(
-            participant_code=participant.code,
-            name=f"KP Authority of {participant.name}",
-            sources=[],
-            default_validity_days=60,
-            max_validity_days=60,
-        )
-        session.add(authority)
-        session.flush()
-        record(
-            session,
-            actor=principal,
-            clock=clock,
-            tag=tags.AUTHORITY_CREATED,
-            object_type="authority",
-            object_id=participant.code,
-            after={"name": authority.name},
-        )
+    session.add(authority)
+    session.flush()
+    bump_revision(session)
+    record(
+        session,
+        actor=principal,
+        clock=clock,
+        tag=tags.AUTHORITY_CREATED,
+        object_type="authority",
+        object_id=participant.code,
+        after={"name": authority.name},
+    )
     return authority
 
 
@@ -147,18 +125,13 @@ def _draft(body: CertificateCreate) -> rules.Draft:
 
 def _check(
     session: Session, principal: Principal, clock: Clock, body: CertificateCreate
-) -> tuple[list[rules.Problem], rules.Standing, rules.Standing, int]:
+) -> tuple[list[rules.Problem], rules.Standing, rules.Standing, RegistrySnapshot]:
     today = clock.today()
-    exporter = _participant_for_country(session, body.exporting_country, today)
-    importer = _participant_for_country(session, body.importing_country, today)
-    max_days = (
-        session.scalar(
-            sa.select(Authority.max_validity_days)
-            .where(Authority.participant_code == exporter.code)
-            .order_by(Authority.id)
-        )
-        or 60
-    )
+    snapshot = registry_snapshot(session)
+    exporter = _standing(snapshot, body.exporting_country, today)
+    importer = _standing(snapshot, body.importing_country, today)
+    facts = snapshot.participants.get(exporter.code)
+    max_days = facts.authority.max_validity_days if facts and facts.authority else 60
     # The server's operator issues for any participant hosted here; everyone else for their own.
     issuer = None if principal.kind is PrincipalKind.OPERATOR else principal.participant_code
     problems = rules.check_draft(
@@ -177,7 +150,7 @@ def _check(
                 f"no approved export dossier {body.export_dossier} is recorded",
             )
         )
-    return problems, exporter, importer, max_days
+    return problems, exporter, importer, snapshot
 
 
 def check_certificate(
@@ -189,26 +162,29 @@ def check_certificate(
     return problems
 
 
-def _next_number(session: Session, participant: str, year: int) -> str:
-    """The next number for ``participant`` in ``year``, taken under a row lock.
+def _allocate_number(session: Session, participant: str, year: int) -> str:
+    """Take the next number for ``participant`` in ``year``, committed at once.
 
-    The counter row is created if missing (a no-op if a concurrent issuer just created
-    it), then incremented: the UPDATE locks the row until the issuing transaction ends,
-    so two issuers never get the same serial; the unique constraint on numbers is the last
-    guard. A refused or failed issue rolls back and leaves no gap.
+    One upsert, run in autocommit mode, creates the counter at 1 or increments it: the
+    counter row is locked only while the database runs that statement, not for the rest of
+    the issue (signing, storing), and not while this thread waits for its turn to send a
+    COMMIT, so issuers of one participant do not queue behind each other. The price is a
+    gap in the numbers if the issue then fails, never a duplicate (the unique constraint on
+    numbers is the last guard). Refusals happen before a number is taken. The caller has
+    only read so far; the same session is used throughout, so a request never holds two
+    connections (which deadlocks a full pool).
     """
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(
-        insert(CertificateSerial)
-        .values(participant_code=participant, year=year, last_serial=0)
-        .on_conflict_do_nothing(index_elements=["participant_code", "year"])
-    )
-    serial = session.execute(
-        sa.update(CertificateSerial)
-        .where(CertificateSerial.participant_code == participant, CertificateSerial.year == year)
-        .values(last_serial=CertificateSerial.last_serial + 1)
-        .returning(CertificateSerial.last_serial)
+    session.commit()
+    connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(CertificateSerial).values(participant_code=participant, year=year, last_serial=1)
+    serial = connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["participant_code", "year"],
+            set_={"last_serial": CertificateSerial.last_serial + 1},
+        ).returning(CertificateSerial.last_serial)
     ).scalar_one()
+    session.commit()  # ends the autocommit block; the certificate is written in a fresh transaction
     return rules.format_number(participant, year, serial)
 
 
@@ -218,15 +194,26 @@ def issue_certificate(
     """Issue, sign and record a certificate, or refuse naming every broken rule."""
     require(principal, Action.ISSUE_CERTIFICATE)
     with uow:
-        problems, exporter, importer, _max = _check(uow.session, principal, clock, body)
+        problems, exporter, importer, snapshot = _check(uow.session, principal, clock, body)
         if problems:
             raise ShipmentRefused(problems)
         require(principal, Action.ISSUE_CERTIFICATE, participant=exporter.code)
-        authority = _authority(uow.session, principal, clock, exporter)
-        key = keyring.active(KeyPurpose.CERTIFICATES, exporter.code, actor=principal)
         now = clock.now()
         today = clock.today()
-        number = _next_number(uow.session, exporter.code, today.year)
+        # The key and the number first: both may commit (a participant's first key; every
+        # number), which must happen before the certificate is written.
+        key = keyring.active(
+            KeyPurpose.CERTIFICATES,
+            exporter.code,
+            actor=principal,
+            session=uow.session,
+            revision=snapshot.revision,
+        )
+        number = _allocate_number(uow.session, exporter.code, today.year)
+        authority = snapshot.participants[exporter.code].authority
+        if authority is None:
+            created = _create_authority(uow.session, principal, clock, exporter)
+            authority = AuthorityFacts(created.name, created.default_validity_days, created.max_validity_days)
         expires_on = rules.expiry_date(today, body.expires_on, authority.default_validity_days)
         lines = tuple(
             CredentialLine(line.hs_code, line.origin, line.carats, line.value_usd) for line in body.lines
@@ -270,6 +257,8 @@ def issue_certificate(
             credential=credential,
             issued_at=now,
             issued_by=principal.actor,
+            confirmation=None,
+            loss_reports=[],
             lines=[
                 CertificateLine(
                     position=i,

@@ -6,10 +6,17 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from kpcs.certificates import rules
-from kpcs.certificates.models import Certificate, FraudReport
+from kpcs.certificates.models import (
+    CancellationReason,
+    Certificate,
+    CertificateStatus,
+    FraudReport,
+    ImportConfirmation,
+    LossReport,
+)
 from kpcs.certificates.qr import QR_PREFIX, decode_qr_text
 from kpcs.certificates.schemas import NumberCheck
 from kpcs.certificates.verification import (
@@ -21,6 +28,7 @@ from kpcs.certificates.verification import (
     verify_offline,
 )
 from kpcs.clock import Clock
+from kpcs.participants.models import RegistryRevision
 from kpcs.signing.jws import MalformedToken
 from kpcs.signing.keys import KeyRing
 
@@ -57,44 +65,95 @@ def _frauds(session: Session, number: str) -> tuple[FraudNote, ...]:
     )
 
 
-def registry_facts(session: Session, clock: Clock, number: str) -> RegistryFacts:
-    """What this system records about ``number`` now."""
-    certificate = session.scalar(
-        sa.select(Certificate)
-        .where(Certificate.number == number.strip().upper())
-        .options(selectinload(Certificate.confirmation), selectinload(Certificate.loss_reports))
+def _losses(session: Session, certificate_id: int) -> tuple[LossNote, ...]:
+    return tuple(
+        LossNote(kind=r.kind.value, reported_on=r.reported_at.date(), reporter=r.reporter_participant)
+        for r in session.scalars(
+            sa.select(LossReport).where(LossReport.certificate_id == certificate_id).order_by(LossReport.id)
+        )
     )
-    frauds = _frauds(session, number)
-    if certificate is None:
-        return RegistryFacts(known=False, frauds=frauds)
-    confirmation = certificate.confirmation
-    return RegistryFacts(
+
+
+def _lookup_statement() -> sa.Executable:
+    """Built once: constructing a statement costs more than running it."""
+    has_losses = sa.exists().where(LossReport.certificate_id == Certificate.id)
+    has_frauds = sa.exists().where(FraudReport.number_key == sa.bindparam("key"))
+    return (
+        sa.select(
+            RegistryRevision.revision,
+            Certificate.id,
+            Certificate.status,
+            Certificate.expires_on,
+            Certificate.credential,
+            Certificate.cancelled_at,
+            Certificate.cancellation_reason,
+            Certificate.importing_participant,
+            ImportConfirmation.received_on,
+            has_losses.label("has_losses"),
+            has_frauds.label("has_frauds"),
+        )
+        .select_from(RegistryRevision)
+        .outerjoin(Certificate, Certificate.number == sa.bindparam("number"))
+        .outerjoin(ImportConfirmation, ImportConfirmation.certificate_id == Certificate.id)
+        .where(RegistryRevision.id == 1)
+    )
+
+
+_LOOKUP = _lookup_statement()
+
+
+def _lookup(session: Session, clock: Clock, number: str) -> tuple[int, RegistryFacts]:
+    """The registry revision and what is recorded about ``number``, in one round trip.
+
+    Verification runs at every border crossing; the common case (a known certificate, no
+    loss or fraud report) costs a single query. Loss and fraud details are fetched only when
+    the flags say there are some.
+    """
+    number = number.strip().upper()
+    row = session.execute(_LOOKUP, {"number": number, "key": number_key(number)}).one()
+    frauds = _frauds(session, number) if row.has_frauds else ()
+    if row.id is None:
+        return row.revision, RegistryFacts(known=False, frauds=frauds)
+    status = rules.effective_status(CertificateStatus(row.status), row.expires_on, clock.today())
+    reason = CancellationReason(row.cancellation_reason) if row.cancellation_reason else None
+    return row.revision, RegistryFacts(
         known=True,
-        status=rules.effective_status(certificate.status, certificate.expires_on, clock.today()),
-        credential_on_record=certificate.credential,
-        cancelled_on=certificate.cancelled_at.date() if certificate.cancelled_at else None,
-        cancellation_reason=(
-            certificate.cancellation_reason.value.replace("_", " ")
-            if certificate.cancellation_reason
-            else None
-        ),
-        received_on=confirmation.received_on if confirmation else None,
-        confirmed_by=certificate.importing_participant if confirmation else None,
-        losses=tuple(
-            LossNote(kind=r.kind.value, reported_on=r.reported_at.date(), reporter=r.reporter_participant)
-            for r in certificate.loss_reports
-        ),
+        status=status,
+        credential_on_record=row.credential,
+        cancelled_on=row.cancelled_at.date() if row.cancelled_at else None,
+        cancellation_reason=reason.value.replace("_", " ") if reason else None,
+        received_on=row.received_on,
+        confirmed_by=row.importing_participant if row.received_on else None,
+        losses=_losses(session, row.id) if row.has_losses else (),
         frauds=frauds,
     )
 
 
+def registry_facts(session: Session, clock: Clock, number: str) -> RegistryFacts:
+    """What this system records about ``number`` now."""
+    return _lookup(session, clock, number)[1]
+
+
 def verify_online(session: Session, keyring: KeyRing, clock: Clock, presented: str) -> Verification:
-    """Verify a credential (or a QR code's text) against the trust list and the registry."""
+    """Verify a credential (or a QR code's text) against the trust list and the registry.
+
+    Reads run in autocommit (no transaction to open and roll back). The signature is checked
+    against the trust list this process already holds; the lookup of the number also returns
+    the registry revision, and only if a key changed since is the trust list reloaded and the
+    signature checked again.
+    """
     token = credential_text(presented)
-    result = verify_offline(token, keyring.trust_list(), now=clock.now())
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    revision, trust = keyring.cached_trust_list() or keyring.trust_list_with_revision(session)
+    result = verify_offline(token, trust, now=clock.now())
     if result.number is None:
         return result
-    return apply_facts(result, registry_facts(session, clock, result.number), presented=token)
+    current, facts = _lookup(session, clock, result.number)
+    if current != revision:
+        result = verify_offline(token, keyring.trust_list(session), now=clock.now())
+        if result.number is None:
+            return result
+    return apply_facts(result, facts, presented=token)
 
 
 def check_number(session: Session, clock: Clock, number: str) -> NumberCheck:

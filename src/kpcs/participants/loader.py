@@ -30,6 +30,7 @@ from kpcs.participants.models import (
     WorkingBody,
     WorkingBodyMembership,
 )
+from kpcs.participants.snapshot import bump_revision
 
 
 @dataclass
@@ -78,6 +79,7 @@ def apply_registry(session: Session, data: RegistryFile, *, clock: Clock) -> Loa
     _apply_working_bodies(session, data, report)
     _apply_chairs(session, data, report)
     if report.changed:
+        bump_revision(session)
         record(
             session,
             actor=SYSTEM,

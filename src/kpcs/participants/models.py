@@ -162,3 +162,18 @@ class KPChair(Base):
     chair_code: Mapped[str | None] = mapped_column(sa.ForeignKey("participants.code"))
     vice_chair_code: Mapped[str | None] = mapped_column(sa.ForeignKey("participants.code"))
     sources: Mapped[list[str]]
+
+
+class RegistryRevision(Base):
+    """A single counter, raised by every change to participants or their status.
+
+    Processes keep a snapshot of the registry in memory (it is read on every certificate
+    issued) and rebuild it when this number moves; one indexed read per use instead of
+    loading every participant's history.
+    """
+
+    __tablename__ = "registry_revision"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    revision: Mapped[int]

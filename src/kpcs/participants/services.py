@@ -45,6 +45,7 @@ from kpcs.participants.schemas import (
     StatusEntryPublic,
     WorkingBodyPublic,
 )
+from kpcs.participants.snapshot import bump_revision
 
 
 def _status_in_force(participant: Participant, on: date) -> StatusEntry | None:
@@ -214,6 +215,7 @@ def change_status(
                 recorded_by=principal.actor,
             )
         )
+        bump_revision(uow.session)
         record(
             uow.session,
             actor=principal,
@@ -367,6 +369,7 @@ def configure_authority(
         }
         authority.default_validity_days = default_validity_days
         authority.max_validity_days = max_validity_days
+        bump_revision(uow.session)
         record(
             uow.session,
             actor=principal,

@@ -101,6 +101,17 @@ def thumbprint(x: str) -> str:
     return b64url_encode(hashlib.sha256(canonical.encode()).digest())
 
 
+@lru_cache(maxsize=256)
+def _jose_key(private_key: Ed25519PrivateKey) -> OKPKey:
+    # Converting a key for joserfc (through PEM) costs more than signing with it.
+    from cryptography.hazmat.primitives import serialization
+
+    pem = private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return OKPKey.import_key(pem)
+
+
 def sign_compact(
     payload: dict[str, Any],
     *,
@@ -110,19 +121,12 @@ def sign_compact(
     extra_header: dict[str, Any] | None = None,
 ) -> str:
     """Sign ``payload`` (as compact JSON) into a compact JWS with ``alg: EdDSA``."""
-    from cryptography.hazmat.primitives import serialization
-
-    key = OKPKey.import_key(
-        private_key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
     header = {"alg": "EdDSA", "typ": typ, "kid": kid} | (extra_header or {})
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, sort_keys=False).encode("utf-8")
     with warnings.catch_warnings():
         # joserfc warns that RFC 9864 deprecates the name "EdDSA"; the contract fixes it.
         warnings.simplefilter("ignore")
-        return jose_jws.serialize_compact(header, body, key, algorithms=["EdDSA"])
+        return jose_jws.serialize_compact(header, body, _jose_key(private_key), algorithms=["EdDSA"])
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from kpcs.audit.services import record
 from kpcs.clock import Clock
 from kpcs.db import UnitOfWork
 from kpcs.errors import Conflict, KPCSError, NotFound
+from kpcs.participants.snapshot import bump_revision, current_revision
 from kpcs.signing.jws import public_x, thumbprint
 from kpcs.signing.models import KeyPurpose, SigningKey
 from kpcs.signing.trust_list import TrustedKey, TrustList
@@ -115,64 +116,96 @@ class KeyRing:
         self.files = files
         self._clock = clock
         self._private: dict[str, Ed25519PrivateKey] = {}
-        self._trust: tuple[object, TrustList] | None = None
+        self._trust: tuple[int, TrustList] | None = None
+        self._active: dict[tuple[KeyPurpose, str], tuple[int, SigningKey]] = {}
         self._lock = threading.Lock()
 
-    def active(self, purpose: KeyPurpose, owner: str, *, actor: Principal) -> ActiveKey:
-        """The active key of ``owner`` for ``purpose``, created if there is none yet."""
-        row = self._find_active(purpose, owner)
+    def active(
+        self,
+        purpose: KeyPurpose,
+        owner: str,
+        *,
+        actor: Principal,
+        session: Session | None = None,
+        revision: int | None = None,
+    ) -> ActiveKey:
+        """The active key of ``owner`` for ``purpose``, created if there is none yet.
+
+        Key changes raise the registry revision, so a caller that has just read it (and
+        passes it) gets the cached key when nothing changed; a rotation or revocation by
+        another process is seen at once.
+        """
+        cached = self._active.get((purpose, owner))
+        if revision is not None and cached is not None and cached[0] == revision:
+            row: SigningKey | None = cached[1]
+        else:
+            row = self._find_active(purpose, owner, session)
+            if row is not None and revision is not None:
+                self._active[(purpose, owner)] = (revision, row)
         if row is None:
-            row = self._create(purpose, owner, actor=actor)
+            row = self._create(purpose, owner, actor=actor, session=session)
         key = self._private.get(row.kid)
         if key is None:
             key = self.files.read(row.kid)
             self._private[row.kid] = key
         return ActiveKey(kid=row.kid, owner=owner, purpose=purpose, private_key=key, x=row.public_x)
 
-    def _find_active(self, purpose: KeyPurpose, owner: str) -> SigningKey | None:
-        with self._session_factory() as session:
-            return session.scalar(
-                sa.select(SigningKey).where(
-                    SigningKey.purpose == purpose,
-                    SigningKey.owner == owner,
-                    SigningKey.retired_at.is_(None),
-                    SigningKey.revoked_at.is_(None),
-                )
-            )
+    def _find_active(
+        self, purpose: KeyPurpose, owner: str, session: Session | None = None
+    ) -> SigningKey | None:
+        statement = sa.select(SigningKey).where(
+            SigningKey.purpose == purpose,
+            SigningKey.owner == owner,
+            SigningKey.retired_at.is_(None),
+            SigningKey.revoked_at.is_(None),
+        )
+        if session is not None:
+            return session.scalar(statement)
+        with self._session_factory() as own:
+            return own.scalar(statement)
 
-    def _create(self, purpose: KeyPurpose, owner: str, *, actor: Principal) -> SigningKey:
-        try:
+    def _create(
+        self, purpose: KeyPurpose, owner: str, *, actor: Principal, session: Session | None = None
+    ) -> SigningKey:
+        """Create and commit the owner's first key, in ``session`` when given (it must hold
+        nothing uncommitted), so a request never needs a second connection."""
+        if session is None:
             with UnitOfWork(self._session_factory) as uow:
-                row = create_key(uow.session, self.files, self._clock, purpose, owner, actor=actor)
-                uow.commit()
-                return row
+                return self._create(purpose, owner, actor=actor, session=uow.session)
+        try:
+            row = create_key(session, self.files, self._clock, purpose, owner, actor=actor)
+            session.commit()
+            return row
         except IntegrityError:
             # Another worker created the owner's first key at the same moment; use theirs.
-            found = self._find_active(purpose, owner)
+            session.rollback()
+            found = self._find_active(purpose, owner, session)
             if found is None:
                 raise
             return found
 
-    def trust_list(self) -> TrustList:
-        """Every key ever used here, as a trust list (cached until the key table changes)."""
-        with self._session_factory() as session:
-            version = tuple(
-                session.execute(
-                    sa.select(
-                        sa.func.count(),
-                        sa.func.max(SigningKey.created_at),
-                        sa.func.max(SigningKey.retired_at),
-                        sa.func.max(SigningKey.revoked_at),
-                    )
-                ).one()
-            )
-            cached = self._trust
-            if cached is not None and cached[0] == version:
-                return cached[1]
-            trust = TrustList.of(_trusted(row) for row in session.scalars(sa.select(SigningKey)))
+    def trust_list(self, session: Session | None = None) -> TrustList:
+        """Every key ever used here, as a trust list (rebuilt when the registry revision moves)."""
+        return self.trust_list_with_revision(session)[1]
+
+    def cached_trust_list(self) -> tuple[int, TrustList] | None:
+        """The trust list this process holds and its revision, without asking the database
+        (the caller checks the revision itself, as online verification does)."""
+        return self._trust
+
+    def trust_list_with_revision(self, session: Session | None = None) -> tuple[int, TrustList]:
+        """The trust list and the registry revision it reflects (in ``session`` when given)."""
+        if session is None:
+            with self._session_factory() as own:
+                return self.trust_list_with_revision(own)
+        revision = current_revision(session)
+        cached = self._trust
+        if cached is not None and cached[0] == revision:
+            return cached
+        trust = TrustList.of(_trusted(row) for row in session.scalars(sa.select(SigningKey)))
         with self._lock:
-            self._trust = (version, trust)
-        return trust
+            self._trust = (revision, trust)
+        return revision, trust
 
 
 def create_key(
@@ -192,6 +225,7 @@ def create_key(
     except IntegrityError:
         files.remove(kid)
         raise
+    bump_revision(session)
     record(
         session,
         actor=actor,
@@ -222,6 +256,7 @@ def rotate_key(
         if current is not None:
             current.retired_at = now
             uow.flush()
+            bump_revision(uow.session)
             record(
                 uow.session,
                 actor=principal,
@@ -256,6 +291,7 @@ def revoke_key(uow: UnitOfWork, principal: Principal, clock: Clock, kid: str, re
         row.revoked_reason = reason.strip()
         if row.retired_at is None:
             row.retired_at = now  # a revoked key never signs again
+        bump_revision(uow.session)
         record(
             uow.session,
             actor=principal,

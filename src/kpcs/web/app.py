@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -51,6 +52,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Route handlers that touch the database run in a thread pool. Its default of 40
+        # threads makes them fight over the interpreter lock and the connection pool; a few
+        # per worker process keep the database busy while the rest of a request waits.
+        to_thread.current_default_thread_limiter().total_tokens = settings.threads
         yield
         engine.dispose()
 
@@ -74,3 +79,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         app.include_router(module.api, prefix=API_PREFIX, dependencies=who)
         app.include_router(module.pages, dependencies=who)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """App factory for ``uvicorn --factory`` and multi-worker serving (settings from KPCS_*)."""
+    return create_app(get_settings())

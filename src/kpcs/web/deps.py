@@ -8,7 +8,7 @@ session's CSRF token, in the ``X-CSRF-Token`` header or a ``csrf_token`` form fi
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -25,7 +25,12 @@ SESSION_COOKIE = "kpcs_session"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_context(request: Request) -> AppContext:
+# These dependencies do no I/O, so they are ``async``: FastAPI runs a plain ``def``
+# dependency in the thread pool, and a few thread hops per request cost more than the
+# signature check of a verification.
+
+
+async def get_context(request: Request) -> AppContext:
     """The app's wiring."""
     context: AppContext = request.app.state.context
     return context
@@ -34,8 +39,9 @@ def get_context(request: Request) -> AppContext:
 ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
-def get_session(context: ContextDep) -> Iterator[Session]:
-    """A session for reading, closed after the request."""
+async def get_session(context: ContextDep) -> AsyncIterator[Session]:
+    """A session for reading, closed after the request (it connects only when first used,
+    in the handler's thread)."""
     session = context.session_factory()
     try:
         yield session
@@ -43,12 +49,12 @@ def get_session(context: ContextDep) -> Iterator[Session]:
         session.close()
 
 
-def get_uow(context: ContextDep) -> UnitOfWork:
+async def get_uow(context: ContextDep) -> UnitOfWork:
     """A unit of work for a use case that changes state."""
     return context.uow()
 
 
-def get_clock(context: ContextDep) -> Clock:
+async def get_clock(context: ContextDep) -> Clock:
     """The app's clock."""
     return context.clock
 

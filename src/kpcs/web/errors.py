@@ -13,6 +13,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -133,9 +134,20 @@ async def handle_unexpected(request: Request, exc: Exception) -> Response:
     return _page(request, 500, "Internal error", message)
 
 
+async def handle_database_unavailable(request: Request, exc: Exception) -> Response:
+    """The database cannot be reached (restarting, network): say so and when to retry."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    message = "The database is unavailable at the moment; nothing was changed. Try again in a few seconds."
+    if wants_json(request):
+        return JSONResponse({"detail": message}, status_code=503, headers={"Retry-After": "5"})
+    return _page(request, 503, "Temporarily unavailable", message)
+
+
 def register_error_handlers(app: FastAPI) -> None:
     """Install the handlers on ``app``."""
     app.add_exception_handler(KPCSError, handle_kpcs_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)
+    app.add_exception_handler(OperationalError, handle_database_unavailable)
+    app.add_exception_handler(InterfaceError, handle_database_unavailable)
     app.add_exception_handler(Exception, handle_unexpected)
