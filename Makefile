@@ -42,13 +42,17 @@ test-deps:
 	fi
 
 lint: install
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy src
 
 test: install test-deps lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install test-deps
+	@if ! command -v wrk >/dev/null 2>&1; then \
+		echo "installing Debian's wrk package (HTTP load generator)"; \
+		$(SUDO) apt-get update -q && $(APT_INSTALL) wrk; \
+	fi
 	$(BIN)/python -m benchmarks.run
 
 clean:

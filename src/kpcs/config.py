@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     node: str = Field(default="hub", description="`hub` or the participant code of a node.")
     session_hours: int = Field(default=12, ge=1, le=24 * 14)
     threads: int = Field(
-        default=4, ge=1, le=200, description="threads per web worker for database-bound requests"
+        default=2, ge=1, le=200, description="threads per web worker for database-bound requests"
     )
     cookie_secure: bool = Field(
         default=False, description="Set when served over HTTPS so cookies never travel in clear."

@@ -40,11 +40,18 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     settings = settings or get_settings()
     engine = make_engine(settings.sqlalchemy_url)
     session_factory = make_session_factory(engine)
+    # Lookups that only read one row (verification at the border) use connections in
+    # autocommit: no BEGIN, no ROLLBACK, nothing to reset when a connection goes back to
+    # the pool; one round trip per lookup.
+    read_engine = make_engine(
+        settings.sqlalchemy_url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None
+    )
     clock = clock or SystemClock()
     context = AppContext(
         settings=settings,
         engine=engine,
         session_factory=session_factory,
+        read_session_factory=make_session_factory(read_engine),
         clock=clock,
         keyring=KeyRing(session_factory, KeyFiles(settings.data_dir / "keys"), clock),
         evidence=EvidenceStore(settings.data_dir / "evidence"),
@@ -53,11 +60,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Route handlers that touch the database run in a thread pool. Its default of 40
-        # threads makes them fight over the interpreter lock and the connection pool; a few
-        # per worker process keep the database busy while the rest of a request waits.
+        # threads makes them fight over the interpreter lock; two per worker process keep a
+        # local database busy while the other thread runs Python (measured: `make bench`).
+        # Raise KPCS_THREADS where requests wait on a slow or distant database.
         to_thread.current_default_thread_limiter().total_tokens = settings.threads
         yield
         engine.dispose()
+        read_engine.dispose()
 
     app = FastAPI(
         title="kpcs",
@@ -75,7 +84,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     # Every request resolves its caller, even on public routes: a client that presents a
     # wrong or revoked token must be told so, not served the anonymous view.
     who = [Depends(current_principal)]
-    for module in (home, participants, certificates, verify, fraud, accounts, audit):
+    # Verification first: routes are matched in order, and it is the most frequent call.
+    for module in (verify, certificates, participants, home, fraud, accounts, audit):
         app.include_router(module.api, prefix=API_PREFIX, dependencies=who)
         app.include_router(module.pages, dependencies=who)
     return app

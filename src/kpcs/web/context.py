@@ -21,6 +21,7 @@ class AppContext:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
+    read_session_factory: sessionmaker[Session]
     clock: Clock
     keyring: KeyRing
     evidence: EvidenceStore

@@ -49,6 +49,15 @@ async def get_session(context: ContextDep) -> AsyncIterator[Session]:
         session.close()
 
 
+async def get_read_session(context: ContextDep) -> AsyncIterator[Session]:
+    """A session in autocommit, for single-row lookups that never write."""
+    session = context.read_session_factory()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
 async def get_uow(context: ContextDep) -> UnitOfWork:
     """A unit of work for a use case that changes state."""
     return context.uow()
@@ -60,6 +69,7 @@ async def get_clock(context: ContextDep) -> Clock:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 

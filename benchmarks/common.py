@@ -1,0 +1,88 @@
+"""What every benchmark shares: results, timing, the machine, and the report."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+
+
+@dataclass
+class Result:
+    """One measured figure, with the target (or baseline) it is held against."""
+
+    area: str
+    what: str
+    database: str
+    value: str
+    target: str
+    met: bool | None = None
+
+
+def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    """Wall-clock seconds of ``repeat`` calls."""
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def latency(samples: list[float]) -> str:
+    """Median and 95th percentile in milliseconds."""
+    ordered = sorted(samples)
+    p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
+    return f"median {statistics.median(samples) * 1000:.2f} ms, p95 {p95 * 1000:.2f} ms (n={len(samples)})"
+
+
+def machine() -> str:
+    """A line describing this machine."""
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{platform.system()} {platform.release()}, {os.cpu_count()} cores ({cpu}), "
+        f"Python {platform.python_version()}"
+    )
+
+
+def write(results: list[Result], notes: list[str]) -> None:
+    """Rewrite docs/benchmarks.md."""
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`benchmarks/`); do not edit by hand.",
+        "",
+        f"- Measured: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"- Machine: {machine()}",
+        "- SQLite: a file in a temporary directory; PostgreSQL 15: a throwaway local cluster "
+        "(fsync off, as in the tests).",
+        "- Baseline: each issue's named figure where it names one; otherwise the first measurement, "
+        "so later runs show drift.",
+        "- HTTP figures: `kpcs serve --workers 2` and the load generator `wrk` share the same 2 cores; "
+        "each figure is the median of 5 runs of 10 s, after a warm-up, with every run listed. This "
+        "machine's speed varies by up to 2x from minute to minute (a shared virtual machine), so "
+        "single runs mislead.",
+        "",
+        "| area | what | database | measured | target / baseline | met |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in results:
+        met = "" if r.met is None else ("yes" if r.met else "**no**")
+        lines.append(f"| {r.area} | {r.what} | {r.database} | {r.value} | {r.target} | {met} |")
+    if notes:
+        lines += ["", "## Notes", ""] + [f"- {note}" for note in notes]
+    DOC.write_text("\n".join(lines) + "\n")

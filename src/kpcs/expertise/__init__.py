@@ -1,0 +1,1 @@
+"""Diamond-expert checks on a shipment: findings that warn, never block."""
