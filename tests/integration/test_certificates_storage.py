@@ -255,3 +255,19 @@ def test_unconfirmed_after_days(issue, session_factory, clock) -> None:  # type:
         assert [(r.number, r.days_open) for r in rows] == [(old.number, 40)]
         assert services.unconfirmed(session, BW, later, days=41) == []
         assert services.unconfirmed(session, EU, later, days=0) == []  # EU exported nothing
+
+
+def test_valuation_warnings_once_the_exporter_has_history(issue) -> None:  # type: ignore[no-untyped-def]
+    """The contract's valuation reference: the median $/ct of the exporter's certificates of
+    the last 12 months, once there are 20; a far-off line warns, and never blocks."""
+    cheap = [{"hs_code": "7102.31", "origin": "BW", "carats": 1000, "value_usd": 20000}]  # 20 $/ct
+    assert issue(BW, lines=cheap).warnings == []  # no history yet: no reference, no warning
+    for _ in range(19):
+        issue(BW)  # 7102.31 at 204.06 $/ct
+    flagged = issue(BW, lines=cheap)
+    assert [w.type for w in flagged.warnings] == ["undervaluation"]
+    assert "20.00/ct against a median of US$ 204.06/ct" in flagged.warnings[0].message
+    dear = [{"hs_code": "7102.31", "origin": "BW", "carats": 10, "value_usd": 10000}]  # 1,000 $/ct
+    assert [w.type for w in issue(BW, lines=dear).warnings] == ["overvaluation"]
+    assert issue(BW).warnings == []
+    assert issue(EU, exporting_country="BE", importing_country="IN", lines=cheap).warnings == []

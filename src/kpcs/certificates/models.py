@@ -84,6 +84,11 @@ class Certificate(Base):
     cancelled_by: Mapped[str | None] = mapped_column(sa.String(120))
     cancellation_reason: Mapped[CancellationReason | None]
     cancellation_note: Mapped[str | None] = mapped_column(sa.Text)
+    warnings: Mapped[list[dict[str, Any]]] = mapped_column(
+        sa.JSON,
+        server_default=sa.text("'[]'"),
+        comment="[{type, message}] from the expert checks at issue (they never block)",
+    )
 
     lines: Mapped[list[CertificateLine]] = relationship(
         back_populates="certificate", order_by="CertificateLine.position", cascade="all, delete-orphan"

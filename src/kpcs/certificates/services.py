@@ -7,6 +7,7 @@ come from :mod:`kpcs.certificates.rules`, and who may see what from
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -45,11 +46,13 @@ from kpcs.certificates.schemas import (
     LossReportPublic,
     PartyPublic,
     TimelineEntry,
+    WarningPublic,
 )
 from kpcs.clock import Clock
 from kpcs.countries import country_name
 from kpcs.db import UnitOfWork
 from kpcs.errors import Conflict, DomainError, FieldProblem, InvalidInput, NotFound
+from kpcs.expertise.valuation import Reference, reference_from, valuation_warnings
 from kpcs.participants.models import Authority, Participant
 from kpcs.participants.registry import ParticipantKind
 from kpcs.participants.snapshot import AuthorityFacts, RegistrySnapshot, bump_revision, registry_snapshot
@@ -162,6 +165,53 @@ def check_certificate(
     return problems
 
 
+_references: dict[tuple[str, str, str, date], Reference] = {}
+_references_lock = threading.Lock()
+
+
+def _valuation_references(
+    session: Session, participant: str, hs_codes: set[str], today: date
+) -> dict[str, Reference]:
+    """The exporter's median $/ct per HS code over the last 12 months (CONTRACT.md).
+
+    A reference, once there is one, is kept for the day in this process: it moves slowly,
+    and recomputing a median over a year of certificates on every issue would cost more
+    than the issue. Below the minimum it is recomputed each time (few rows to read).
+    """
+    database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    found: dict[str, Reference] = {}
+    for hs_code in sorted(hs_codes):
+        key = (database, participant, hs_code, today)
+        cached = _references.get(key)
+        if cached is not None:
+            found[hs_code] = cached
+            continue
+        rows = session.execute(
+            sa.select(
+                CertificateLine.certificate_id,
+                sa.func.sum(CertificateLine.value_usd),
+                sa.func.sum(CertificateLine.carats),
+            )
+            .join(Certificate, Certificate.id == CertificateLine.certificate_id)
+            .where(
+                Certificate.exporting_participant == participant,
+                Certificate.status != CertificateStatus.CANCELLED,
+                Certificate.issued_on > today - timedelta(days=365),
+                CertificateLine.hs_code == hs_code,
+            )
+            .group_by(CertificateLine.certificate_id)
+        ).all()
+        unit_values = [(row[0], Decimal(row[1]) / Decimal(row[2])) for row in rows if row[2]]
+        reference = reference_from(hs_code, unit_values)
+        if reference is not None:
+            with _references_lock:
+                if len(_references) > 10_000:
+                    _references.clear()
+                _references[key] = reference
+            found[hs_code] = reference
+    return found
+
+
 def _allocate_number(session: Session, participant: str, year: int) -> str:
     """Take the next number for ``participant`` in ``year``, committed at once.
 
@@ -235,6 +285,12 @@ def issue_certificate(
             expires_on=expires_on,
             issued_at=now,
         )
+        references = _valuation_references(
+            uow.session, exporter.code, {line.hs_code for line in lines}, today
+        )
+        findings = valuation_warnings(
+            ((line.hs_code, line.carats, line.value_usd) for line in lines), references
+        )
         credential = sign_compact(build_payload(data), private_key=key.private_key, kid=key.kid, typ=JWS_TYPE)
         certificate = Certificate(
             number=number,
@@ -259,6 +315,7 @@ def issue_certificate(
             issued_by=principal.actor,
             confirmation=None,
             loss_reports=[],
+            warnings=[{"type": w.type, "message": w.message} for w in findings],
             lines=[
                 CertificateLine(
                     position=i,
@@ -335,6 +392,7 @@ def _public(c: Certificate, today: date) -> CertificatePublic:
         issuing_authority=c.issuing_authority,
         kid=c.kid,
         credential=c.credential,
+        warnings=[WarningPublic(type=w["type"], message=w["message"]) for w in c.warnings or []],
         confirmation=ConfirmationPublic(
             received_on=confirmation.received_on,
             carats_received=confirmation.carats_received,

@@ -32,7 +32,7 @@ class Reference:
 
 
 @dataclass(frozen=True)
-class Warning:
+class Finding:
     """A non-blocking finding (CONTRACT: ``{"type", "message"}``)."""
 
     type: str
@@ -50,9 +50,9 @@ def reference_from(hs_code: str, unit_values: Sequence[tuple[int, Decimal]]) -> 
 
 def valuation_warnings(
     lines: Iterable[tuple[str, Decimal, Decimal]], references: dict[str, Reference]
-) -> list[Warning]:
+) -> list[Finding]:
     """Warnings for lines ``(hs_code, carats, value_usd)`` far from their references."""
-    found: list[Warning] = []
+    found: list[Finding] = []
     for index, (hs_code, carats, value) in enumerate(lines, start=1):
         reference = references.get(hs_code)
         if reference is None or carats <= 0:
@@ -62,7 +62,7 @@ def valuation_warnings(
         where = f"line {index} ({hs_code}): US$ {unit:,}/ct against a median of US$ {median_value:,}/ct"
         basis = f"over the exporter's {reference.certificates} certificates of the last 12 months"
         if unit < reference.usd_per_carat * UNDERVALUATION_FACTOR:
-            found.append(Warning("undervaluation", f"{where} {basis}: possible undervaluation"))
+            found.append(Finding("undervaluation", f"{where} {basis}: possible undervaluation"))
         elif unit > reference.usd_per_carat * OVERVALUATION_FACTOR:
-            found.append(Warning("overvaluation", f"{where} {basis}: possible overvaluation"))
+            found.append(Finding("overvaluation", f"{where} {basis}: possible overvaluation"))
     return found
