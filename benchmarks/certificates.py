@@ -90,6 +90,7 @@ def bench_verify_in_process() -> list[Result]:
             verify_key.verify(item.signing_input, item.signature)
         bare_rates.append(len(tokens) / (time.perf_counter() - start))
     full, bare = statistics.median(full_rates), statistics.median(bare_rates)
+    ratio = statistics.median(f / b for f, b in zip(full_rates, bare_rates, strict=True))
     length = statistics.median(len(t) for t in tokens)
     return [
         Result(
@@ -97,18 +98,18 @@ def bench_verify_in_process() -> list[Result]:
             f"verify a credential in-process (offline check, {length:.0f}-char JWS, "
             "3,000 distinct credentials, one core)",
             "—",
-            f"{full:,.0f} /s",
+            f"{full:,.0f} /s (median of 5 rounds; best {max(full_rates):,.0f} /s)",
             "≥ 10,000 /s",
             full >= 10_000,
         ),
         Result(
             "certificates",
-            "the same, as a share of bare Ed25519 verification (libsodium) of the same "
-            f"bytes in the same run ({bare:,.0f} /s)",
+            "the same, as a share of bare Ed25519 verification (libsodium) of the same bytes, "
+            f"round by round (bare: median {bare:,.0f} /s, best {max(bare_rates):,.0f} /s)",
             "—",
-            f"{full / bare:.0%}",
+            f"{ratio:.0%}",
             "≥ 50 %",
-            full / bare >= 0.5,
+            ratio >= 0.5,
         ),
     ]
 
