@@ -78,18 +78,64 @@ class Base(DeclarativeBase):
     }
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # Foreign keys are off by default in SQLite; WAL lets the web server read while the CLI
-    # writes; the busy timeout turns "database is locked" into a short wait.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+def _sqlite_pragmas(foreign_keys: bool) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Foreign keys are off by default in SQLite; WAL lets the web server read while
+        # the CLI writes; the busy timeout turns "database is locked" into a short wait.
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    return on_connect
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; for SQLite files, creates the parent directory first."""
+def _transactional_ddl(engine: Engine) -> None:
+    """Make the sqlite3 driver put DDL inside transactions, so a failed migration leaves
+    nothing half done (SQLAlchemy's recipe for pysqlite)."""
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "begin", on_begin)
+
+
+WRITE_OPTION = "kpcs_write"
+"""Execution option marking a unit of work's transactions (SQLite begins them IMMEDIATE)."""
+
+
+def _immediate_writes(engine: Engine) -> None:
+    """On SQLite, begin a unit of work's transactions with BEGIN IMMEDIATE.
+
+    SQLite has one writer. A transaction that reads first and writes later must upgrade its
+    lock, and if another connection wrote in between, SQLite fails it at once ("database is
+    locked") instead of waiting. Taking the write lock when a use case begins makes writers
+    queue (within the busy timeout) instead; read-only sessions still begin deferred.
+    """
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself, below
+
+    def on_begin(connection: Any) -> None:
+        immediate = connection.get_execution_options().get(WRITE_OPTION)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "begin", on_begin)
+
+
+def make_engine(url: str, *, sqlite_migrations: bool = False, **kwargs: Any) -> Engine:
+    """An engine for ``url``; for SQLite files, creates the parent directory first.
+
+    ``sqlite_migrations=True`` is for Alembic only: SQLite alters a table by copying it and
+    dropping the original, which enforced foreign keys forbid while rows refer to it, and
+    the sqlite3 driver would commit each DDL statement on its own.
+    """
     try:
         sa_url = sa.make_url(url)
         sa_url.get_dialect()
@@ -103,7 +149,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(sa_url.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {}).setdefault("check_same_thread", False)
         engine = sa.create_engine(sa_url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(foreign_keys=not sqlite_migrations))
+        if sqlite_migrations:
+            _transactional_ddl(engine)
+        elif kwargs.get("isolation_level") != "AUTOCOMMIT":
+            _immediate_writes(engine)
         return engine
     # No ping before every checkout: it costs a round trip per request (as much as a border
     # check itself). Connections are recycled every half hour, and after a database restart
@@ -143,7 +193,12 @@ class UnitOfWork:
         return self._session
 
     def __enter__(self) -> Self:
-        self._session = self._session_factory()
+        session = self._session_factory()
+        bind = session.get_bind()
+        if bind.dialect.name == "sqlite":
+            # Every transaction of this unit of work takes SQLite's write lock at once.
+            session.bind = bind.engine.execution_options(**{WRITE_OPTION: True})
+        self._session = session
         return self
 
     def __exit__(

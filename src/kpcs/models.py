@@ -25,6 +25,7 @@ from kpcs.participants.models import (
     WorkingBodyMembership,
 )
 from kpcs.signing.models import SigningKey
+from kpcs.translog.models import LogLeaf, LogNode, LogState, TreeHead
 
 metadata = Base.metadata
 
@@ -38,12 +39,16 @@ __all__ = [
     "FraudReport",
     "ImportConfirmation",
     "KPChair",
+    "LogLeaf",
+    "LogNode",
+    "LogState",
     "LossReport",
     "Participant",
     "ParticipantStatusChange",
     "RegistryRevision",
     "RegistrySource",
     "SigningKey",
+    "TreeHead",
     "User",
     "WebSession",
     "WorkingBody",

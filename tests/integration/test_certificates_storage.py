@@ -66,16 +66,17 @@ def test_issue_numbers_signs_stores_and_audits(
 def test_signing_key_is_created_once_and_kept_safe(issue, settings: Settings, session_factory, clock) -> None:  # type: ignore[no-untyped-def]
     first = issue()
     keys_dir = settings.data_dir / "keys"
-    (key_file,) = keys_dir.glob("*.pem")
-    assert key_file.stem == first.kid
-    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    key_files = {path.stem: path for path in keys_dir.glob("*.pem")}
+    assert first.kid in key_files and len(key_files) == 2  # BW's key and the log's key
+    assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in key_files.values())
     assert stat.S_IMODE(keys_dir.stat().st_mode) == 0o700
     assert issue().kid == first.kid
     # Another process (a fresh key ring) finds the same active key rather than making one.
     other = KeyRing(session_factory, KeyFiles(keys_dir), clock)
     assert other.active(KeyPurpose.CERTIFICATES, "BW", actor=OPERATOR).kid == first.kid
     with session_factory() as session:
-        assert session.scalar(sa.select(sa.func.count()).select_from(SigningKey)) == 1
+        purposes = session.execute(sa.select(SigningKey.purpose, SigningKey.owner)).all()
+        assert sorted(purposes) == [(KeyPurpose.CERTIFICATES, "BW"), (KeyPurpose.LOG, "kpcs")]
 
 
 def test_member_state_exports_are_issued_by_the_eu(issue) -> None:  # type: ignore[no-untyped-def]

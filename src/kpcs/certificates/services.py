@@ -59,6 +59,7 @@ from kpcs.participants.snapshot import AuthorityFacts, RegistrySnapshot, bump_re
 from kpcs.signing.jws import sign_compact
 from kpcs.signing.keys import KeyRing
 from kpcs.signing.models import KeyPurpose
+from kpcs.translog.services import log_credential, log_key
 
 
 class ShipmentRefused(DomainError):
@@ -259,6 +260,7 @@ def issue_certificate(
             session=uow.session,
             revision=snapshot.revision,
         )
+        log = log_key(keyring, uow.session, actor=principal)
         number = _allocate_number(uow.session, exporter.code, today.year)
         authority = snapshot.participants[exporter.code].authority
         if authority is None:
@@ -345,6 +347,9 @@ def issue_certificate(
                 "kid": key.kid,
             },
         )
+        # Last, so the log's lock is held only for the append: the certificate and its log
+        # entry commit together or not at all, even if the process dies in between.
+        log_credential(uow.session, log, clock, certificate)
         uow.commit()
         return _public(certificate, today)
 

@@ -67,6 +67,7 @@ def _register() -> None:
         demo,
         fraud,
         keys,
+        log,
         participants,
         serve,
         tokens,
@@ -80,6 +81,7 @@ def _register() -> None:
     app.add_typer(certificates.app, name="certificates")
     app.command("verify")(verify.verify)
     app.add_typer(fraud.app, name="fraud")
+    app.add_typer(log.app, name="log")
     app.add_typer(keys.keys_app, name="keys")
     app.add_typer(keys.trust_app, name="trust-list")
     app.add_typer(tokens.app, name="tokens")

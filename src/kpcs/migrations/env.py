@@ -14,7 +14,7 @@ def run_migrations_online() -> None:
     """Migrate over a live connection (the only mode kpcs uses)."""
     url = config.get_main_option("sqlalchemy.url")
     assert url is not None
-    engine = make_engine(url)
+    engine = make_engine(url, sqlite_migrations=True)
     is_sqlite = engine.dialect.name == "sqlite"
     try:
         with engine.connect() as connection:
@@ -34,6 +34,11 @@ def run_migrations_online() -> None:
             )
             with context.begin_transaction():
                 context.run_migrations()
+            if is_sqlite:
+                # Foreign keys were not enforced while tables were rebuilt: check them now.
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
     finally:
         engine.dispose()
 

@@ -117,7 +117,7 @@ class KeyRing:
         self._clock = clock
         self._private: dict[str, Ed25519PrivateKey] = {}
         self._trust: tuple[int, TrustList] | None = None
-        self._active: dict[tuple[KeyPurpose, str], tuple[int, SigningKey]] = {}
+        self._active: dict[tuple[KeyPurpose, str], tuple[int, tuple[str, str]]] = {}
         self._lock = threading.Lock()
 
     def active(
@@ -135,20 +135,25 @@ class KeyRing:
         passes it) gets the cached key when nothing changed; a rotation or revocation by
         another process is seen at once.
         """
+        # Plain values are cached, never ORM rows: a row outlives its session's rollback badly.
         cached = self._active.get((purpose, owner))
+        ref: tuple[str, str] | None
         if revision is not None and cached is not None and cached[0] == revision:
-            row: SigningKey | None = cached[1]
+            ref = cached[1]
         else:
             row = self._find_active(purpose, owner, session)
-            if row is not None and revision is not None:
-                self._active[(purpose, owner)] = (revision, row)
-        if row is None:
-            row = self._create(purpose, owner, actor=actor, session=session)
-        key = self._private.get(row.kid)
+            ref = (row.kid, row.public_x) if row is not None else None
+            if ref is not None and revision is not None:
+                self._active[(purpose, owner)] = (revision, ref)
+        if ref is None:
+            created = self._create(purpose, owner, actor=actor, session=session)
+            ref = (created.kid, created.public_x)
+        kid, x = ref
+        key = self._private.get(kid)
         if key is None:
-            key = self.files.read(row.kid)
-            self._private[row.kid] = key
-        return ActiveKey(kid=row.kid, owner=owner, purpose=purpose, private_key=key, x=row.public_x)
+            key = self.files.read(kid)
+            self._private[kid] = key
+        return ActiveKey(kid=kid, owner=owner, purpose=purpose, private_key=key, x=x)
 
     def _find_active(
         self, purpose: KeyPurpose, owner: str, session: Session | None = None

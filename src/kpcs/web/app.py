@@ -23,7 +23,7 @@ from kpcs.web.context import AppContext
 from kpcs.web.deps import current_principal
 from kpcs.web.errors import register_error_handlers
 from kpcs.web.limits import MAX_BODY_BYTES, BodySizeLimit
-from kpcs.web.routes import accounts, audit, certificates, fraud, home, participants, verify
+from kpcs.web.routes import accounts, audit, certificates, fraud, home, log, participants, verify
 
 API_PREFIX = "/api/v1"
 
@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     # wrong or revoked token must be told so, not served the anonymous view.
     who = [Depends(current_principal)]
     # Verification first: routes are matched in order, and it is the most frequent call.
-    for module in (verify, certificates, participants, home, fraud, accounts, audit):
+    for module in (verify, certificates, log, participants, home, fraud, accounts, audit):
         app.include_router(module.api, prefix=API_PREFIX, dependencies=who)
         app.include_router(module.pages, dependencies=who)
     return app

@@ -17,7 +17,11 @@ def test_no_reference_below_the_minimum_number_of_certificates() -> None:
     assert reference_from("7102.31", values) is None
     values.append((999, Decimal(300)))
     reference = reference_from("7102.31", values)
-    assert reference is not None and reference.usd_per_carat == Decimal("200.00") and reference.certificates == 20
+    assert (
+        reference is not None
+        and reference.usd_per_carat == Decimal("200.00")
+        and reference.certificates == 20
+    )
 
 
 def test_reference_counts_certificates_not_lines() -> None:

@@ -1,0 +1,67 @@
+"""Tables of the transparency log: leaves, complete-subtree nodes, the append state and
+the signed tree heads. Rows are only ever added (the log is append-only), except the
+single state row that records the size and the frontier."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kpcs.db import Base
+
+Hash = sa.LargeBinary(32)
+
+
+class LogLeaf(Base):
+    """One entry of the log: a certificate's credential, by its leaf hash."""
+
+    __tablename__ = "log_leaves"
+
+    index: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    leaf_hash: Mapped[bytes] = mapped_column(Hash, unique=True, comment="SHA-256(0x00 || credential)")
+    certificate_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("certificates.id"), unique=True, comment="the certificate whose credential is the leaf"
+    )
+    appended_at: Mapped[datetime]
+
+
+class LogNode(Base):
+    """The hash of a complete subtree: ``level`` 0 are leaf hashes, node ``(level, index)``
+    covers leaves ``[index * 2**level, (index + 1) * 2**level)``. Never changes once stored."""
+
+    __tablename__ = "log_nodes"
+
+    level: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True, autoincrement=False)
+    index: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(Hash)
+
+
+class LogState(Base):
+    """The single row that serialises appends: the size and the frontier (the roots of the
+    perfect subtrees that make up the log, one per set bit of the size)."""
+
+    __tablename__ = "log_state"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    frontier: Mapped[bytes] = mapped_column(
+        sa.LargeBinary, comment="concatenated 32-byte hashes, largest subtree first"
+    )
+
+
+class TreeHead(Base):
+    """A signed tree head: the log's key vouches that the first ``tree_size`` leaves hash to
+    ``root_hash``. Every head ever signed is kept, so any two can be checked for consistency."""
+
+    __tablename__ = "log_tree_heads"
+
+    tree_size: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    root_hash: Mapped[bytes] = mapped_column(Hash)
+    timestamp: Mapped[int] = mapped_column(sa.BigInteger, comment="milliseconds since the Unix epoch")
+    kid: Mapped[str] = mapped_column(sa.String(64))
+    signature: Mapped[str] = mapped_column(
+        sa.Text, comment="compact JWS over {tree_size, root_hash, timestamp}"
+    )
