@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -14,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
@@ -234,6 +238,36 @@ def issue(session_factory: sessionmaker[Session], clock: FixedClock, keyring: Ke
         return certificates.issue_certificate(UnitOfWork(session_factory), principal, clock, keyring, body)
 
     return make
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(sqlite_template: Path, tmp_path: Path, clock: FixedClock) -> Iterator[tuple[str, Settings]]:
+    """The real app served by uvicorn on a free port, on a fresh SQLite database."""
+    db = tmp_path / "kpcs.db"
+    shutil.copyfile(sqlite_template, db)
+    settings = Settings(data_dir=tmp_path / "data", database_url=f"sqlite:///{db}")
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings, clock=clock), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}", settings
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def auth(token: str) -> dict[str, str]:

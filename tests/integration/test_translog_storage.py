@@ -27,7 +27,7 @@ from kpcs.db import UnitOfWork, make_engine, make_session_factory
 from kpcs.signing.keys import KeyRing
 from kpcs.translog import merkle, store
 from kpcs.translog.heads import Head, head_problems
-from kpcs.translog.models import LogLeaf, LogNode, TreeHead
+from kpcs.translog.models import LogLeaf, LogNode, TreeHead, node_key
 from kpcs.translog.services import current_head
 from tests.conftest import OPERATOR, certificate_body
 
@@ -51,12 +51,10 @@ def assert_log_matches_certificates(session: Session) -> list[bytes]:
     size = store.size(session)
     assert size == len(rows)
     assert store.root_at(session, size) == merkle.root_from_leaf_hashes(hashes)
-    expected_nodes = merkle.MemoryNodeStore()
     tree = merkle.CompactRange()
-    for digest in hashes:
-        expected_nodes.put(tree.append(digest))
-    stored = session.scalar(sa.select(sa.func.count()).select_from(LogNode))
-    assert stored == len(expected_nodes), "nodes of the stored tree differ from a replay"
+    expected = {(node_key(n.level, n.index), n.digest) for digest in hashes for n in tree.append(digest)[1:]}
+    stored = {tuple(row) for row in session.execute(sa.select(LogNode.key, LogNode.hash))}
+    assert stored == expected, "the stored subtrees differ from a replay of the leaves"
     return hashes
 
 
@@ -145,11 +143,14 @@ def test_killing_the_issuer_never_separates_certificate_and_leaf(database_url: s
                 stderr=subprocess.PIPE,
                 text=True,
             )
-            time.sleep(1.5 + random.random())  # long enough to be mid-issue, whatever the speed
+            assert victim.stdout is not None
+            first = victim.stdout.readline()  # it is issuing: wait for its first commit
+            assert first, victim.stderr.read() if victim.stderr else "the victim died"
+            time.sleep(0.2 + random.random())  # then kill it at a random moment, mid-issue
             victim.send_signal(signal.SIGKILL)
             out, err = victim.communicate(timeout=30)
             assert victim.returncode == -signal.SIGKILL, err
-            committed += out.split()
+            committed += [first.strip(), *out.split()]
             with factory() as session:
                 logged = assert_log_matches_certificates(session)
                 # every number the victim saw committed is there (a kill may also land

@@ -27,14 +27,29 @@ class LogLeaf(Base):
     appended_at: Mapped[datetime]
 
 
+LEVEL_BITS = 6
+"""A node's key packs ``(index << LEVEL_BITS) | level``; a tree of 2**63 leaves has 64 levels."""
+
+
+def node_key(level: int, index: int) -> int:
+    """The single-column key of node ``(level, index)``."""
+    return (index << LEVEL_BITS) | level
+
+
 class LogNode(Base):
-    """The hash of a complete subtree: ``level`` 0 are leaf hashes, node ``(level, index)``
-    covers leaves ``[index * 2**level, (index + 1) * 2**level)``. Never changes once stored."""
+    """The hash of a complete subtree above the leaves: node ``(level, index)``, level 1 and
+    up, covers leaves ``[index * 2**level, (index + 1) * 2**level)``; level 0 (the leaf
+    hashes) is ``log_leaves``. Never changes once stored.
+
+    Keyed by one integer rather than the pair, so that the nodes of a proof are one
+    ``key IN (...)`` lookup that both databases plan in microseconds.
+    """
 
     __tablename__ = "log_nodes"
 
-    level: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True, autoincrement=False)
-    index: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    key: Mapped[int] = mapped_column(
+        sa.BigInteger, primary_key=True, autoincrement=False, comment="(index << 6) | level"
+    )
     hash: Mapped[bytes] = mapped_column(Hash)
 
 

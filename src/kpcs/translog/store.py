@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from kpcs.translog import merkle
-from kpcs.translog.models import LogLeaf, LogNode, LogState
+from kpcs.translog.models import LEVEL_BITS, LogLeaf, LogNode, LogState, node_key
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,8 @@ def append(session: Session, leaves: Sequence[tuple[bytes, int]], *, at: datetim
     """Append ``(leaf hash, certificate id)`` pairs, in the caller's transaction.
 
     Call it last before committing: from its first statement until the commit, no other
-    transaction can append.
+    transaction can append. Leaf hashes are stored once, in ``log_leaves``; ``log_nodes``
+    holds the completed subtrees above them.
     """
     if not leaves:
         raise ValueError("nothing to append")
@@ -51,22 +52,24 @@ def append(session: Session, leaves: Sequence[tuple[bytes, int]], *, at: datetim
     new_size, frontier = row
     old_size = new_size - len(leaves)
     tree = merkle.CompactRange(old_size, _split(frontier))
-    nodes: list[dict[str, object]] = []
+    nodes: list[tuple[int, bytes]] = []
     for leaf_hash, _certificate in leaves:
-        nodes += [{"level": n.level, "index": n.index, "hash": n.digest} for n in tree.append(leaf_hash)]
-    connection.execute(
-        sa.insert(LogLeaf),
+        nodes += [(node_key(n.level, n.index), n.digest) for n in tree.append(leaf_hash)[1:]]
+    # Rows go to the driver as plain tuples: at a batch of thousands of leaves, the ORM's
+    # per-row bookkeeping costs more than the database's own work.
+    sqlite = connection.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    stamp: object = at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else at
+    connection.exec_driver_sql(
+        'INSERT INTO log_leaves ("index", leaf_hash, certificate_id, appended_at) '
+        f"VALUES ({mark}, {mark}, {mark}, {mark})",
         [
-            {
-                "index": old_size + offset,
-                "leaf_hash": leaf_hash,
-                "certificate_id": certificate,
-                "appended_at": at,
-            }
+            (old_size + offset, leaf_hash, certificate, stamp)
             for offset, (leaf_hash, certificate) in enumerate(leaves)
         ],
     )
-    connection.execute(sa.insert(LogNode), nodes)
+    if nodes:
+        connection.exec_driver_sql(f"INSERT INTO log_nodes (key, hash) VALUES ({mark}, {mark})", nodes)
     connection.execute(sa.update(LogState).where(LogState.id == 1).values(frontier=b"".join(tree.hashes)))
     return Appended(first_index=old_size, size=tree.size, root=tree.root())
 
@@ -76,17 +79,31 @@ def size(session: Session) -> int:
     return int(session.scalar(sa.select(LogState.size).where(LogState.id == 1)) or 0)
 
 
+# One round trip for any proof or root: leaf hashes and subtree hashes share the key space
+# (a leaf is node (0, index), key index << LEVEL_BITS), and each side is a single-column
+# IN list that both databases answer from the primary key.
+_LOOKUP = sa.union_all(
+    sa.select((LogLeaf.index * (1 << LEVEL_BITS)).label("key"), LogLeaf.leaf_hash.label("hash")).where(
+        LogLeaf.index.in_(sa.bindparam("leaves", expanding=True))
+    ),
+    sa.select(LogNode.key, LogNode.hash).where(LogNode.key.in_(sa.bindparam("nodes", expanding=True))),
+)
+
+
 def nodes(session: Session, wanted: Iterable[merkle.NodeId]) -> dict[tuple[int, int], bytes]:
-    """The stored hashes of ``wanted`` nodes, in one query."""
+    """The stored hashes of ``wanted`` nodes (level 0: the leaf hashes), in one query."""
     keys = sorted({(node.level, node.index) for node in wanted})
     if not keys:
         return {}
-    rows = session.execute(
-        sa.select(LogNode.level, LogNode.index, LogNode.hash).where(
-            sa.tuple_(LogNode.level, LogNode.index).in_(keys)
-        )
-    )
-    found = {(level, index): digest for level, index, digest in rows}
+    params = {
+        "leaves": [index for level, index in keys if level == 0],
+        "nodes": [node_key(level, index) for level, index in keys if level > 0],
+    }
+    mask = (1 << LEVEL_BITS) - 1
+    found = {
+        (key & mask, key >> LEVEL_BITS): digest
+        for key, digest in session.connection().execute(_LOOKUP, params)
+    }
     missing = [key for key in keys if key not in found]
     if missing:
         raise LookupError(f"the log is missing nodes {missing[:5]}: its storage is damaged")

@@ -24,10 +24,11 @@ def upgrade() -> None:
     """Apply this revision."""
     op.create_table(
         "log_nodes",
-        sa.Column("level", sa.SmallInteger(), autoincrement=False, nullable=False),
-        sa.Column("index", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column(
+            "key", sa.BigInteger(), autoincrement=False, nullable=False, comment="(index << 6) | level"
+        ),
         sa.Column("hash", sa.LargeBinary(length=32), nullable=False),
-        sa.PrimaryKeyConstraint("level", "index", name=op.f("pk_log_nodes")),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_log_nodes")),
     )
     op.create_table(
         "log_state",
@@ -99,7 +100,8 @@ def _start_the_log() -> None:
         leaves.append(
             {"index": tree.size, "leaf_hash": digest, "certificate_id": certificate_id, "appended_at": now}
         )
-        nodes += [{"level": n.level, "index": n.index, "hash": n.digest} for n in tree.append(digest)]
+        # Leaf hashes live in log_leaves; log_nodes holds the completed subtrees above them.
+        nodes += [{"key": (n.index << 6) | n.level, "hash": n.digest} for n in tree.append(digest)[1:]]
     leaf_table = sa.table(
         "log_leaves",
         sa.column("index"),
@@ -107,7 +109,7 @@ def _start_the_log() -> None:
         sa.column("certificate_id"),
         sa.column("appended_at"),
     )
-    node_table = sa.table("log_nodes", sa.column("level"), sa.column("index"), sa.column("hash"))
+    node_table = sa.table("log_nodes", sa.column("key"), sa.column("hash"))
     if leaves:
         op.bulk_insert(leaf_table, leaves)
         op.bulk_insert(node_table, nodes)

@@ -1,0 +1,115 @@
+"""The transparency log through HTTP (CONTRACT.md): heads, entries, proofs, receipts, page."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from fastapi.testclient import TestClient
+
+from kpcs.accounts.models import Role
+from kpcs.signing.jws import parse_compact
+from kpcs.signing.trust_list import TrustList
+from kpcs.translog import merkle
+from kpcs.translog.heads import Head, head_problems
+from tests.conftest import auth, certificate_body
+
+
+def _issue(client: TestClient, token: str, count: int) -> list[dict]:  # type: ignore[type-arg]
+    return [
+        client.post("/api/v1/certificates", json=certificate_body(), headers=auth(token)).json()
+        for _ in range(count)
+    ]
+
+
+def _leaf_hash_b64(credential: str) -> str:
+    return base64.b64encode(hashlib.sha256(b"\x00" + credential.encode()).digest()).decode()
+
+
+def test_signed_tree_head_contract(client: TestClient, make_token) -> None:  # type: ignore[no-untyped-def]
+    empty = client.get("/api/v1/log/sth").json()
+    assert empty["tree_size"] == 0 and base64.b64decode(empty["root_hash"]) == hashlib.sha256(b"").digest()
+    issued = _issue(client, make_token(Role.AUTHORITY, "BW"), 3)
+    sth = client.get("/api/v1/log/sth").json()
+    assert set(sth) == {"tree_size", "root_hash", "timestamp", "signature"} and sth["tree_size"] == 3
+    token = parse_compact(sth["signature"])
+    assert token.header["alg"] == "EdDSA"
+    assert token.payload() == {k: sth[k] for k in ("tree_size", "root_hash", "timestamp")}
+    trust = client.get("/api/v1/trust-list").json()
+    log_keys = [k for k in trust["keys"] if k["purpose"] == "log"]
+    assert [k["kid"] for k in log_keys] == [token.header["kid"]]
+    assert head_problems(Head.from_dict(sth), TrustList.from_jwks(trust)) == []
+    expected = merkle.root_from_leaf_hashes([merkle.leaf_hash(c["credential"].encode()) for c in issued])
+    assert base64.b64decode(sth["root_hash"]) == expected
+
+
+def test_entries_are_the_credentials(client: TestClient, make_token) -> None:  # type: ignore[no-untyped-def]
+    issued = _issue(client, make_token(Role.AUTHORITY, "BW"), 4)
+    entries = client.get("/api/v1/log/entries", params={"start": 1, "end": 3}).json()["entries"]
+    assert entries == [
+        {"index": 1, "leaf": issued[1]["credential"]},
+        {"index": 2, "leaf": issued[2]["credential"]},
+    ]
+    assert (
+        client.get("/api/v1/log/entries", params={"start": 2, "end": 99}).json()["entries"][-1]["index"] == 3
+    )
+    assert client.get("/api/v1/log/entries", params={"start": 3, "end": 1}).status_code == 422
+    assert client.get("/api/v1/log/entries", params={"start": -1, "end": 1}).status_code == 422
+
+
+def test_inclusion_and_consistency_proofs_verify(client: TestClient, make_token) -> None:  # type: ignore[no-untyped-def]
+    issued = _issue(client, make_token(Role.AUTHORITY, "BW"), 6)
+    sth = client.get("/api/v1/log/sth").json()
+    root = base64.b64decode(sth["root_hash"])
+    for index, cert in enumerate(issued):
+        proof = client.get(
+            "/api/v1/log/proof", params={"leaf_hash": _leaf_hash_b64(cert["credential"]), "tree_size": 6}
+        ).json()
+        assert proof["leaf_index"] == index
+        path = [base64.b64decode(h) for h in proof["audit_path"]]
+        assert merkle.verify_inclusion(merkle.leaf_hash(cert["credential"].encode()), index, 6, path, root)
+    old_root = merkle.root_from_leaf_hashes([merkle.leaf_hash(c["credential"].encode()) for c in issued[:3]])
+    consistency = client.get("/api/v1/log/consistency", params={"first": 3, "second": 6}).json()[
+        "consistency"
+    ]
+    assert merkle.verify_consistency(3, 6, old_root, root, [base64.b64decode(h) for h in consistency])
+
+
+def test_proof_requests_that_cannot_be_answered_are_4xx(client: TestClient, make_token) -> None:  # type: ignore[no-untyped-def]
+    issued = _issue(client, make_token(Role.AUTHORITY, "BW"), 2)
+    leaf = _leaf_hash_b64(issued[1]["credential"])
+    cases = [
+        ("/api/v1/log/proof", {"leaf_hash": leaf, "tree_size": 1}, 422),  # leaf 1 is not in a tree of 1
+        ("/api/v1/log/proof", {"leaf_hash": leaf, "tree_size": 9}, 422),  # beyond the log
+        ("/api/v1/log/proof", {"leaf_hash": "not base64!", "tree_size": 2}, 422),
+        ("/api/v1/log/proof", {"leaf_hash": base64.b64encode(b"short").decode(), "tree_size": 2}, 422),
+        ("/api/v1/log/proof", {"leaf_hash": base64.b64encode(b"\x01" * 32).decode(), "tree_size": 2}, 404),
+        ("/api/v1/log/proof", {"leaf_hash": leaf}, 422),
+        ("/api/v1/log/consistency", {"first": 0, "second": 2}, 422),
+        ("/api/v1/log/consistency", {"first": 2, "second": 1}, 422),
+        ("/api/v1/log/consistency", {"first": 1, "second": 5}, 422),
+        ("/api/v1/log/consistency", {"first": "x", "second": 2}, 422),
+    ]
+    for path, params, status in cases:
+        response = client.get(path, params=params)
+        assert response.status_code == status, (params, response.text)
+        assert "detail" in response.json()
+
+
+def test_receipt_and_page(client: TestClient, make_token) -> None:  # type: ignore[no-untyped-def]
+    issued = _issue(client, make_token(Role.AUTHORITY, "BW"), 3)
+    receipt = client.get(f"/api/v1/certificates/{issued[0]['number']}/receipt").json()
+    assert receipt["leaf_index"] == 0 and receipt["signed_tree_head"]["tree_size"] == 3
+    head = Head.from_dict(receipt["signed_tree_head"])
+    path = [base64.b64decode(h) for h in receipt["inclusion_proof"]]
+    assert merkle.verify_inclusion(base64.b64decode(receipt["leaf_hash"]), 0, 3, path, head.root_hash)
+    assert client.get("/api/v1/certificates/XX-2025-000001/receipt").status_code == 404
+    page = client.get("/log", params={"number": issued[1]["number"]})
+    assert (
+        page.status_code == 200
+        and "is leaf 1 of 3" in page.text
+        and "leads from the certificate" in page.text
+    )
+    assert "verifies with the log" in page.text
+    missing = client.get("/log", params={"number": "nothing"})
+    assert "no logged certificate" in missing.text
