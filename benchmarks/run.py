@@ -12,6 +12,7 @@ from tests.pgcluster import PostgresCluster
 from benchmarks.certificates import bench_http, bench_verify_in_process
 from benchmarks.common import Result, write
 from benchmarks.registry import bench_registry
+from benchmarks.translog import bench_log
 from kpcs.db import make_engine
 
 
@@ -29,10 +30,12 @@ def main() -> None:
     notes: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         results += bench_registry(f"sqlite:///{tmp}/bench.db", "SQLite")
+        results += bench_log(f"sqlite:///{tmp}/log.db", "SQLite")
     results += bench_verify_in_process()
     cluster = PostgresCluster().start()
     try:
         results += bench_registry(_database(cluster, "kpcs_bench_registry"), "PostgreSQL 15")
+        results += bench_log(_database(cluster, "kpcs_bench_log"), "PostgreSQL 15")
         http_results, http_notes = bench_http(_database(cluster, "kpcs_bench_http"))
         results += http_results
         notes += http_notes

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import time
 
+import httpx
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from kpcs.accounts import services as accounts
 from kpcs.accounts.models import Role
+from kpcs.db import UnitOfWork, make_engine, make_session_factory
 from kpcs.signing.jws import parse_compact
 from kpcs.signing.trust_list import TrustList
 from kpcs.translog import merkle
 from kpcs.translog.heads import Head, head_problems
-from tests.conftest import auth, certificate_body
+from kpcs.translog.models import TreeHead
+from tests.conftest import OPERATOR, auth, certificate_body
 
 
 def _issue(client: TestClient, token: str, count: int) -> list[dict]:  # type: ignore[type-arg]
@@ -113,3 +119,27 @@ def test_receipt_and_page(client: TestClient, make_token) -> None:  # type: igno
     assert "verifies with the log" in page.text
     missing = client.get("/log", params={"number": "nothing"})
     assert "no logged certificate" in missing.text
+
+
+def test_a_running_server_signs_a_covering_head_within_seconds(live_server, clock) -> None:  # type: ignore[no-untyped-def]
+    """Issuing does not sign heads; the server's timer does, with nobody asking for one:
+    the contract wants every certificate covered by a signed head within 5 seconds."""
+    base, settings = live_server
+    engine = make_engine(settings.sqlalchemy_url)
+    factory = make_session_factory(engine)
+    try:
+        token = accounts.create_token(
+            UnitOfWork(factory), OPERATOR, clock, role=Role.AUTHORITY, participant="BW"
+        ).secret
+        for _ in range(3):
+            response = httpx.post(f"{base}/api/v1/certificates", json=certificate_body(), headers=auth(token))
+            assert response.status_code == 201, response.text
+        deadline = time.monotonic() + 5
+        newest = 0
+        while newest < 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            with factory() as session:
+                newest = session.scalar(sa.select(sa.func.max(TreeHead.tree_size))) or 0
+        assert newest == 3, "no signed head covered the certificates within 5 seconds"
+    finally:
+        engine.dispose()

@@ -58,27 +58,47 @@ def assert_log_matches_certificates(session: Session) -> list[bytes]:
     return hashes
 
 
-def test_every_issue_is_logged_with_a_signed_head(
+def test_every_issue_is_logged_and_heads_are_signed_when_needed(
     issue, session_factory: sessionmaker[Session], keyring: KeyRing, clock: FixedClock
 ) -> None:  # type: ignore[no-untyped-def]
-    numbers = [issue().number for _ in range(7)]
+    """Issuing appends without signing; ``current_head`` signs one head per new size, and
+    every head is a true, signed root that the newest extends."""
+    heads: list[Head] = []
+    for expected_size in range(1, 8):
+        issue()
+        with session_factory() as session:
+            assert session.scalar(sa.select(sa.func.count()).select_from(TreeHead)) == len(heads)
+        head = current_head(UnitOfWork(session_factory), keyring, clock)
+        assert head.tree_size == expected_size
+        assert current_head(UnitOfWork(session_factory), keyring, clock) == head  # read, not re-signed
+        heads.append(head)
     with session_factory() as session:
         hashes = assert_log_matches_certificates(session)
-        heads = session.scalars(sa.select(TreeHead).order_by(TreeHead.tree_size)).all()
-        assert [h.tree_size for h in heads] == list(range(1, 8))  # a head at every append
+        assert session.scalar(sa.select(sa.func.count()).select_from(TreeHead)) == 7
         trust = keyring.trust_list()
-        for row in heads:
-            head = Head(row.tree_size, row.root_hash, row.timestamp, row.signature)
+        for head in heads:
             assert head_problems(head, trust) == []
-            assert row.root_hash == merkle.root_from_leaf_hashes(hashes[: row.tree_size])
-            if row.tree_size < 7:  # every earlier head is consistent with the newest
-                proof = store.consistency_proof(session, row.tree_size, 7)
-                assert merkle.verify_consistency(row.tree_size, 7, row.root_hash, heads[-1].root_hash, proof)
+            assert head.root_hash == merkle.root_from_leaf_hashes(hashes[: head.tree_size])
+            if head.tree_size < 7:  # every earlier head is consistent with the newest
+                proof = store.consistency_proof(session, head.tree_size, 7)
+                newest = heads[-1].root_hash
+                assert merkle.verify_consistency(head.tree_size, 7, head.root_hash, newest, proof)
         for index, digest in enumerate(hashes):
             proof = store.inclusion_proof(session, index, 7)
             assert merkle.verify_inclusion(digest, index, 7, proof, heads[-1].root_hash)
-    head = current_head(UnitOfWork(session_factory), keyring, clock)
-    assert head.tree_size == 7 and len(numbers) == 7
+
+
+def test_workers_signing_at_once_agree_on_one_head(issue, session_factory, keyring, clock) -> None:  # type: ignore[no-untyped-def]
+    """Every web worker's timer may find the log uncovered at the same moment: they end
+    with one head for the size, and each returns it."""
+    for _ in range(3):
+        issue()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        found = list(pool.map(lambda _: current_head(UnitOfWork(session_factory), keyring, clock), range(12)))
+    assert {head.tree_size for head in found} == {3}
+    assert len({head.signature for head in found}) == 1
+    with session_factory() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(TreeHead)) == 1
 
 
 def test_concurrent_issuing_builds_one_consistent_tree(session_factory, clock, keyring) -> None:  # type: ignore[no-untyped-def]
@@ -95,23 +115,21 @@ def test_concurrent_issuing_builds_one_consistent_tree(session_factory, clock, k
 
 
 def test_a_failure_after_the_append_leaves_neither(session_factory, clock, keyring) -> None:  # type: ignore[no-untyped-def]
-    """If anything fails once the leaf is written (here: signing the head), the
+    """If anything fails once the leaf is written (here: the commit itself), the
     certificate, its leaf, its nodes and the log's size all roll back together."""
     body = CertificateCreate.model_validate(certificate_body())
     services.issue_certificate(UnitOfWork(session_factory), OPERATOR, clock, keyring, body)
 
-    class FailsWhenSigningTheHead(FixedClock):
-        def now(self):  # type: ignore[no-untyped-def]
-            import traceback
+    def power_cut(session: Session) -> None:
+        if store.size(session) > 1:  # the second leaf is written, the commit has not happened
+            raise RuntimeError("power cut")
 
-            if any(frame.name == "sign_head" for frame in traceback.extract_stack()):
-                raise RuntimeError("power cut")
-            return super().now()
-
-    with pytest.raises(RuntimeError, match="power cut"):
-        services.issue_certificate(
-            UnitOfWork(session_factory), OPERATOR, FailsWhenSigningTheHead(clock.now()), keyring, body
-        )
+    sa.event.listen(session_factory, "before_commit", power_cut)
+    try:
+        with pytest.raises(RuntimeError, match="power cut"):
+            services.issue_certificate(UnitOfWork(session_factory), OPERATOR, clock, keyring, body)
+    finally:
+        sa.event.remove(session_factory, "before_commit", power_cut)
     with session_factory() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 1
         assert len(assert_log_matches_certificates(session)) == 1

@@ -59,7 +59,7 @@ from kpcs.participants.snapshot import AuthorityFacts, RegistrySnapshot, bump_re
 from kpcs.signing.jws import sign_compact
 from kpcs.signing.keys import KeyRing
 from kpcs.signing.models import KeyPurpose
-from kpcs.translog.services import log_credential, log_key
+from kpcs.translog.services import log_credential
 
 
 class ShipmentRefused(DomainError):
@@ -213,20 +213,23 @@ def _valuation_references(
     return found
 
 
+AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+
+
 def _allocate_number(session: Session, participant: str, year: int) -> str:
     """Take the next number for ``participant`` in ``year``, committed at once.
 
-    One upsert, run in autocommit mode, creates the counter at 1 or increments it: the
+    One upsert, run on the session's connection in autocommit mode (``AUTOCOMMIT``, set
+    by the caller before its first read), creates the counter at 1 or increments it: the
     counter row is locked only while the database runs that statement, not for the rest of
     the issue (signing, storing), and not while this thread waits for its turn to send a
     COMMIT, so issuers of one participant do not queue behind each other. The price is a
     gap in the numbers if the issue then fails, never a duplicate (the unique constraint on
-    numbers is the last guard). Refusals happen before a number is taken. The caller has
-    only read so far; the same session is used throughout, so a request never holds two
-    connections (which deadlocks a full pool).
+    numbers is the last guard). Refusals happen before a number is taken. The same session
+    is used throughout, so a request never holds two connections (which deadlocks a full
+    pool).
     """
-    session.commit()
-    connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    connection = session.connection()
     insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
     statement = insert(CertificateSerial).values(participant_code=participant, year=year, last_serial=1)
     serial = connection.execute(
@@ -245,14 +248,18 @@ def issue_certificate(
     """Issue, sign and record a certificate, or refuse naming every broken rule."""
     require(principal, Action.ISSUE_CERTIFICATE)
     with uow:
+        # Until the certificate is written, issuing only reads and takes its number: in
+        # autocommit, with no transaction to begin and commit around them.
+        uow.session.connection(execution_options=AUTOCOMMIT)
         problems, exporter, importer, snapshot = _check(uow.session, principal, clock, body)
         if problems:
             raise ShipmentRefused(problems)
         require(principal, Action.ISSUE_CERTIFICATE, participant=exporter.code)
         now = clock.now()
         today = clock.today()
-        # The key and the number first: both may commit (a participant's first key; every
-        # number), which must happen before the certificate is written.
+        # The number, then the key: both may commit (every number; a participant's first
+        # key), which must happen before the certificate is written.
+        number = _allocate_number(uow.session, exporter.code, today.year)
         key = keyring.active(
             KeyPurpose.CERTIFICATES,
             exporter.code,
@@ -260,8 +267,6 @@ def issue_certificate(
             session=uow.session,
             revision=snapshot.revision,
         )
-        log = log_key(keyring, uow.session, actor=principal)
-        number = _allocate_number(uow.session, exporter.code, today.year)
         authority = snapshot.participants[exporter.code].authority
         if authority is None:
             created = _create_authority(uow.session, principal, clock, exporter)
@@ -347,9 +352,10 @@ def issue_certificate(
                 "kid": key.kid,
             },
         )
+        uow.flush()
         # Last, so the log's lock is held only for the append: the certificate and its log
         # entry commit together or not at all, even if the process dies in between.
-        log_credential(uow.session, log, clock, certificate)
+        log_credential(uow.session, clock, certificate)
         uow.commit()
         return _public(certificate, today)
 

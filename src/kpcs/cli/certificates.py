@@ -16,6 +16,7 @@ from kpcs.certificates.schemas import CancellationCreate, CertificateCreate, Con
 from kpcs.cli.output import console, print_json, print_table
 from kpcs.cli.state import state
 from kpcs.errors import FieldProblem, InvalidInput
+from kpcs.translog.services import current_head
 
 app = typer.Typer(help="Issue, list, confirm and cancel KP certificates.", no_args_is_help=True)
 
@@ -48,6 +49,8 @@ def issue(
     cli = state(ctx)
     body = _read_body(file)
     issued = services.issue_certificate(cli.uow(), cli.principal, cli.clock, cli.keyring, body)
+    # No web worker may be running to sign the log's head on its timer: sign it now.
+    current_head(cli.uow(), cli.keyring, cli.clock)
     if json_:
         print_json(issued.model_dump(mode="json"))
         return

@@ -70,12 +70,14 @@ def audit(
                 f"the state file {state_file} is for {state.url}, not {base}: use another --state"
             )
     with httpx.Client(timeout=30) as client:
-        trust = TrustList.from_jwks(_get(client, f"{base}/api/v1/trust-list"))
         try:
             head = Head.from_dict(_get(client, f"{base}/api/v1/log/sth"))
         except ValueError as exc:
             _fail([f"the log's signed tree head is malformed: {exc}"])
             return
+        # After the head: keys are only ever added, so this list holds the head's key even
+        # if the log created or rotated it a moment ago.
+        trust = TrustList.from_jwks(_get(client, f"{base}/api/v1/trust-list"))
         problems = key_problems(state, head, trust, accept_new_key=accept_new_key)
         if problems:
             _fail(problems)

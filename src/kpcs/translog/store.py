@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from kpcs.translog import merkle
@@ -55,23 +56,71 @@ def append(session: Session, leaves: Sequence[tuple[bytes, int]], *, at: datetim
     nodes: list[tuple[int, bytes]] = []
     for leaf_hash, _certificate in leaves:
         nodes += [(node_key(n.level, n.index), n.digest) for n in tree.append(leaf_hash)[1:]]
-    # Rows go to the driver as plain tuples: at a batch of thousands of leaves, the ORM's
-    # per-row bookkeeping costs more than the database's own work.
-    sqlite = connection.dialect.name == "sqlite"
-    mark = "?" if sqlite else "%s"
-    stamp: object = at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else at
+    frontier = b"".join(tree.hashes)
+    if connection.dialect.name == "postgresql":
+        _write_postgresql(connection, old_size, leaves, nodes, frontier, at)
+    else:
+        _write_sqlite(connection, old_size, leaves, nodes, frontier, at)
+    return Appended(first_index=old_size, size=tree.size, root=tree.root())
+
+
+# Rows go to the driver as plain values: at a batch of thousands of leaves, the ORM's
+# per-row bookkeeping costs more than the database's own work. On PostgreSQL the whole
+# write is one statement, so the append lock is held for two round trips and the commit.
+_WRITE_POSTGRESQL = """
+WITH leaves AS (
+    INSERT INTO log_leaves ("index", leaf_hash, certificate_id, appended_at)
+    SELECT %(first)s + t.n - 1, t.hash, t.certificate, %(at)s
+    FROM unnest(%(hashes)s::bytea[], %(certificates)s::bigint[]) WITH ORDINALITY AS t(hash, certificate, n)
+), nodes AS (
+    INSERT INTO log_nodes (key, hash)
+    SELECT * FROM unnest(%(keys)s::bigint[], %(node_hashes)s::bytea[])
+)
+UPDATE log_state SET frontier = %(frontier)s WHERE id = 1
+"""
+
+
+def _write_postgresql(
+    connection: sa.Connection,
+    first: int,
+    leaves: Sequence[tuple[bytes, int]],
+    nodes: list[tuple[int, bytes]],
+    frontier: bytes,
+    at: datetime,
+) -> None:
     connection.exec_driver_sql(
-        'INSERT INTO log_leaves ("index", leaf_hash, certificate_id, appended_at) '
-        f"VALUES ({mark}, {mark}, {mark}, {mark})",
+        _WRITE_POSTGRESQL,
+        {
+            "first": first,
+            "at": at,
+            "hashes": [leaf_hash for leaf_hash, _ in leaves],
+            "certificates": [certificate for _, certificate in leaves],
+            "keys": [key for key, _ in nodes],
+            "node_hashes": [digest for _, digest in nodes],
+            "frontier": frontier,
+        },
+    )
+
+
+def _write_sqlite(
+    connection: sa.Connection,
+    first: int,
+    leaves: Sequence[tuple[bytes, int]],
+    nodes: list[tuple[int, bytes]],
+    frontier: bytes,
+    at: datetime,
+) -> None:
+    stamp = at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    connection.exec_driver_sql(
+        'INSERT INTO log_leaves ("index", leaf_hash, certificate_id, appended_at) VALUES (?, ?, ?, ?)',
         [
-            (old_size + offset, leaf_hash, certificate, stamp)
+            (first + offset, leaf_hash, certificate, stamp)
             for offset, (leaf_hash, certificate) in enumerate(leaves)
         ],
     )
     if nodes:
-        connection.exec_driver_sql(f"INSERT INTO log_nodes (key, hash) VALUES ({mark}, {mark})", nodes)
-    connection.execute(sa.update(LogState).where(LogState.id == 1).values(frontier=b"".join(tree.hashes)))
-    return Appended(first_index=old_size, size=tree.size, root=tree.root())
+        connection.exec_driver_sql("INSERT INTO log_nodes (key, hash) VALUES (?, ?)", nodes)
+    connection.exec_driver_sql("UPDATE log_state SET frontier = ? WHERE id = 1", (frontier,))
 
 
 def size(session: Session) -> int:
@@ -81,13 +130,26 @@ def size(session: Session) -> int:
 
 # One round trip for any proof or root: leaf hashes and subtree hashes share the key space
 # (a leaf is node (0, index), key index << LEVEL_BITS), and each side is a single-column
-# IN list that both databases answer from the primary key.
-_LOOKUP = sa.union_all(
-    sa.select((LogLeaf.index * (1 << LEVEL_BITS)).label("key"), LogLeaf.leaf_hash.label("hash")).where(
-        LogLeaf.index.in_(sa.bindparam("leaves", expanding=True))
+# lookup that both databases answer from the primary key. PostgreSQL gets the keys as two
+# arrays, so the statement text never changes and the driver prepares it once: planning
+# would otherwise cost as much as running it.
+_LOOKUP = {
+    "in": sa.union_all(
+        sa.select((LogLeaf.index * (1 << LEVEL_BITS)).label("key"), LogLeaf.leaf_hash.label("hash")).where(
+            LogLeaf.index.in_(sa.bindparam("leaves", expanding=True))
+        ),
+        sa.select(LogNode.key, LogNode.hash).where(LogNode.key.in_(sa.bindparam("nodes", expanding=True))),
     ),
-    sa.select(LogNode.key, LogNode.hash).where(LogNode.key.in_(sa.bindparam("nodes", expanding=True))),
-)
+    "array": sa.union_all(
+        sa.select((LogLeaf.index * (1 << LEVEL_BITS)).label("key"), LogLeaf.leaf_hash.label("hash")).where(
+            LogLeaf.index == sa.any_(sa.bindparam("leaves", type_=postgresql.ARRAY(sa.BigInteger)))
+        ),
+        sa.select(LogNode.key, LogNode.hash).where(
+            LogNode.key == sa.any_(sa.bindparam("nodes", type_=postgresql.ARRAY(sa.BigInteger)))
+        ),
+    ),
+}
+_LOOKUP_FORM = {"postgresql": "array"}
 
 
 def nodes(session: Session, wanted: Iterable[merkle.NodeId]) -> dict[tuple[int, int], bytes]:
@@ -100,10 +162,9 @@ def nodes(session: Session, wanted: Iterable[merkle.NodeId]) -> dict[tuple[int, 
         "nodes": [node_key(level, index) for level, index in keys if level > 0],
     }
     mask = (1 << LEVEL_BITS) - 1
-    found = {
-        (key & mask, key >> LEVEL_BITS): digest
-        for key, digest in session.connection().execute(_LOOKUP, params)
-    }
+    connection = session.connection()
+    lookup = _LOOKUP[_LOOKUP_FORM.get(connection.dialect.name, "in")]
+    found = {(key & mask, key >> LEVEL_BITS): digest for key, digest in connection.execute(lookup, params)}
     missing = [key for key in keys if key not in found]
     if missing:
         raise LookupError(f"the log is missing nodes {missing[:5]}: its storage is damaged")

@@ -6,6 +6,9 @@ nothing connects at import time, so tests and scripts can build as many apps as 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,6 +22,7 @@ from kpcs.clock import Clock, SystemClock
 from kpcs.config import Settings, get_settings
 from kpcs.db import make_engine, make_session_factory
 from kpcs.signing.keys import KeyFiles, KeyRing
+from kpcs.translog.services import HEAD_INTERVAL, current_head
 from kpcs.web.context import AppContext
 from kpcs.web.deps import current_principal
 from kpcs.web.errors import register_error_handlers
@@ -26,6 +30,8 @@ from kpcs.web.limits import MAX_BODY_BYTES, BodySizeLimit
 from kpcs.web.routes import accounts, audit, certificates, fraud, home, log, participants, verify
 
 API_PREFIX = "/api/v1"
+
+logger = logging.getLogger(__name__)
 
 DESCRIPTION = """
 The information system of the Kimberley Process Certification Scheme.
@@ -64,7 +70,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         # local database busy while the other thread runs Python (measured: `make bench`).
         # Raise KPCS_THREADS where requests wait on a slow or distant database.
         to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        signer = asyncio.create_task(_sign_heads(context))
         yield
+        signer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await signer
         engine.dispose()
         read_engine.dispose()
 
@@ -89,6 +99,19 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         app.include_router(module.api, prefix=API_PREFIX, dependencies=who)
         app.include_router(module.pages, dependencies=who)
     return app
+
+
+async def _sign_heads(context: AppContext) -> None:
+    """Keep the transparency log covered by a signed head (issuing does not sign one).
+
+    Every worker ticks; when two sign the same size, one of them finds the other's head.
+    """
+    while True:
+        await asyncio.sleep(HEAD_INTERVAL)
+        try:
+            await to_thread.run_sync(current_head, context.uow(), context.keyring, context.clock)
+        except Exception:  # a database briefly away must not stop the timer
+            logger.exception("signing the transparency log's head failed; retrying in %s s", HEAD_INTERVAL)
 
 
 def app_from_environment() -> FastAPI:
