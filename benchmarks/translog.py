@@ -30,28 +30,38 @@ def _certificates(engine: sa.Engine, count: int) -> None:
     """Rows for the leaves to point at, made by the database itself (not what is measured)."""
     dialect = engine.dialect.name
     series = (
-        f"generate_series(1, {count}) AS n" if dialect == "postgresql"
+        f"generate_series(1, {count}) AS n"
+        if dialect == "postgresql"
         else "(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s "
         f"WHERE n < {count}) SELECT n FROM s)"
     )
     number = "'BW-B-' || lpad(n::text, 9, '0')" if dialect == "postgresql" else "printf('BW-B-%09d', n)"
     with engine.begin() as connection:
-        connection.execute(sa.text(
-            "INSERT INTO participants (code, name, kind, countries) VALUES "
-            "('BW', 'Botswana', 'participant', '[\"BW\"]'), "
-            "('EU', 'European Union', 'participant', '[\"BE\"]')"))
-        connection.execute(sa.text(
-            "INSERT INTO signing_keys (kid, purpose, owner, public_x, created_at, created_by) "
-            "VALUES ('bench', 'certificates', 'BW', 'x', :at, 'bench')"), {"at": datetime(2025, 1, 1)})
-        connection.execute(sa.text(
-            "INSERT INTO certificates (number, status, exporting_participant, importing_participant, "
-            "exporting_country, importing_country, exporter_name, exporter_address, importer_name, "
-            "importer_address, parcel_count, total_carats, total_value_usd, issued_on, expires_on, "
-            "issuing_authority, kid, credential, issued_at, issued_by) "
-            f"SELECT {number}, 'issued', 'BW', 'EU', 'BW', 'BE', 'e', 'a', 'i', 'a', 1, 1, 1, "
-            "'2025-01-01', '2025-03-01', 'x', 'bench', 'credential.' || n, '2025-01-01', 'bench' "
-            f"FROM {series}"
-        ))
+        connection.execute(
+            sa.text(
+                "INSERT INTO participants (code, name, kind, countries) VALUES "
+                "('BW', 'Botswana', 'participant', '[\"BW\"]'), "
+                "('EU', 'European Union', 'participant', '[\"BE\"]')"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO signing_keys (kid, purpose, owner, public_x, created_at, created_by) "
+                "VALUES ('bench', 'certificates', 'BW', 'x', :at, 'bench')"
+            ),
+            {"at": datetime(2025, 1, 1)},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO certificates (number, status, exporting_participant, importing_participant, "
+                "exporting_country, importing_country, exporter_name, exporter_address, importer_name, "
+                "importer_address, parcel_count, total_carats, total_value_usd, issued_on, expires_on, "
+                "issuing_authority, kid, credential, issued_at, issued_by) "
+                f"SELECT {number}, 'issued', 'BW', 'EU', 'BW', 'BE', 'e', 'a', 'i', 'a', 1, 1, 1, "
+                "'2025-01-01', '2025-03-01', 'x', 'bench', 'credential.' || n, '2025-01-01', 'bench' "
+                f"FROM {series}"
+            )
+        )
 
 
 def bench_log(url: str, database: str) -> list[Result]:
@@ -79,8 +89,9 @@ def bench_log(url: str, database: str) -> list[Result]:
     with factory() as session:
         size = store.size(session)
         root = store.root_at(session, size)
-        check = merkle.verify_inclusion(leaves[123_456][0], 123_456, size,
-                                        store.inclusion_proof(session, 123_456, size), root)
+        check = merkle.verify_inclusion(
+            leaves[123_456][0], 123_456, size, store.inclusion_proof(session, 123_456, size), root
+        )
         inclusion, consistency = [], []
         for _ in range(300):
             index = random.randrange(size)
@@ -95,16 +106,37 @@ def bench_log(url: str, database: str) -> list[Result]:
     inc, con = statistics.median(inclusion) * 1000, statistics.median(consistency) * 1000
     growth = rss_at[LEAVES] - rss_at[100_000]
     return [
-        Result("log", f"append {LEAVES:,} leaves in batches of {BATCH:,} (each batch one transaction)",
-               database,
-               f"{rate:,.0f} leaves/s ({elapsed:.0f} s)", "≥ 20,000 leaves/s", rate >= 20_000),
-        Result("log", f"inclusion proof at {size:,} leaves (store read + path; proof verified: {check})",
-               database,
-               f"median {inc:.3f} ms", "< 1 ms", inc < 1.0 and check),
-        Result("log", f"consistency proof at {size:,} leaves", database,
-               f"median {con:.3f} ms", "< 1 ms", con < 1.0),
-        Result("log", "memory of the appending process, from 100,000 to 1,000,000 leaves appended "
-               "(the leaf hashes it was handed are held by the benchmark, not the log)", database,
-               f"{rss_at[100_000]:.0f} MiB → {rss_at[LEAVES]:.0f} MiB ({growth:+.0f} MiB)", "does not grow",
-               growth < 16),
+        Result(
+            "log",
+            f"append {LEAVES:,} leaves in batches of {BATCH:,} (each batch one transaction)",
+            database,
+            f"{rate:,.0f} leaves/s ({elapsed:.0f} s)",
+            "≥ 20,000 leaves/s",
+            rate >= 20_000,
+        ),
+        Result(
+            "log",
+            f"inclusion proof at {size:,} leaves (store read + path; proof verified: {check})",
+            database,
+            f"median {inc:.3f} ms",
+            "< 1 ms",
+            inc < 1.0 and check,
+        ),
+        Result(
+            "log",
+            f"consistency proof at {size:,} leaves",
+            database,
+            f"median {con:.3f} ms",
+            "< 1 ms",
+            con < 1.0,
+        ),
+        Result(
+            "log",
+            "memory of the appending process, from 100,000 to 1,000,000 leaves appended "
+            "(the leaf hashes it was handed are held by the benchmark, not the log)",
+            database,
+            f"{rss_at[100_000]:.0f} MiB → {rss_at[LEAVES]:.0f} MiB ({growth:+.0f} MiB)",
+            "does not grow",
+            growth < 16,
+        ),
     ]

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     )
     environment: Environment = Environment.DEVELOPMENT
     node: str = Field(default="hub", description="`hub` or the participant code of a node.")
+    hub_url: str | None = Field(
+        default=None, description="A national node's hub, e.g. https://hub.example.org (nodes only)."
+    )
+    enrollment_token: str | None = Field(
+        default=None, description="The one-time token from `kpcs nodes enroll` on the hub (nodes only)."
+    )
     session_hours: int = Field(default=12, ge=1, le=24 * 14)
     threads: int = Field(
         default=2, ge=1, le=200, description="threads per web worker for database-bound requests"
@@ -51,6 +57,11 @@ class Settings(BaseSettings):
         if value != "hub" and not (value.isalpha() and value.isupper() and len(value) == 2):
             raise ValueError("KPCS_NODE must be 'hub' or a participant code such as 'BW' or 'EU'")
         return value
+
+    @property
+    def is_node(self) -> bool:
+        """True for a participant's national node, False for the hub."""
+        return self.node != "hub"
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -14,6 +14,7 @@ from kpcs.certificates.models import (
     LossReport,
 )
 from kpcs.db import Base
+from kpcs.exchange.models import EnrollmentToken, HubLink, InboxMessage, Node, OutboxMessage
 from kpcs.participants.models import (
     Authority,
     KPChair,
@@ -36,13 +37,18 @@ __all__ = [
     "Certificate",
     "CertificateLine",
     "CertificateSerial",
+    "EnrollmentToken",
     "FraudReport",
+    "HubLink",
     "ImportConfirmation",
+    "InboxMessage",
     "KPChair",
     "LogLeaf",
     "LogNode",
     "LogState",
     "LossReport",
+    "Node",
+    "OutboxMessage",
     "Participant",
     "ParticipantStatusChange",
     "RegistryRevision",

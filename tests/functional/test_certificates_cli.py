@@ -77,7 +77,7 @@ def test_keys_rotate_revoke_and_offline_verify(cli: Cli, tmp_path: Path) -> None
     assert rotated.exit_code == 0
     assert _issue(cli, tmp_path) != number
     assert cli("verify", credential).exit_code == 0  # a retired key still verifies its own window
-    assert cli("keys", "revoke", old_kid, "--reason", "the laptop was stolen").exit_code == 0
+    assert cli("keys", "revoke", "--reason", "the laptop was stolen", "--", old_kid).exit_code == 0
     revoked = cli("verify", credential, "--json")
     assert revoked.exit_code == 1 and "revoked" in json.loads(revoked.output)["problems"][0]
     # an offline verifier learns of the revocation from a fresh trust list

@@ -26,6 +26,7 @@ class PrincipalKind(StrEnum):
     TOKEN = "token"
     OPERATOR = "cli"
     SYSTEM = "system"
+    NODE = "node"  # another kpcs system, through the exchange
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,14 @@ ANONYMOUS = Principal(kind=PrincipalKind.ANONYMOUS, name="anonymous")
 SYSTEM = Principal(kind=PrincipalKind.SYSTEM, name="system", roles=frozenset(Role))
 
 
+def exchange_peer(name: str) -> Principal:
+    """Another kpcs system whose message changed something here (``node:BW``, ``node:hub``).
+
+    It holds no role: what a message may do is decided by the exchange, not by permissions.
+    """
+    return Principal(kind=PrincipalKind.NODE, name=name)
+
+
 def operator(os_user: str) -> Principal:
     """The person at the server's command line: the machine's operator, with every role.
 
@@ -90,6 +99,7 @@ class Action(StrEnum):
     REPORT_FRAUD = "fraud:report"
     VIEW_FRAUD_EVIDENCE = "fraud:view-evidence"
     VERIFY_CERTIFICATE = "certificate:verify"
+    MANAGE_NODES = "exchange:manage-nodes"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -163,6 +173,7 @@ POLICY: dict[Action, Rule] = {
     Action.REPORT_FRAUD: _acting_for(Role.AUTHORITY, Role.CUSTOMS),
     Action.VIEW_FRAUD_EVIDENCE: _role(Role.AUTHORITY, Role.CUSTOMS, Role.ADMIN, Role.MONITORING),
     Action.VERIFY_CERTIFICATE: _anyone,
+    Action.MANAGE_NODES: _role(Role.ADMIN),
 }
 
 

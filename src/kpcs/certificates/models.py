@@ -80,6 +80,9 @@ class Certificate(Base):
     credential: Mapped[str] = mapped_column(sa.Text, comment="the compact JWS, as issued")
     issued_at: Mapped[datetime]
     issued_by: Mapped[str] = mapped_column(sa.String(120))
+    received_at: Mapped[datetime | None] = mapped_column(
+        comment="when this copy arrived from the exporter's system; NULL if issued here"
+    )
     cancelled_at: Mapped[datetime | None]
     cancelled_by: Mapped[str | None] = mapped_column(sa.String(120))
     cancellation_reason: Mapped[CancellationReason | None]

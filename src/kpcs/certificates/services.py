@@ -52,6 +52,7 @@ from kpcs.clock import Clock
 from kpcs.countries import country_name
 from kpcs.db import UnitOfWork
 from kpcs.errors import Conflict, DomainError, FieldProblem, InvalidInput, NotFound
+from kpcs.exchange import services as exchange
 from kpcs.expertise.valuation import Reference, reference_from, valuation_warnings
 from kpcs.participants.models import Authority, Participant
 from kpcs.participants.registry import ParticipantKind
@@ -255,6 +256,7 @@ def issue_certificate(
         if problems:
             raise ShipmentRefused(problems)
         require(principal, Action.ISSUE_CERTIFICATE, participant=exporter.code)
+        exchange.topology(uow.session, snapshot.revision).require_served_here(exporter.code, "issuing")
         now = clock.now()
         today = clock.today()
         # The number, then the key: both may commit (every number; a participant's first
@@ -355,6 +357,7 @@ def issue_certificate(
         uow.flush()
         # Last, so the log's lock is held only for the append: the certificate and its log
         # entry commit together or not at all, even if the process dies in between.
+        exchange.notify_issued(uow.session, clock, certificate, snapshot.revision)
         log_credential(uow.session, clock, certificate)
         uow.commit()
         return _public(certificate, today)
@@ -442,6 +445,11 @@ _TIMELINE_WORDS = {
     tags.CERTIFICATE_CANCELLED: "cancelled",
     tags.CERTIFICATE_REPORTED_LOST: "reported lost",
     tags.CERTIFICATE_REPORTED_STOLEN: "reported stolen",
+    tags.CERTIFICATE_NOTIFIED: "pre-notification delivered",
+    tags.CERTIFICATE_RECEIVED: "received from the exporter's system",
+    tags.CERTIFICATE_CONFIRMATION_DELIVERED: "import confirmation delivered",
+    tags.CERTIFICATE_CANCELLATION_DELIVERED: "cancellation delivered",
+    tags.CERTIFICATE_MESSAGE_HELD: "message held for review",
 }
 
 
@@ -574,6 +582,9 @@ def confirm_import(
     with uow:
         certificate = _load(uow.session, principal, number)
         require(principal, Action.CONFIRM_IMPORT, participant=certificate.importing_participant)
+        exchange.topology(uow.session).require_served_here(
+            certificate.importing_participant, "confirming an import"
+        )
         today = clock.today()
         _refuse(
             rules.confirmation_problems(
@@ -609,6 +620,7 @@ def confirm_import(
             confirmed_by=principal.actor,
         )
         certificate.status = CertificateStatus.CONFIRMED
+        exchange.notify_confirmed(uow.session, clock, certificate)
         record(
             uow.session,
             actor=principal,
@@ -642,6 +654,7 @@ def cancel_certificate(
     with uow:
         certificate = _load(uow.session, principal, number)
         require(principal, Action.CANCEL_CERTIFICATE, participant=certificate.exporting_participant)
+        exchange.topology(uow.session).require_served_here(certificate.exporting_participant, "cancelling")
         if certificate.status is CertificateStatus.CANCELLED:
             raise Conflict(
                 f"{certificate.number} was already cancelled on {certificate.cancelled_at:%Y-%m-%d}"
@@ -657,6 +670,7 @@ def cancel_certificate(
         certificate.cancelled_by = principal.actor
         certificate.cancellation_reason = reason
         certificate.cancellation_note = note
+        exchange.notify_cancelled(uow.session, clock, certificate)
         record(
             uow.session,
             actor=principal,

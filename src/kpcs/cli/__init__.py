@@ -68,6 +68,7 @@ def _register() -> None:
         fraud,
         keys,
         log,
+        nodes,
         participants,
         serve,
         tokens,
@@ -82,6 +83,7 @@ def _register() -> None:
     app.command("verify")(verify.verify)
     app.add_typer(fraud.app, name="fraud")
     app.add_typer(log.app, name="log")
+    app.add_typer(nodes.app, name="nodes")
     app.add_typer(keys.keys_app, name="keys")
     app.add_typer(keys.trust_app, name="trust-list")
     app.add_typer(tokens.app, name="tokens")

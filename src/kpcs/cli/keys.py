@@ -82,7 +82,7 @@ def revoke(
     kid: str,
     reason: Annotated[str, typer.Option(help="why (e.g. the key file may have been copied)")],
 ) -> None:
-    """Revoke a key: nothing it signed verifies any more."""
+    """Revoke a key: nothing it signed verifies any more (put `--` before a kid that starts with `-`)."""
     cli = state(ctx)
     revoke_key(cli.uow(), cli.principal, cli.clock, kid, reason)
     console.print(f"revoked {kid}", highlight=False)

@@ -343,3 +343,96 @@ def list_keys(session: Session, principal: Principal, *, owner: str | None = Non
         )
         for row in session.scalars(stmt)
     ]
+
+
+def import_keys(
+    session: Session, clock: Clock, keys: list[TrustedKey], *, actor: Principal, owners: set[str]
+) -> int:
+    """Bring the public halves of another system's authority keys into this key table.
+
+    Only certificate keys of ``owners`` are taken (never instance keys: each system has
+    its own log and trust-list keys). Keys already here get their retirement and
+    revocation updated; new keys are added, retired ones first, so that the one-active-key
+    rule holds throughout. Returns how many rows changed (the revision moves if any did).
+    """
+    changed = 0
+    wanted = [k for k in keys if k.purpose is KeyPurpose.CERTIFICATES and k.owner in owners]
+    for key in sorted(wanted, key=lambda k: k.valid_until is None):
+        row = session.get(SigningKey, key.kid)
+        if row is None:
+            if key.valid_until is None:
+                _retire_others(session, clock, key.owner, actor=actor, at=key.valid_from)
+            session.add(
+                SigningKey(
+                    kid=key.kid,
+                    purpose=key.purpose,
+                    owner=key.owner,
+                    public_x=key.x,
+                    created_at=key.valid_from,
+                    created_by=actor.actor,
+                    retired_at=key.valid_until,
+                    revoked_at=key.revoked_at,
+                    revoked_by=actor.actor if key.revoked_at else None,
+                    revoked_reason=key.revoked_reason,
+                )
+            )
+            session.flush()
+            record(
+                session,
+                actor=actor,
+                clock=clock,
+                tag=tags.KEY_IMPORTED,
+                object_type="signing_key",
+                object_id=key.kid,
+                after={"owner": key.owner, "status": key.status},
+            )
+            changed += 1
+        elif row.public_x == key.x and (row.retired_at, row.revoked_at) != (key.valid_until, key.revoked_at):
+            before = {"retired_at": row.retired_at, "revoked_at": row.revoked_at}
+            row.retired_at = row.retired_at or key.valid_until
+            if key.revoked_at is not None and row.revoked_at is None:
+                row.revoked_at, row.revoked_by, row.revoked_reason = (
+                    key.revoked_at,
+                    actor.actor,
+                    key.revoked_reason,
+                )
+            session.flush()
+            record(
+                session,
+                actor=actor,
+                clock=clock,
+                tag=tags.KEY_IMPORTED,
+                object_type="signing_key",
+                object_id=key.kid,
+                before=before,
+                after={"retired_at": row.retired_at, "revoked_at": row.revoked_at},
+            )
+            changed += 1
+    if changed:
+        bump_revision(session)
+    return changed
+
+
+def _retire_others(session: Session, clock: Clock, owner: str, *, actor: Principal, at: datetime) -> None:
+    """Retire ``owner``'s active certificate key here: a newer key, made elsewhere, signs now."""
+    for row in session.scalars(
+        sa.select(SigningKey).where(
+            SigningKey.purpose == KeyPurpose.CERTIFICATES,
+            SigningKey.owner == owner,
+            SigningKey.retired_at.is_(None),
+            SigningKey.revoked_at.is_(None),
+        )
+    ):
+        row.retired_at = max(at, row.created_at)
+        record(
+            session,
+            actor=actor,
+            clock=clock,
+            tag=tags.KEY_RETIRED,
+            object_type="signing_key",
+            object_id=row.kid,
+            before={"retired_at": None},
+            after={"retired_at": row.retired_at},
+            note="a key made on the participant's own node signs from now on",
+        )
+    session.flush()

@@ -20,14 +20,17 @@ from kpcs import __version__
 from kpcs.certificates.fraud import EvidenceStore
 from kpcs.clock import Clock, SystemClock
 from kpcs.config import Settings, get_settings
-from kpcs.db import make_engine, make_session_factory
+from kpcs.db import UnitOfWork, make_engine, make_session_factory
+from kpcs.errors import ConfigurationError
+from kpcs.exchange.delivery import Deliverer, ExchangeWorker
+from kpcs.exchange.services import ensure_hub_link
 from kpcs.signing.keys import KeyFiles, KeyRing
 from kpcs.translog.services import HEAD_INTERVAL, current_head
 from kpcs.web.context import AppContext
 from kpcs.web.deps import current_principal
 from kpcs.web.errors import register_error_handlers
 from kpcs.web.limits import MAX_BODY_BYTES, BodySizeLimit
-from kpcs.web.routes import accounts, audit, certificates, fraud, home, log, participants, verify
+from kpcs.web.routes import accounts, audit, certificates, exchange, fraud, home, log, participants, verify
 
 API_PREFIX = "/api/v1"
 
@@ -53,14 +56,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         settings.sqlalchemy_url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None
     )
     clock = clock or SystemClock()
+    keyring = KeyRing(session_factory, KeyFiles(settings.data_dir / "keys"), clock)
     context = AppContext(
         settings=settings,
         engine=engine,
         session_factory=session_factory,
         read_session_factory=make_session_factory(read_engine),
         clock=clock,
-        keyring=KeyRing(session_factory, KeyFiles(settings.data_dir / "keys"), clock),
+        keyring=keyring,
         evidence=EvidenceStore(settings.data_dir / "evidence"),
+        deliverer=Deliverer(settings, session_factory, keyring, clock),
     )
 
     @asynccontextmanager
@@ -71,7 +76,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         # Raise KPCS_THREADS where requests wait on a slow or distant database.
         to_thread.current_default_thread_limiter().total_tokens = settings.threads
         signer = asyncio.create_task(_sign_heads(context))
+        if settings.is_node:
+            if not settings.hub_url:
+                raise ConfigurationError(f"KPCS_NODE={settings.node} needs KPCS_HUB_URL: the hub it joins")
+            ensure_hub_link(UnitOfWork(session_factory), clock, settings.node, settings.hub_url)
+        assert context.deliverer is not None
+        worker = ExchangeWorker(context.deliverer)
+        worker.start()
         yield
+        await to_thread.run_sync(worker.stop)
         signer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await signer
@@ -95,9 +108,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     # wrong or revoked token must be told so, not served the anonymous view.
     who = [Depends(current_principal)]
     # Verification first: routes are matched in order, and it is the most frequent call.
-    for module in (verify, certificates, log, participants, home, fraud, accounts, audit):
+    for module in (verify, certificates, log, participants, home, fraud, accounts, audit, exchange):
         app.include_router(module.api, prefix=API_PREFIX, dependencies=who)
         app.include_router(module.pages, dependencies=who)
+    # Other kpcs systems authenticate with their exchange tokens, not API tokens.
+    app.include_router(exchange.peers, prefix=API_PREFIX)
     return app
 
 

@@ -11,6 +11,7 @@ from kpcs.certificates.fraud import EvidenceStore
 from kpcs.clock import Clock
 from kpcs.config import Settings
 from kpcs.db import UnitOfWork
+from kpcs.exchange.delivery import Deliverer
 from kpcs.signing.keys import KeyRing
 
 
@@ -25,6 +26,7 @@ class AppContext:
     clock: Clock
     keyring: KeyRing
     evidence: EvidenceStore
+    deliverer: Deliverer | None = None
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work for one use case."""

@@ -1,0 +1,1 @@
+"""Exchange between kpcs systems: a hub and national nodes, with signed messages that always arrive."""
