@@ -140,15 +140,30 @@ class Deliverer:
             return claimed
 
     def _deliver(self, message_id: str) -> bool:
-        with self.uow() as uow:
-            message = uow.session.get(OutboxMessage, message_id)
+        with self.session_factory() as session:
+            message = session.get(OutboxMessage, message_id)
             if message is None or message.state is not DeliveryState.PENDING:
                 return False
-            url, token = self._address(uow.session, message.destination)
-            if message.signed is None:
-                message.signed = self._sign(message)
+            url, token = self._address(session, message.destination)
             signed = message.signed
-            uow.commit()
+            if signed is None:
+                payload = (message.id, message.kind, message.sender, message.recipient, dict(message.body))
+        if signed is None:
+            # Signed outside any transaction: signing may create the sender's first key,
+            # which commits on its own (SQLite has one writer at a time).
+            signed = self._sign(*payload)
+            with self.uow() as uow:
+                uow.session.execute(
+                    sa.update(OutboxMessage)
+                    .where(OutboxMessage.id == message_id, OutboxMessage.signed.is_(None))
+                    .values(signed=signed)
+                )
+                # Whoever signed first wins, so that every attempt sends the same bytes.
+                signed = uow.session.scalar(
+                    sa.select(OutboxMessage.signed).where(OutboxMessage.id == message_id)
+                )
+                uow.commit()
+            assert signed is not None
         error: str | None
         final = False
         try:
@@ -240,18 +255,17 @@ class Deliverer:
         assert node is not None
         return node.url, node.callback_token
 
-    def _sign(self, message: OutboxMessage) -> str:
-        """Sign at the first attempt; every retry sends the same bytes."""
-        body = dict(message.body)
-        if message.kind is MessageKind.TRUST_LIST:
-            _, token = signed_trust_list(self.keyring, self.clock, "hub")
-            body["trust_list"] = token
+    def _sign(
+        self, message_id: str, kind: MessageKind, sender: str, recipient: str, body: dict[str, Any]
+    ) -> str:
+        """The message as a compact JWS, signed by the sender (the hub's trust-list key for
+        trust lists, which are signed afresh so that a node gets the newest)."""
+        if kind is MessageKind.TRUST_LIST:
+            _, body["trust_list"] = signed_trust_list(self.keyring, self.clock, "hub")
             signer = self.keyring.active(KeyPurpose.TRUST_LIST, INSTANCE_OWNER, actor=SYSTEM)
         else:
-            signer = self.keyring.active(KeyPurpose.CERTIFICATES, message.sender, actor=SYSTEM)
-        payload = envelope(
-            message.id, message.kind, message.sender, message.recipient, self.clock.now(), body
-        )
+            signer = self.keyring.active(KeyPurpose.CERTIFICATES, sender, actor=SYSTEM)
+        payload = envelope(message_id, kind, sender, recipient, self.clock.now(), body)
         return sign_compact(payload, private_key=signer.private_key, kid=signer.kid, typ=MESSAGE_TYPE)
 
     # --- a node and its hub ------------------------------------------------------------------
