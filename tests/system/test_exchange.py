@@ -3,8 +3,9 @@ and India, started with `kpcs serve`, enrolled with `kpcs nodes enroll`, killed 
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,9 +26,11 @@ def to_india(**changes: Any) -> dict[str, Any]:
     return body
 
 
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[ExchangeCluster]:
-    started = ExchangeCluster(tmp_path).start()
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExchangeCluster]:
+    """One hub and two nodes for the whole module (starting them takes ~20 s); tests that
+    kill a process restart it before they end."""
+    started = ExchangeCluster(tmp_path_factory.mktemp("exchange")).start()
     try:
         yield started
     except BaseException:
@@ -145,3 +148,132 @@ def test_cancellation_reaches_the_importer_and_the_hub_refuses_to_speak_for_a_no
     ).json()
     assert {q["destination"] for q in status["queues"]} == {"BW", "IN"}
     assert all(q["last_contact_at"] for q in status["queues"])
+
+
+def arrived(instance: Instance, numbers: list[str]) -> int:
+    """How many of ``numbers`` the instance holds."""
+    if not numbers:
+        return 0
+    listed = ", ".join(f"'{n}'" for n in numbers)
+    return int(instance.scalar(f"SELECT count(*) FROM certificates WHERE number IN ({listed})"))
+
+
+def assert_exactly_once(instance: Instance, numbers: list[str]) -> None:
+    """Each certificate arrived, and its pre-notification took effect once."""
+    listed = ", ".join(f"'{n}'" for n in numbers)
+    received = instance.scalar(
+        f"SELECT count(*) FROM audit_events WHERE tag = 'certificate:received' AND object_id IN ({listed})"
+    )
+    inbox = instance.scalar(
+        "SELECT count(*) FROM exchange_inbox WHERE kind = 'pre-notification' "
+        f"AND certificate_number IN ({listed})"
+    )
+    assert (arrived(instance, numbers), received, inbox) == (len(numbers),) * 3
+
+
+def issue_many(node: Instance, count: int, during: dict[int, Any] | None = None) -> list[str]:
+    """Issue ``count`` certificates to India one after the other; ``during[i]`` runs before the i-th."""
+    numbers = []
+    with node.client("authority", "BW") as client:
+        for i in range(count):
+            if during and i in during:
+                during[i]()
+            response = client.post("/api/v1/certificates", json=to_india())
+            assert response.status_code == 201, response.text
+            numbers.append(response.json()["number"])
+    return numbers
+
+
+def test_importing_node_killed_while_certificates_are_issued(cluster: ExchangeCluster) -> None:
+    india = cluster["IN"]
+    numbers = issue_many(cluster["BW"], 30, during={10: india.kill})
+    time.sleep(1.5)  # the hub keeps trying a dead node, with backoff
+    assert cluster.hub.scalar("SELECT count(*) FROM exchange_outbox WHERE state = 'pending'") > 0
+    india.start()
+    wait_for(lambda: arrived(india, numbers) == len(numbers), timeout=90, what="every pre-notification")
+    assert_exactly_once(india, numbers)
+
+
+def test_hub_killed_while_certificates_are_issued(cluster: ExchangeCluster) -> None:
+    india, hub = cluster["IN"], cluster.hub
+    numbers = issue_many(cluster["BW"], 30, during={10: hub.kill})
+    time.sleep(1.5)
+    assert cluster["BW"].scalar("SELECT count(*) FROM exchange_outbox WHERE state = 'pending'") > 0
+    hub.start()
+    wait_for(lambda: arrived(india, numbers) == len(numbers), timeout=90, what="every pre-notification")
+    assert_exactly_once(india, numbers)
+
+
+def test_exporting_node_killed_in_the_middle_of_issuing(cluster: ExchangeCluster) -> None:
+    bw, india = cluster["BW"], cluster["IN"]
+    acknowledged: list[str] = []
+    stop = threading.Event()
+
+    def keep_issuing() -> None:
+        with bw.client("authority", "BW") as client:
+            while not stop.is_set():
+                try:
+                    response = client.post("/api/v1/certificates", json=to_india())
+                except httpx.HTTPError:
+                    return  # the server died under this request
+                if response.status_code == 201:
+                    acknowledged.append(response.json()["number"])
+
+    threads = [threading.Thread(target=keep_issuing) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    wait_for(lambda: len(acknowledged) >= 15, timeout=60, what="some certificates")
+    bw.kill()
+    stop.set()
+    for thread in threads:
+        thread.join(30)
+    bw.start()
+    # What the exporter's database holds is the truth: all of it, and only it, reaches India.
+    issued = [n for (n,) in _rows(bw, "SELECT number FROM certificates WHERE importing_participant = 'IN'")]
+    assert set(acknowledged) <= set(issued)
+    wait_for(lambda: arrived(india, issued) == len(issued), timeout=90, what="every certificate BW committed")
+    assert_exactly_once(india, issued)
+
+
+def _rows(instance: Instance, sql: str) -> list[tuple[Any, ...]]:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(instance.database_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(sa.text(sql))]
+    finally:
+        engine.dispose()
+
+
+def test_a_message_delivered_twice_has_its_effect_once(cluster: ExchangeCluster) -> None:
+    india, hub = cluster["IN"], cluster.hub
+    issued = issue(cluster["BW"], "BW", to_india())
+    wait_for(lambda: arrived(india, [issued["number"]]), timeout=10, what="the pre-notification")
+    ((signed,),) = _rows(
+        hub,
+        "SELECT signed FROM exchange_outbox WHERE kind = 'pre-notification' "
+        f"AND certificate_number = '{issued['number']}'",
+    )
+    ((callback,),) = _rows(hub, "SELECT callback_token FROM exchange_nodes WHERE participant = 'IN'")
+    for _ in range(3):  # the hub's deliverer retrying after a lost answer
+        again = httpx.post(
+            f"{india.url}/api/v1/exchange/messages",
+            json={"message": signed},
+            headers={"Authorization": f"Bearer {callback}"},
+        )
+        assert again.status_code == 200 and again.json()["result"] == "duplicate"
+    assert_exactly_once(india, [issued["number"]])
+    forged = signed[:-6] + ("AAAAAA" if not signed.endswith("AAAAAA") else "BBBBBB")
+    refused = httpx.post(
+        f"{india.url}/api/v1/exchange/messages",
+        json={"message": forged},
+        headers={"Authorization": f"Bearer {callback}"},
+    )
+    assert refused.status_code == 422 and "signature" in refused.json()["detail"]
+    stranger = httpx.post(
+        f"{india.url}/api/v1/exchange/messages",
+        json={"message": signed},
+        headers={"Authorization": "Bearer not-the-hub"},
+    )
+    assert stranger.status_code == 403
