@@ -133,6 +133,7 @@ def read_message(signed: str, trust: TrustList, *, hub_key: TrustedKey | None = 
 def next_attempt(now: datetime, attempts: int, *, rng: random.Random | None = None) -> datetime:
     """When to try again after ``attempts`` failed tries: doubling, capped, with jitter so
     that a hub back from an outage is not hit by every node at the same instant."""
-    delay = min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** max(0, attempts - 1))
+    doublings = min(max(0, attempts - 1), 32)  # capped long before 2**n overflows a float
+    delay = min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2**doublings)
     jitter = (rng or random).uniform(0.8, 1.2)
     return now + timedelta(seconds=delay * jitter)
