@@ -11,6 +11,7 @@ from tests.pgcluster import PostgresCluster
 
 from benchmarks.certificates import bench_http, bench_verify_in_process
 from benchmarks.common import Result, write
+from benchmarks.exchange import bench_exchange
 from benchmarks.registry import bench_registry
 from benchmarks.translog import bench_log
 from kpcs.db import make_engine
@@ -32,6 +33,9 @@ def main() -> None:
         results += bench_registry(f"sqlite:///{tmp}/bench.db", "SQLite")
         results += bench_log(f"sqlite:///{tmp}/log.db", "SQLite")
     results += bench_verify_in_process()
+    exchange_results, exchange_notes = bench_exchange()
+    results += exchange_results
+    notes += exchange_notes
     cluster = PostgresCluster().start()
     try:
         results += bench_registry(_database(cluster, "kpcs_bench_registry"), "PostgreSQL 15")

@@ -137,10 +137,18 @@ class Instance:
 
     def scalar(self, sql: str, **params: Any) -> Any:
         """Read one value straight from this instance's database."""
+        with self._connect() as connection:
+            return connection.execute(sa.text(sql), params).scalar()
+
+    def rows(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+        """Read rows straight from this instance's database."""
+        with self._connect() as connection:
+            return [tuple(row) for row in connection.execute(sa.text(sql), params)]
+
+    def _connect(self) -> sa.Connection:
         if self._engine is None:
             self._engine = sa.create_engine(self.database_url, poolclass=sa.pool.NullPool)
-        with self._engine.connect() as connection:
-            return connection.execute(sa.text(sql), params).scalar()
+        return self._engine.connect()
 
 
 class ExchangeCluster:

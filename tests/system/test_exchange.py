@@ -229,33 +229,21 @@ def test_exporting_node_killed_in_the_middle_of_issuing(cluster: ExchangeCluster
         thread.join(30)
     bw.start()
     # What the exporter's database holds is the truth: all of it, and only it, reaches India.
-    issued = [n for (n,) in _rows(bw, "SELECT number FROM certificates WHERE importing_participant = 'IN'")]
+    issued = [n for (n,) in bw.rows("SELECT number FROM certificates WHERE importing_participant = 'IN'")]
     assert set(acknowledged) <= set(issued)
     wait_for(lambda: arrived(india, issued) == len(issued), timeout=90, what="every certificate BW committed")
     assert_exactly_once(india, issued)
-
-
-def _rows(instance: Instance, sql: str) -> list[tuple[Any, ...]]:
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(instance.database_url, poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(sa.text(sql))]
-    finally:
-        engine.dispose()
 
 
 def test_a_message_delivered_twice_has_its_effect_once(cluster: ExchangeCluster) -> None:
     india, hub = cluster["IN"], cluster.hub
     issued = issue(cluster["BW"], "BW", to_india())
     wait_for(lambda: arrived(india, [issued["number"]]), timeout=10, what="the pre-notification")
-    ((signed,),) = _rows(
-        hub,
+    ((signed,),) = hub.rows(
         "SELECT signed FROM exchange_outbox WHERE kind = 'pre-notification' "
         f"AND certificate_number = '{issued['number']}'",
     )
-    ((callback,),) = _rows(hub, "SELECT callback_token FROM exchange_nodes WHERE participant = 'IN'")
+    ((callback,),) = hub.rows("SELECT callback_token FROM exchange_nodes WHERE participant = 'IN'")
     for _ in range(3):  # the hub's deliverer retrying after a lost answer
         again = httpx.post(
             f"{india.url}/api/v1/exchange/messages",
