@@ -36,9 +36,10 @@ from kpcs.signing.trust_list import TrustedKey, sign_trust_list
 
 logger = logging.getLogger(__name__)
 
-POLL_SECONDS = 0.1
-"""How often the outbox is looked at: a pre-notification crosses hub and node in well
-under a second (`make bench`)."""
+POLL_SECONDS = 1.0
+"""How often the outbox is looked at when nothing woke the worker: a message written by
+this process wakes it at once (see :func:`kpcs.exchange.services.outbox_written`); one
+written by another process (the CLI, another web worker) waits at most this long."""
 LEASE = timedelta(seconds=30)
 BATCH = 50
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
@@ -99,6 +100,25 @@ class Deliverer:
         if stale_keys:
             self._send_keys()
         return self.deliver_due()
+
+    def seconds_to_next_due(self) -> float:
+        """How long until the earliest retry falls due (a poll interval if none is waiting)."""
+        with self.session_factory() as session:
+            # A message another worker is sending (leased) is due again only when its lease ends.
+            leased = sa.and_(
+                OutboxMessage.lease_until.is_not(None),
+                OutboxMessage.lease_until > OutboxMessage.next_attempt_at,
+            )
+            pending = OutboxMessage.state == DeliveryState.PENDING
+            times = [
+                session.scalar(sa.select(sa.func.min(OutboxMessage.next_attempt_at)).where(pending, ~leased)),
+                session.scalar(sa.select(sa.func.min(OutboxMessage.lease_until)).where(pending, leased)),
+            ]
+        found = [t for t in times if t is not None]
+        if not found:
+            return POLL_SECONDS
+        due: datetime = min(found)
+        return max(0.02, (due - self.clock.now()).total_seconds())
 
     def deliver_due(self) -> int:
         """Claim and send every due message (in batches); returns how many arrived."""
@@ -388,7 +408,8 @@ def _detail(response: httpx.Response) -> str:
 
 
 class ExchangeWorker:
-    """Runs a :class:`Deliverer` in a daemon thread until stopped."""
+    """Runs a :class:`Deliverer` in a daemon thread until stopped: at once when this
+    process committed an outbox message, otherwise every ``poll`` seconds."""
 
     def __init__(self, deliverer: Deliverer, *, poll: float = POLL_SECONDS) -> None:
         self.deliverer = deliverer
@@ -403,15 +424,18 @@ class ExchangeWorker:
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
+        services.outbox_written.set()
         self._thread.join(timeout)
         self.deliverer.http.close()
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            services.outbox_written.clear()
             try:
                 busy = self.deliverer.run_once()
             except Exception:  # a database or peer briefly away must not stop delivery
                 logger.exception("exchange round failed; retrying")
                 busy = 0
             if not busy:
-                self._stop.wait(self.poll)
+                wait = min(self.poll, self.deliverer.seconds_to_next_due())
+                services.outbox_written.wait(wait)

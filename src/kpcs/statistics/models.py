@@ -1,0 +1,120 @@
+"""Tables of reported statistics: uploads (the file as received), submissions (one per
+participant, period and kind, revised by later uploads, never deleted) and their rows.
+
+The figures in force for a participant and period are those of its newest submission
+(``superseded_by_id IS NULL``); earlier revisions stay, so published figures can be traced
+to who sent what and when.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kpcs.db import Base
+
+Carats = sa.Numeric(18, 2)
+Money = sa.Numeric(20, 2)
+
+
+class StatisticsKind(StrEnum):
+    """The two Annex III templates."""
+
+    TRADE = "trade"  # quarterly exports and imports by partner and HS code
+    PRODUCTION = "production"  # half-yearly production by mining type
+
+
+class StatisticsUpload(Base):
+    """One file as received: who sent it, when, and its fingerprint."""
+
+    __tablename__ = "statistics_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[StatisticsKind]
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    rows: Mapped[int]
+    uploaded_at: Mapped[datetime]
+    uploaded_by: Mapped[str] = mapped_column(sa.String(120))
+
+
+class StatisticsSubmission(Base):
+    """The figures of one participant for one period and kind, from one upload."""
+
+    __tablename__ = "statistics_submissions"
+    __table_args__ = (
+        sa.Index("ix_statistics_submissions_key", "kind", "participant", "period"),
+        # At most one submission in force per participant, period and kind.
+        sa.Index(
+            "uq_statistics_submissions_current",
+            "kind",
+            "participant",
+            "period",
+            unique=True,
+            sqlite_where=sa.text("superseded_by_id IS NULL"),
+            postgresql_where=sa.text("superseded_by_id IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[int] = mapped_column(sa.ForeignKey("statistics_uploads.id"), index=True)
+    kind: Mapped[StatisticsKind]
+    participant: Mapped[str] = mapped_column(sa.String(8))
+    period: Mapped[str] = mapped_column(sa.String(7), comment="2025-Q1 (trade) or 2025-H1 (production)")
+    year: Mapped[int]
+    revision: Mapped[int] = mapped_column(comment="1 for the first submission, then 2, 3…")
+    rows: Mapped[int]
+    superseded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("statistics_submissions.id"))
+    submitted_at: Mapped[datetime]
+    submitted_by: Mapped[str] = mapped_column(sa.String(120))
+
+
+class TradeFigure(Base):
+    """One row of the trade template."""
+
+    __tablename__ = "statistics_trade"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("statistics_submissions.id"), index=True)
+    participant: Mapped[str] = mapped_column(sa.String(8))
+    period: Mapped[str] = mapped_column(sa.String(7))
+    flow: Mapped[str] = mapped_column(sa.String(6), comment="export or import")
+    partner: Mapped[str] = mapped_column(sa.String(8))
+    hs_code: Mapped[str] = mapped_column(sa.String(7))
+    carats: Mapped[Decimal] = mapped_column(Carats)
+    value_usd: Mapped[Decimal] = mapped_column(Money)
+    certificates: Mapped[int]
+
+
+class ProductionFigure(Base):
+    """One row of the production template."""
+
+    __tablename__ = "statistics_production"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("statistics_submissions.id"), index=True)
+    participant: Mapped[str] = mapped_column(sa.String(8))
+    period: Mapped[str] = mapped_column(sa.String(7), comment="2025-H1")
+    mining_type: Mapped[str] = mapped_column(sa.String(3), comment="LSM or ASM")
+    carats: Mapped[Decimal] = mapped_column(Carats)
+    value_usd: Mapped[Decimal] = mapped_column(Money)
+
+
+class PublishedProduction(Base):
+    """Annual production as the KP published it, loaded so that history is there before
+    any participant submits through kpcs (each row names its source)."""
+
+    __tablename__ = "statistics_published_production"
+    __table_args__ = (sa.UniqueConstraint("year", "participant"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    participant: Mapped[str] = mapped_column(sa.String(8))
+    carats: Mapped[Decimal] = mapped_column(Carats)
+    value_usd: Mapped[Decimal | None] = mapped_column(Money, comment="NULL where it was not published")
+    source: Mapped[str] = mapped_column(sa.Text)
+    loaded_at: Mapped[datetime]
