@@ -26,6 +26,13 @@ from kpcs.participants.models import (
     WorkingBodyMembership,
 )
 from kpcs.signing.models import SigningKey
+from kpcs.statistics.models import (
+    ProductionFigure,
+    PublishedProduction,
+    StatisticsSubmission,
+    StatisticsUpload,
+    TradeFigure,
+)
 from kpcs.translog.models import LogLeaf, LogNode, LogState, TreeHead
 
 metadata = Base.metadata
@@ -51,9 +58,14 @@ __all__ = [
     "OutboxMessage",
     "Participant",
     "ParticipantStatusChange",
+    "ProductionFigure",
+    "PublishedProduction",
     "RegistryRevision",
     "RegistrySource",
     "SigningKey",
+    "StatisticsSubmission",
+    "StatisticsUpload",
+    "TradeFigure",
     "TreeHead",
     "User",
     "WebSession",

@@ -100,6 +100,7 @@ class Action(StrEnum):
     VIEW_FRAUD_EVIDENCE = "fraud:view-evidence"
     VERIFY_CERTIFICATE = "certificate:verify"
     MANAGE_NODES = "exchange:manage-nodes"
+    SUBMIT_STATISTICS = "statistics:submit"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -135,6 +136,13 @@ def _acting_for(*roles: Role) -> Rule:
         return participant is None or principal.participant_code == participant
 
     return rule
+
+
+def _submit_statistics(principal: Principal, participant: str | None) -> bool:
+    """The Working Group on Statistics for anyone; an authority for its own participant."""
+    if principal.kind is PrincipalKind.OPERATOR or principal.has_role(Role.STATISTICS):
+        return True
+    return _acting_for(Role.AUTHORITY)(principal, participant)
 
 
 # Roles that see every participant's certificates; authority and customs see their own.
@@ -174,6 +182,7 @@ POLICY: dict[Action, Rule] = {
     Action.VIEW_FRAUD_EVIDENCE: _role(Role.AUTHORITY, Role.CUSTOMS, Role.ADMIN, Role.MONITORING),
     Action.VERIFY_CERTIFICATE: _anyone,
     Action.MANAGE_NODES: _role(Role.ADMIN),
+    Action.SUBMIT_STATISTICS: _submit_statistics,
 }
 
 

@@ -46,3 +46,5 @@ CERTIFICATE_NOTIFIED: Final = "certificate:pre-notification-delivered"
 CERTIFICATE_CONFIRMATION_DELIVERED: Final = "certificate:confirmation-delivered"
 CERTIFICATE_CANCELLATION_DELIVERED: Final = "certificate:cancellation-delivered"
 CERTIFICATE_MESSAGE_HELD: Final = "certificate:message-held"
+
+STATISTICS_SUBMITTED: Final = "statistics:submitted"

@@ -12,6 +12,7 @@ from kpcs.cli.output import console
 from kpcs.cli.state import state
 from kpcs.participants.datafile import load_registry_file
 from kpcs.participants.loader import apply_registry
+from kpcs.statistics.services import load_published_production
 
 app = typer.Typer(help="Create, migrate and check the database.", no_args_is_help=True)
 
@@ -31,10 +32,12 @@ def upgrade(
     migrations.upgrade(cli.settings.sqlalchemy_url)
     with cli.uow() as uow:
         report = apply_registry(uow.session, data, clock=cli.clock)
+        published = load_published_production(uow.session, cli.clock)
         uow.commit()
     console.print(
         f"database at schema {migrations.current_revision(cli.settings.sqlalchemy_url)}; "
-        f"{report.summary()} (registry as of {data.as_of})"
+        f"{report.summary()} (registry as of {data.as_of}); "
+        f"published production: {published} row(s) loaded or updated"
     )
 
 

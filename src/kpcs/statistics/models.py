@@ -2,7 +2,7 @@
 participant, period and kind, revised by later uploads, never deleted) and their rows.
 
 The figures in force for a participant and period are those of its newest submission
-(``superseded_by_id IS NULL``); earlier revisions stay, so published figures can be traced
+(``superseded_at IS NULL``); earlier revisions stay, so published figures can be traced
 to who sent what and when.
 """
 
@@ -55,8 +55,8 @@ class StatisticsSubmission(Base):
             "participant",
             "period",
             unique=True,
-            sqlite_where=sa.text("superseded_by_id IS NULL"),
-            postgresql_where=sa.text("superseded_by_id IS NULL"),
+            sqlite_where=sa.text("superseded_at IS NULL"),
+            postgresql_where=sa.text("superseded_at IS NULL"),
         ),
     )
 
@@ -68,6 +68,7 @@ class StatisticsSubmission(Base):
     year: Mapped[int]
     revision: Mapped[int] = mapped_column(comment="1 for the first submission, then 2, 3…")
     rows: Mapped[int]
+    superseded_at: Mapped[datetime | None] = mapped_column(comment="NULL while these figures are in force")
     superseded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("statistics_submissions.id"))
     submitted_at: Mapped[datetime]
     submitted_by: Mapped[str] = mapped_column(sa.String(120))

@@ -1,0 +1,1 @@
+"""Statistics: Annex III submissions, figures derived from certificates, deadlines, public pages."""
