@@ -71,6 +71,7 @@ def _register() -> None:
         nodes,
         participants,
         serve,
+        statistics,
         tokens,
         users,
         verify,
@@ -84,6 +85,7 @@ def _register() -> None:
     app.add_typer(fraud.app, name="fraud")
     app.add_typer(log.app, name="log")
     app.add_typer(nodes.app, name="nodes")
+    app.add_typer(statistics.app, name="statistics")
     app.add_typer(keys.keys_app, name="keys")
     app.add_typer(keys.trust_app, name="trust-list")
     app.add_typer(tokens.app, name="tokens")

@@ -29,8 +29,19 @@ from kpcs.translog.services import HEAD_INTERVAL, current_head
 from kpcs.web.context import AppContext
 from kpcs.web.deps import current_principal
 from kpcs.web.errors import register_error_handlers
-from kpcs.web.limits import MAX_BODY_BYTES, BodySizeLimit
-from kpcs.web.routes import accounts, audit, certificates, exchange, fraud, home, log, participants, verify
+from kpcs.web.limits import LARGER_BODIES, MAX_BODY_BYTES, BodySizeLimit
+from kpcs.web.routes import (
+    accounts,
+    audit,
+    certificates,
+    exchange,
+    fraud,
+    home,
+    log,
+    participants,
+    statistics,
+    verify,
+)
 
 API_PREFIX = "/api/v1"
 
@@ -102,13 +113,24 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.state.context = context
     register_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES, larger=LARGER_BODIES)
     app.mount("/static", StaticFiles(packages=[("kpcs.web", "static")]), name="static")
     # Every request resolves its caller, even on public routes: a client that presents a
     # wrong or revoked token must be told so, not served the anonymous view.
     who = [Depends(current_principal)]
     # Verification first: routes are matched in order, and it is the most frequent call.
-    for module in (verify, certificates, log, participants, home, fraud, accounts, audit, exchange):
+    for module in (
+        verify,
+        certificates,
+        log,
+        participants,
+        home,
+        fraud,
+        accounts,
+        audit,
+        exchange,
+        statistics,
+    ):
         app.include_router(module.api, prefix=API_PREFIX, dependencies=who)
         app.include_router(module.pages, dependencies=who)
     # Other kpcs systems authenticate with their exchange tokens, not API tokens.

@@ -13,6 +13,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 12 * 1024 * 1024
 """Evidence files are up to 10 MB; JSON bodies are far smaller."""
+STATISTICS_UPLOAD_BYTES = 200 * 1024 * 1024
+"""A statistics file: a million trade rows are about 60 MB of CSV."""
+LARGER_BODIES = {
+    "/api/v1/statistics/submissions": STATISTICS_UPLOAD_BYTES,
+    "/statistics/submit": STATISTICS_UPLOAD_BYTES,
+}
 
 
 class _TooLarge(HTTPException):
@@ -24,24 +30,27 @@ class _TooLarge(HTTPException):
 
 
 class BodySizeLimit:
-    """ASGI middleware refusing request bodies over ``max_bytes`` with 413."""
+    """ASGI middleware refusing request bodies over ``max_bytes`` (or the path's own limit
+    in ``larger``) with 413."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.larger.get(scope.get("path", ""), self.max_bytes)
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
                     declared = 0
-                if declared > self.max_bytes:
-                    await self._refuse(send)
+                if declared > max_bytes:
+                    await _refuse(send, max_bytes)
                     return
         received = 0
         started = False
@@ -51,8 +60,8 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _TooLarge(self.max_bytes)
+                if received > max_bytes:
+                    raise _TooLarge(max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -65,20 +74,19 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._refuse(send)
+                await _refuse(send, max_bytes)
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {"detail": f"the request body is larger than {self.max_bytes // (1024 * 1024)} MB"}
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+
+async def _refuse(send: Send, max_bytes: int) -> None:
+    body = json.dumps({"detail": f"the request body is larger than {max_bytes // (1024 * 1024)} MB"}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

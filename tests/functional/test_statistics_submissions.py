@@ -1,0 +1,117 @@
+"""Submitting statistics through the API and the CLI, on SQLite and PostgreSQL: stored
+whole or refused whole, revisions kept, authorities limited to their own participant."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from kpcs.accounts.models import Role
+from kpcs.audit.models import AuditEvent
+from kpcs.statistics.models import StatisticsSubmission, TradeFigure
+from tests.conftest import auth
+
+HEADER = "participant,period,flow,partner,hs_code,carats,value_usd,certificates\n"
+FIRST = HEADER + (
+    "BW,2024-Q1,export,EU,7102.31,152035.40,31025000.00,41\n"
+    "BW,2024-Q1,export,IN,7102.21,1000,20000,3\n"
+    "BW,2024-Q2,import,EU,7102.10,5.5,100,1\n"
+)
+REVISED = HEADER + "BW,2024-Q1,export,EU,7102.31,150000,30000000,40\n"
+
+
+def upload(client: TestClient, token: str, text: str, name: str = "trade.csv"):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/api/v1/statistics/submissions",
+        files={"file": (name, text.encode(), "text/csv")},
+        headers=auth(token),
+    )
+
+
+def test_submit_then_revise_keeps_the_history(client: TestClient, make_token, session_factory) -> None:  # type: ignore[no-untyped-def]
+    botswana = make_token(Role.AUTHORITY, "BW")
+    first = upload(client, botswana, FIRST)
+    assert first.status_code == 201, first.text
+    assert first.json()["rows"] == 3
+    trade = client.get("/api/v1/statistics/trade", params={"year": 2024}).json()
+    assert len(trade) == 3 and trade[0]["participant"] == "BW" and trade[0]["period"] == "2024-Q1"
+    assert {
+        "participant",
+        "period",
+        "flow",
+        "partner",
+        "hs_code",
+        "carats",
+        "value_usd",
+        "certificates",
+    } == set(trade[0])
+    revised = upload(client, botswana, REVISED)
+    assert revised.status_code == 201
+    assert revised.json()["submissions"] == [{"participant": "BW", "period": "2024-Q1", "revision": 2}]
+    now = client.get("/api/v1/statistics/trade", params={"year": 2024}).json()
+    q1 = [row for row in now if row["period"] == "2024-Q1"]
+    assert q1 == [
+        {
+            "participant": "BW",
+            "period": "2024-Q1",
+            "flow": "export",
+            "partner": "EU",
+            "hs_code": "7102.31",
+            "carats": 150000.0,
+            "value_usd": 30000000.0,
+            "certificates": 40,
+        }
+    ]
+    assert len(now) == 2  # Q2 untouched by a file that did not mention it
+    with session_factory() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(TradeFigure)) == 4  # nothing deleted
+        revisions = session.scalars(
+            sa.select(StatisticsSubmission.revision).where(StatisticsSubmission.period == "2024-Q1")
+        ).all()
+        assert sorted(revisions) == [1, 2]
+        audit = session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.object_id == "trade:BW:2024-Q1").order_by(AuditEvent.id)
+        ).all()
+        assert [a.after["revision"] for a in audit] == [1, 2]
+        assert audit[1].before is not None and audit[1].before["carats"] == "153035.40"
+
+
+def test_a_bad_file_is_refused_whole_with_every_row_named(
+    client: TestClient, make_token, session_factory
+) -> None:  # type: ignore[no-untyped-def]
+    bad = FIRST + "BW,2024-Q9,export,XX,7102.31,-1,5,2\n"
+    refused = upload(client, make_token(Role.STATISTICS), bad)
+    assert refused.status_code == 422
+    detail = refused.json()["detail"]
+    assert {(d["row"], d["column"]) for d in detail} == {(5, "period"), (5, "partner"), (5, "carats")}
+    with session_factory() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(TradeFigure)) == 0
+    other = upload(client, make_token(Role.AUTHORITY, "IN"), FIRST)
+    assert other.status_code == 422
+    assert {d["row"] for d in other.json()["detail"]} == {2, 3, 4}
+    assert upload(client, make_token(Role.CUSTOMS, "BW"), FIRST).status_code == 403
+    assert (
+        client.post("/api/v1/statistics/submissions", files={"file": ("x.csv", FIRST.encode())}).status_code
+        == 401
+    )
+
+
+def test_production_through_the_cli(cli, tmp_path, client: TestClient) -> None:  # type: ignore[no-untyped-def]
+    good = tmp_path / "production.csv"
+    good.write_text("participant,period,mining_type,carats,value_usd\nBW,2024-H1,LSM,11250000,1850000000\n")
+    done = cli("statistics", "submit", str(good))
+    assert done.exit_code == 0, done.output
+    assert "1 production row(s) stored: BW 2024-H1 (revision 1)" in done.output
+    assert client.get("/api/v1/statistics/production", params={"year": 2024}).json() == [
+        {
+            "participant": "BW",
+            "period": "2024-H1",
+            "mining_type": "LSM",
+            "carats": 11250000.0,
+            "value_usd": 1850000000.0,
+        }
+    ]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("participant,period,mining_type,carats,value_usd\nBW,2024-H1,OPEN,1,1\n")
+    refused = cli("statistics", "submit", str(bad))
+    assert refused.exit_code == 1 and "row 2, mining_type: 'OPEN' must be LSM or ASM" in refused.output
