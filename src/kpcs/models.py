@@ -27,6 +27,7 @@ from kpcs.participants.models import (
 )
 from kpcs.signing.models import SigningKey
 from kpcs.statistics.models import (
+    Escalation,
     ProductionFigure,
     PublishedProduction,
     StatisticsSubmission,
@@ -45,6 +46,7 @@ __all__ = [
     "CertificateLine",
     "CertificateSerial",
     "EnrollmentToken",
+    "Escalation",
     "FraudReport",
     "HubLink",
     "ImportConfirmation",

@@ -101,6 +101,7 @@ class Action(StrEnum):
     VERIFY_CERTIFICATE = "certificate:verify"
     MANAGE_NODES = "exchange:manage-nodes"
     SUBMIT_STATISTICS = "statistics:submit"
+    RECORD_ESCALATION = "statistics:escalate"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -183,6 +184,7 @@ POLICY: dict[Action, Rule] = {
     Action.VERIFY_CERTIFICATE: _anyone,
     Action.MANAGE_NODES: _role(Role.ADMIN),
     Action.SUBMIT_STATISTICS: _submit_statistics,
+    Action.RECORD_ESCALATION: _role(Role.STATISTICS, Role.MONITORING, Role.ADMIN),
 }
 
 

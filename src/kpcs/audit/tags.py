@@ -48,3 +48,4 @@ CERTIFICATE_CANCELLATION_DELIVERED: Final = "certificate:cancellation-delivered"
 CERTIFICATE_MESSAGE_HELD: Final = "certificate:message-held"
 
 STATISTICS_SUBMITTED: Final = "statistics:submitted"
+STATISTICS_ESCALATED: Final = "statistics:escalated"

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from kpcs.cli.output import console, err_console
+from kpcs.cli.output import console, err_console, print_json, print_table
 from kpcs.cli.state import state
-from kpcs.statistics import services
+from kpcs.statistics import compliance, services
 from kpcs.statistics.templates import TemplateError
 
 app = typer.Typer(help="Statistics: submissions and figures.", no_args_is_help=True)
@@ -35,4 +37,69 @@ def submit(
         f"{done.rows:,} {done.kind} row(s) stored: "
         + ", ".join(f"{s['participant']} {s['period']} (revision {s['revision']})" for s in done.submissions),
         highlight=False,
+    )
+
+
+@app.command("compliance")
+def compliance_report(
+    ctx: typer.Context,
+    year: Annotated[int, typer.Option(help="the year whose statistics were due")],
+    participant: Annotated[str | None, typer.Option(help="one participant only")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="list on-time and open obligations too")] = False,
+    json_: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """What is missing or late for a year, by how many days, and the steps taken."""
+    cli = state(ctx)
+    with cli.session_factory() as session:
+        cases = compliance.compliance(session, year, cli.clock.today(), participant=participant)
+    shown = cases if all_ else [c for c in cases if c.standing in ("missing", "late")]
+    if json_:
+        print_json([asdict(c) for c in shown])
+        return
+    print_table(
+        f"statistics for {year}: {sum(c.standing == 'missing' for c in cases)} missing, "
+        f"{sum(c.standing == 'late' for c in cases)} late",
+        ["participant", "statistics", "period", "due", "standing", "submitted", "days late", "steps"],
+        [
+            [
+                c.participant,
+                c.kind,
+                c.period,
+                str(c.due_on),
+                c.standing,
+                str(c.submitted_on or ""),
+                "" if c.days_late is None else c.days_late,
+                "; ".join(f"{s['taken_on']} {s['step']}" for s in c.steps),
+            ]
+            for c in shown
+        ],
+    )
+
+
+@app.command("escalate")
+def escalate(
+    ctx: typer.Context,
+    participant: Annotated[str, typer.Option(help="participant code")],
+    period: Annotated[str, typer.Option(help="2025-Q1 (trade) or 2025-H1 (production)")],
+    step: Annotated[str, typer.Option(help="reminder, chair-letter, listed or referred")],
+    kind: Annotated[str, typer.Option(help="trade or production")] = "trade",
+    taken_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: today)")] = None,
+    note: Annotated[str | None, typer.Option(help="e.g. the letter's reference")] = None,
+) -> None:
+    """Record a step taken about a late or missing submission."""
+    cli = state(ctx)
+    on = date.fromisoformat(taken_on) if taken_on else cli.clock.today()
+    done = compliance.record_escalation(
+        cli.uow(),
+        cli.principal,
+        cli.clock,
+        participant=participant.upper(),
+        kind=kind,
+        period=period,
+        step=step,
+        taken_on=on,
+        note=note,
+    )
+    console.print(
+        f"recorded: {done['step']} for {done['participant']} {done['kind']} {done['period']}", highlight=False
     )

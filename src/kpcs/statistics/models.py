@@ -8,7 +8,7 @@ to who sent what and when.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -119,3 +119,20 @@ class PublishedProduction(Base):
     value_usd: Mapped[Decimal | None] = mapped_column(Money, comment="NULL where it was not published")
     source: Mapped[str] = mapped_column(sa.Text)
     loaded_at: Mapped[datetime]
+
+
+class Escalation(Base):
+    """A step taken about a missing or late submission, dated and attributed."""
+
+    __tablename__ = "statistics_escalations"
+    __table_args__ = (sa.Index("ix_statistics_escalations_case", "participant", "kind", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant: Mapped[str] = mapped_column(sa.ForeignKey("participants.code"))
+    kind: Mapped[StatisticsKind]
+    period: Mapped[str] = mapped_column(sa.String(7))
+    step: Mapped[str] = mapped_column(sa.String(20), comment="reminder, chair-letter, listed, referred")
+    taken_on: Mapped[date]
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    recorded_at: Mapped[datetime]
+    recorded_by: Mapped[str] = mapped_column(sa.String(120))

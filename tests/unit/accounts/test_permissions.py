@@ -49,6 +49,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.MANAGE_KEYS: {"admin", "operator"},
     Action.MANAGE_NODES: {"admin", "operator"},
     Action.SUBMIT_STATISTICS: {"statistics", "authority", "operator"},
+    Action.RECORD_ESCALATION: {"statistics", "monitoring", "admin", "operator"},
     Action.CONFIGURE_AUTHORITY: {"admin", "operator"},
     Action.ISSUE_CERTIFICATE: {"authority", "operator"},
     Action.VIEW_CERTIFICATES: {"admin", "authority", "customs", "statistics", "monitoring", "operator"},

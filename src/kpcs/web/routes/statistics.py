@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 
-from kpcs.statistics import services
+from kpcs.statistics import compliance, services
 from kpcs.statistics.templates import FIRST_YEAR, TemplateError
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
+from kpcs.web.templating import render
 
 api = APIRouter(tags=["statistics"])
 pages = APIRouter(include_in_schema=False)
@@ -54,3 +58,64 @@ def trade(session: SessionDep, year: Year = None) -> list[dict[str, Any]]:
 def production(session: SessionDep, year: Year = None) -> list[dict[str, Any]]:
     """Reported production in force: participant, period, mining type, carats, value."""
     return services.production_figures(session, year)
+
+
+class EscalationCreate(BaseModel):
+    """A step taken about a late or missing submission."""
+
+    participant: str = Field(min_length=2, max_length=8)
+    kind: str = Field(description="trade or production")
+    period: str = Field(description="2025-Q1 (trade) or 2025-H1 (production)")
+    step: str = Field(description="reminder, chair-letter, listed or referred")
+    taken_on: date
+    note: str | None = Field(default=None, max_length=2000)
+
+
+@api.get("/statistics/compliance")
+def compliance_cases(
+    session: SessionDep,
+    context: ContextDep,
+    year: Annotated[int, Query(ge=FIRST_YEAR, le=2100)],
+    participant: str | None = None,
+) -> list[dict[str, Any]]:
+    """What each participant owed for ``year``: on time, late or missing (by how many days),
+    with the escalation steps taken."""
+    return [
+        asdict(c)
+        for c in compliance.compliance(session, year, context.clock.today(), participant=participant)
+    ]
+
+
+@api.post("/statistics/escalations", status_code=201)
+def escalate(body: EscalationCreate, context: ContextDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Record a reminder, a Chair's letter, a listing or a referral, dated and attributed."""
+    return compliance.record_escalation(context.uow(), principal, context.clock, **body.model_dump())
+
+
+@pages.get("/statistics/compliance")
+async def compliance_page(
+    request: Request,
+    context: ContextDep,
+    principal: PrincipalDep,
+    year: Annotated[int | None, Query(ge=FIRST_YEAR, le=2100)] = None,
+) -> Response:
+    """Who has submitted what, and what is late or missing."""
+    today = context.clock.today()
+    shown = year or today.year - 1
+
+    def build() -> dict[str, Any]:
+        with context.session_factory() as session:
+            cases = compliance.compliance(session, shown, today)
+        counts = {
+            standing: sum(1 for c in cases if c.standing == standing)
+            for standing in ("missing", "late", "not yet due", "on time")
+        }
+        return {
+            "cases": cases,
+            "year": shown,
+            "counts": counts,
+            "years": list(range(today.year, FIRST_YEAR - 1, -1)),
+        }
+
+    values = await run_in_threadpool(build)
+    return render(request, "statistics/compliance.html", values, principal=principal)
