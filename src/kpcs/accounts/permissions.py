@@ -102,6 +102,7 @@ class Action(StrEnum):
     MANAGE_NODES = "exchange:manage-nodes"
     SUBMIT_STATISTICS = "statistics:submit"
     RECORD_ESCALATION = "statistics:escalate"
+    VIEW_DERIVED_STATISTICS = "statistics:view-derived"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -146,6 +147,17 @@ def _submit_statistics(principal: Principal, participant: str | None) -> bool:
     return _acting_for(Role.AUTHORITY)(principal, participant)
 
 
+def _view_derived_statistics(principal: Principal, participant: str | None) -> bool:
+    """Figures derived from certificates: the working groups for all, an authority for its own."""
+    if principal.kind is PrincipalKind.OPERATOR or principal.roles & {
+        Role.STATISTICS,
+        Role.MONITORING,
+        Role.ADMIN,
+    }:
+        return True
+    return _acting_for(Role.AUTHORITY)(principal, participant)
+
+
 # Roles that see every participant's certificates; authority and customs see their own.
 _SCHEME_WIDE_ROLES = frozenset({Role.ADMIN, Role.STATISTICS, Role.MONITORING})
 
@@ -185,6 +197,7 @@ POLICY: dict[Action, Rule] = {
     Action.MANAGE_NODES: _role(Role.ADMIN),
     Action.SUBMIT_STATISTICS: _submit_statistics,
     Action.RECORD_ESCALATION: _role(Role.STATISTICS, Role.MONITORING, Role.ADMIN),
+    Action.VIEW_DERIVED_STATISTICS: _view_derived_statistics,
 }
 
 

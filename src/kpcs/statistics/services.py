@@ -30,7 +30,7 @@ from kpcs.db import UnitOfWork
 from kpcs.errors import InvalidInput
 from kpcs.participants.registry import ParticipantKind
 from kpcs.participants.snapshot import registry_snapshot
-from kpcs.statistics import templates
+from kpcs.statistics import engine, templates
 from kpcs.statistics.models import (
     ProductionFigure,
     PublishedProduction,
@@ -298,3 +298,67 @@ def load_published_production(session: Session, clock: Clock, path: Path = PUBLI
             found.carats, found.value_usd, found.source, found.loaded_at = carats, value, source, now
             changed += 1
     return changed
+
+
+# --- derived from certificates ---------------------------------------------------------------
+
+
+def certificate_lines(session: Session, participant: str | None = None) -> pl.DataFrame:
+    """The lines of every certificate not cancelled, as the engine reads them."""
+    from kpcs.certificates.models import Certificate, CertificateLine, CertificateStatus, ImportConfirmation
+
+    statement = (
+        sa.select(
+            Certificate.id,
+            Certificate.exporting_participant,
+            Certificate.importing_participant,
+            Certificate.issued_on,
+            ImportConfirmation.received_on,
+            CertificateLine.hs_code,
+            CertificateLine.carats,
+            CertificateLine.value_usd,
+        )
+        .join(CertificateLine, CertificateLine.certificate_id == Certificate.id)
+        .outerjoin(ImportConfirmation, ImportConfirmation.certificate_id == Certificate.id)
+        .where(Certificate.status != CertificateStatus.CANCELLED)
+    )
+    if participant:
+        statement = statement.where(
+            sa.or_(
+                Certificate.exporting_participant == participant,
+                Certificate.importing_participant == participant,
+            )
+        )
+    rows = session.execute(statement).all()
+    return pl.DataFrame(
+        [tuple(row) for row in rows], schema=list(engine.LINE_SCHEMA.items()), orient="row", strict=False
+    )
+
+
+def derived_figures(
+    session: Session, principal: Principal, *, participant: str | None = None, year: int | None = None
+) -> list[dict[str, Any]]:
+    """Trade derived from certificates beside the figures reported for the same key."""
+    require(principal, Action.VIEW_DERIVED_STATISTICS, participant=participant)
+    if participant is None and principal.roles == {Role.AUTHORITY}:
+        raise InvalidInput.field("participant", "name the participant whose figures you want")
+    derived = engine.quarterly_matrix(certificate_lines(session, participant))
+    reported = pl.DataFrame(
+        trade_figures(session, year),
+        schema={
+            "participant": pl.String,
+            "period": pl.String,
+            "flow": pl.String,
+            "partner": pl.String,
+            "hs_code": pl.String,
+            "carats": pl.Float64,
+            "value_usd": pl.Float64,
+            "certificates": pl.Int64,
+        },
+    )
+    compared = engine.compare(derived, reported)
+    if participant:
+        compared = compared.filter(pl.col("participant") == participant)
+    if year is not None:
+        compared = compared.filter(pl.col("period").str.starts_with(f"{year}-"))
+    return compared.to_dicts()

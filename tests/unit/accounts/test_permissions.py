@@ -50,6 +50,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.MANAGE_NODES: {"admin", "operator"},
     Action.SUBMIT_STATISTICS: {"statistics", "authority", "operator"},
     Action.RECORD_ESCALATION: {"statistics", "monitoring", "admin", "operator"},
+    Action.VIEW_DERIVED_STATISTICS: {"statistics", "monitoring", "admin", "authority", "operator"},
     Action.CONFIGURE_AUTHORITY: {"admin", "operator"},
     Action.ISSUE_CERTIFICATE: {"authority", "operator"},
     Action.VIEW_CERTIFICATES: {"admin", "authority", "customs", "statistics", "monitoring", "operator"},

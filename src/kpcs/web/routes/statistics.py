@@ -54,6 +54,15 @@ def trade(session: SessionDep, year: Year = None) -> list[dict[str, Any]]:
     return services.trade_figures(session, year)
 
 
+@api.get("/statistics/derived")
+def derived(
+    session: SessionDep, principal: PrincipalDep, year: Year = None, participant: str | None = None
+) -> list[dict[str, Any]]:
+    """Trade derived from certificates (exports issued, imports confirmed), by quarter,
+    partner and HS code, beside the figures reported for the same key and the difference."""
+    return services.derived_figures(session, principal, participant=participant, year=year)
+
+
 @api.get("/statistics/production")
 def production(session: SessionDep, year: Year = None) -> list[dict[str, Any]]:
     """Reported production in force: participant, period, mining type, carats, value."""
