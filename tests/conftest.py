@@ -36,6 +36,7 @@ from kpcs.db import UnitOfWork, make_engine, make_session_factory
 from kpcs.participants.datafile import load_registry_file
 from kpcs.participants.loader import apply_registry
 from kpcs.signing.keys import KeyFiles, KeyRing
+from kpcs.statistics.services import load_published_production
 from kpcs.web.app import create_app
 from tests.pgcluster import PostgresCluster
 
@@ -51,6 +52,7 @@ def build_database(url: str, registry: Path | None = None) -> None:
     try:
         with UnitOfWork(make_session_factory(engine)) as uow:
             apply_registry(uow.session, load_registry_file(registry), clock=FixedClock(TODAY))
+            load_published_production(uow.session, FixedClock(TODAY))
             uow.commit()
         if engine.dialect.name == "sqlite":
             with engine.connect() as connection:

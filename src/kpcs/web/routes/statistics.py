@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
@@ -12,7 +14,9 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from kpcs.statistics import compliance, services
+from kpcs.errors import NotFound
+from kpcs.participants.models import Participant
+from kpcs.statistics import compliance, public, services
 from kpcs.statistics.templates import FIRST_YEAR, TemplateError
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
 from kpcs.web.templating import render
@@ -128,3 +132,109 @@ async def compliance_page(
 
     values = await run_in_threadpool(build)
     return render(request, "statistics/compliance.html", values, principal=principal)
+
+
+# --- public statistics -----------------------------------------------------------------------
+
+
+def _csv(rows: list[dict[str, Any]], filename: str) -> Response:
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _default_year(session: Any, year: int | None) -> int:
+    if year is not None:
+        return year
+    found = public.years(session)
+    return found[0] if found else 2023
+
+
+@api.get("/statistics/summary")
+def summary(session: SessionDep, year: Year = None) -> dict[str, Any]:
+    """The Annual Global Summary: per participant production, exports, imports, $/carat and
+    certificate counts for ``year`` (the latest year with figures if omitted), with totals."""
+    return public.annual_global_summary(session, _default_year(session, year))
+
+
+@api.get("/statistics/participants/{code}")
+def participant_statistics(code: str, session: SessionDep) -> list[dict[str, Any]]:
+    """One participant's figures year by year."""
+    return public.participant_history(session, code.upper())
+
+
+@api.get("/statistics/world")
+def world(session: SessionDep) -> list[dict[str, Any]]:
+    """World totals per year since the earliest year loaded."""
+    return public.world_trend(session)
+
+
+@pages.get("/statistics")
+async def summary_page(
+    request: Request,
+    context: ContextDep,
+    principal: PrincipalDep,
+    year: Year = None,
+    format: str | None = None,
+) -> Response:
+    """The Annual Global Summary for a chosen year (``format=csv`` downloads it)."""
+
+    def build() -> dict[str, Any]:
+        with context.read_session_factory() as session:
+            shown = _default_year(session, year)
+            return {
+                "summary": public.annual_global_summary(session, shown),
+                "years": public.years(session),
+                "sources": public.published_sources(session),
+            }
+
+    values = await run_in_threadpool(build)
+    if format == "csv":
+        return _csv(values["summary"]["rows"], f"kp-annual-global-summary-{values['summary']['year']}.csv")
+    return render(request, "statistics/summary.html", values, principal=principal)
+
+
+@pages.get("/statistics/participants/{code}")
+async def participant_page(
+    code: str, request: Request, context: ContextDep, principal: PrincipalDep, format: str | None = None
+) -> Response:
+    """A participant's production, exports, imports and $/carat over the years, charted."""
+
+    def build() -> dict[str, Any]:
+        with context.read_session_factory() as session:
+            participant = session.get(Participant, code.upper())
+            if participant is None:
+                raise NotFound(f"no participant {code!r}")
+            return {
+                "participant": participant,
+                "history": public.participant_history(session, participant.code),
+                "sources": public.published_sources(session),
+            }
+
+    values = await run_in_threadpool(build)
+    if format == "csv":
+        return _csv(values["history"], f"kp-statistics-{values['participant'].code}.csv")
+    return render(request, "statistics/participant.html", values, principal=principal)
+
+
+@pages.get("/statistics/world")
+async def world_page(
+    request: Request, context: ContextDep, principal: PrincipalDep, format: str | None = None
+) -> Response:
+    """World production and trade since the earliest year loaded."""
+
+    def build() -> dict[str, Any]:
+        with context.read_session_factory() as session:
+            return {"trend": public.world_trend(session), "sources": public.published_sources(session)}
+
+    values = await run_in_threadpool(build)
+    if format == "csv":
+        return _csv(values["trend"], "kp-statistics-world.csv")
+    return render(request, "statistics/world.html", values, principal=principal)

@@ -1,0 +1,188 @@
+"""The public statistics: the Annual Global Summary, a participant's history, the world trend.
+
+Production is what participants submitted through kpcs (both half-years, both mining
+types); for a year and participant with no submission, the KP's published annual figure
+stands in, marked as such. Trade is what participants reported. The arithmetic is SQL in
+the engine over the tables read once per call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from kpcs.participants.models import Participant
+from kpcs.statistics import engine
+from kpcs.statistics.models import (
+    ProductionFigure,
+    PublishedProduction,
+    StatisticsSubmission,
+    TradeFigure,
+)
+
+SUMMARY_COLUMNS = (
+    "participant",
+    "name",
+    "production_carats",
+    "production_value_usd",
+    "production_usd_per_carat",
+    "production_source",
+    "export_carats",
+    "export_value_usd",
+    "export_usd_per_carat",
+    "export_certificates",
+    "import_carats",
+    "import_value_usd",
+    "import_usd_per_carat",
+    "import_certificates",
+)
+
+_BY_YEAR = """
+WITH submitted AS (
+    SELECT participant, year, sum(carats) AS carats, sum(value_usd) AS value_usd, 'submitted' AS source
+    FROM production GROUP BY participant, year
+), production_all AS (
+    SELECT * FROM submitted
+    UNION ALL
+    SELECT p.participant, p.year, p.carats, p.value_usd, 'published' AS source
+    FROM published p ANTI JOIN submitted s ON s.participant = p.participant AND s.year = p.year
+), trade_year AS (
+    SELECT participant, year,
+           sum(carats) FILTER (WHERE flow = 'export') AS export_carats,
+           sum(value_usd) FILTER (WHERE flow = 'export') AS export_value_usd,
+           CAST(sum(certificates) FILTER (WHERE flow = 'export') AS BIGINT) AS export_certificates,
+           sum(carats) FILTER (WHERE flow = 'import') AS import_carats,
+           sum(value_usd) FILTER (WHERE flow = 'import') AS import_value_usd,
+           CAST(sum(certificates) FILTER (WHERE flow = 'import') AS BIGINT) AS import_certificates
+    FROM trade GROUP BY participant, year
+)
+SELECT coalesce(p.participant, t.participant) AS participant,
+       coalesce(p.year, t.year) AS year,
+       p.carats AS production_carats, p.value_usd AS production_value_usd,
+       round(p.value_usd / nullif(p.carats, 0), 2) AS production_usd_per_carat,
+       p.source AS production_source,
+       t.export_carats, t.export_value_usd,
+       round(t.export_value_usd / nullif(t.export_carats, 0), 2) AS export_usd_per_carat,
+       t.export_certificates,
+       t.import_carats, t.import_value_usd,
+       round(t.import_value_usd / nullif(t.import_carats, 0), 2) AS import_usd_per_carat,
+       t.import_certificates
+FROM production_all p
+FULL OUTER JOIN trade_year t ON p.participant = t.participant AND p.year = t.year
+"""
+"""One row per participant and year: production, exports, imports, $/carat, counts."""
+
+
+def _frames(session: Session, participant: str | None = None) -> dict[str, pl.DataFrame]:
+    def current(table: Any, *columns: Any) -> Any:
+        statement = (
+            sa.select(table.participant, StatisticsSubmission.year, *columns)
+            .join(StatisticsSubmission, StatisticsSubmission.id == table.submission_id)
+            .where(StatisticsSubmission.superseded_at.is_(None))
+        )
+        return statement.where(table.participant == participant) if participant else statement
+
+    def frame(statement: Any, schema: dict[str, Any]) -> pl.DataFrame:
+        rows = [tuple(row) for row in session.execute(statement)]
+        return pl.DataFrame(rows, schema=list(schema.items()), orient="row", strict=False)
+
+    published: Any = sa.select(
+        PublishedProduction.participant,
+        PublishedProduction.year,
+        PublishedProduction.carats,
+        PublishedProduction.value_usd,
+    )
+    if participant:
+        published = published.where(PublishedProduction.participant == participant)
+    money = {"participant": pl.String, "year": pl.Int32, "carats": pl.Float64, "value_usd": pl.Float64}
+    return {
+        "production": frame(
+            current(ProductionFigure, ProductionFigure.carats, ProductionFigure.value_usd), money
+        ),
+        "published": frame(published, money),
+        "trade": frame(
+            current(
+                TradeFigure,
+                TradeFigure.flow,
+                TradeFigure.carats,
+                TradeFigure.value_usd,
+                TradeFigure.certificates,
+            ),
+            {
+                "participant": pl.String,
+                "year": pl.Int32,
+                "flow": pl.String,
+                "carats": pl.Float64,
+                "value_usd": pl.Float64,
+                "certificates": pl.Int64,
+            },
+        ),
+    }
+
+
+def _names(session: Session) -> dict[str, str]:
+    return {code: name for code, name in session.execute(sa.select(Participant.code, Participant.name))}
+
+
+def years(session: Session) -> list[int]:
+    """Every year with any figure, newest first."""
+    found = set(session.scalars(sa.select(PublishedProduction.year).distinct()))
+    found |= set(session.scalars(sa.select(StatisticsSubmission.year).distinct()))
+    return sorted(found, reverse=True)
+
+
+def annual_global_summary(session: Session, year: int) -> dict[str, Any]:
+    """Per participant for ``year``: production, exports, imports, $/carat and certificate
+    counts, with the totals (CONTRACT: the KP's Annual Global Summary)."""
+    table = engine.run(
+        _BY_YEAR + f" WHERE coalesce(p.year, t.year) = {int(year)} ORDER BY 1", **_frames(session)
+    )
+    names = _names(session)
+    rows = [
+        {"name": names.get(r["participant"], r["participant"]), **r} for r in table.drop("year").to_dicts()
+    ]
+    totals = engine.run(
+        """
+        SELECT sum(production_carats) AS production_carats, sum(production_value_usd) AS production_value_usd,
+               round(sum(production_value_usd) / nullif(sum(production_carats)
+                     FILTER (WHERE production_value_usd IS NOT NULL), 0), 2) AS production_usd_per_carat,
+               sum(export_carats) AS export_carats, sum(export_value_usd) AS export_value_usd,
+               round(sum(export_value_usd) / nullif(sum(export_carats), 0), 2) AS export_usd_per_carat,
+               CAST(sum(export_certificates) AS BIGINT) AS export_certificates,
+               sum(import_carats) AS import_carats, sum(import_value_usd) AS import_value_usd,
+               round(sum(import_value_usd) / nullif(sum(import_carats), 0), 2) AS import_usd_per_carat,
+               CAST(sum(import_certificates) AS BIGINT) AS import_certificates
+        FROM summary
+        """,
+        summary=table,
+    ).to_dicts()[0]
+    return {"year": year, "rows": [{c: r.get(c) for c in SUMMARY_COLUMNS} for r in rows], "totals": totals}
+
+
+def participant_history(session: Session, code: str) -> list[dict[str, Any]]:
+    """One participant's figures year by year, oldest first (its charts)."""
+    table = engine.run(_BY_YEAR + " ORDER BY year", **_frames(session, code))
+    return table.to_dicts()
+
+
+def world_trend(session: Session) -> list[dict[str, Any]]:
+    """World totals per year since the earliest year loaded."""
+    return engine.run(
+        "SELECT year, sum(production_carats) AS production_carats,"
+        " sum(production_value_usd) AS production_value_usd,"
+        " round(sum(production_value_usd) / nullif(sum(production_carats)"
+        " FILTER (WHERE production_value_usd IS NOT NULL), 0), 2) AS production_usd_per_carat,"
+        " sum(export_carats) AS export_carats, sum(export_value_usd) AS export_value_usd,"
+        " sum(import_carats) AS import_carats, sum(import_value_usd) AS import_value_usd,"
+        " count(production_carats) AS producers"
+        " FROM (" + _BY_YEAR + ") GROUP BY year ORDER BY year",
+        **_frames(session),
+    ).to_dicts()
+
+
+def published_sources(session: Session) -> list[str]:
+    """Where the published figures come from (shown on every page that uses them)."""
+    return sorted(set(session.scalars(sa.select(PublishedProduction.source).distinct())))
