@@ -115,3 +115,26 @@ def test_production_through_the_cli(cli, tmp_path, client: TestClient) -> None: 
     bad.write_text("participant,period,mining_type,carats,value_usd\nBW,2024-H1,OPEN,1,1\n")
     refused = cli("statistics", "submit", str(bad))
     assert refused.exit_code == 1 and "row 2, mining_type: 'OPEN' must be LSM or ASM" in refused.output
+
+
+def test_templates_download_with_code_lists(client: TestClient) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    assert client.get("/statistics/templates/trade.csv").text == HEADER
+    production = client.get("/statistics/templates/production.csv").text
+    assert production == "participant,period,mining_type,carats,value_usd\n"
+    xlsx = client.get("/statistics/templates/trade.xlsx")
+    assert xlsx.status_code == 200 and xlsx.headers["content-type"].startswith(
+        "application/vnd.openxmlformats"
+    )
+    book = load_workbook(io.BytesIO(xlsx.content))
+    sheet = book["trade"]
+    assert [c.value for c in sheet[1]] == HEADER.strip().split(",")
+    codes = [row[0] for row in book["codes"].iter_rows(min_row=2, values_only=True) if row[0]]
+    assert {"BW", "EU", "IN"} <= set(codes) and "WDC" not in codes  # participants only, not observers
+    listed = {str(v.sqref): v.formula1 for v in sheet.data_validations.dataValidation}
+    assert listed["A2:A1048576"].startswith("=codes!$A$2")
+    assert listed["E2:E1048576"] == "=codes!$C$2:$C$4"  # the three HS codes
+    assert client.get("/statistics/templates/anything.xlsx").status_code == 404

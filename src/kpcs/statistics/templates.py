@@ -258,3 +258,58 @@ def _count_problem(column: str) -> pl.Expr:
 def period_year(period: str) -> int:
     """The year of a period (``2025-Q3`` → 2025)."""
     return int(period[:4])
+
+
+def template_workbook(kind: StatisticsKind, participants: list[tuple[str, str]]) -> bytes:
+    """An XLSX of the template: the header row, a sheet of valid codes, and validation on
+    the coded columns, so that a clerk picks codes from lists instead of typing them."""
+    from openpyxl import Workbook
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = kind.value
+    columns = COLUMNS[kind]
+    sheet.append(list(columns))
+    codes = book.create_sheet("codes")
+    codes.append(["participant", "name", "hs_code", "flow", "mining_type"])
+    lists = [
+        [code for code, _ in participants],
+        [name for _, name in participants],
+        list(HS_CODES),
+        list(FLOWS),
+        list(MINING_TYPES),
+    ]
+    for index in range(max(len(values) for values in lists)):
+        codes.append([values[index] if index < len(values) else None for values in lists])
+
+    def allow(column: str, source_column: str, count: int, prompt: str) -> None:
+        letter = chr(ord("A") + columns.index(column))
+        rule = DataValidation(
+            type="list", formula1=f"=codes!${source_column}$2:${source_column}${count + 1}", allow_blank=False
+        )
+        rule.error = prompt
+        rule.errorTitle = "Not a valid code"
+        rule.prompt = prompt
+        rule.showErrorMessage = True
+        sheet.add_data_validation(rule)
+        rule.add(f"{letter}2:{letter}1048576")
+
+    allow("participant", "A", len(participants), "Pick the participant's code from the list")
+    if kind is StatisticsKind.TRADE:
+        allow("partner", "A", len(participants), "Pick the partner's participant code from the list")
+        allow("hs_code", "C", len(HS_CODES), "7102.10, 7102.21 or 7102.31")
+        allow("flow", "D", len(FLOWS), "export or import")
+    else:
+        allow("mining_type", "E", len(MINING_TYPES), "LSM (large-scale) or ASM (artisanal and small-scale)")
+    for column in ("carats", "value_usd", *(("certificates",) if kind is StatisticsKind.TRADE else ())):
+        letter = chr(ord("A") + columns.index(column))
+        rule = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0")
+        rule.error = "a number, 0 or more"
+        rule.showErrorMessage = True
+        sheet.add_data_validation(rule)
+        rule.add(f"{letter}2:{letter}1048576")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

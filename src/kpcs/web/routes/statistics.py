@@ -8,16 +8,20 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from kpcs.accounts.permissions import Action, require
 from kpcs.errors import NotFound
 from kpcs.participants.models import Participant
+from kpcs.participants.registry import ParticipantKind
 from kpcs.statistics import compliance, public, services
-from kpcs.statistics.templates import FIRST_YEAR, TemplateError
+from kpcs.statistics.models import StatisticsKind
+from kpcs.statistics.templates import COLUMNS, FIRST_YEAR, TemplateError, template_workbook
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
 from kpcs.web.templating import render
 
@@ -238,3 +242,72 @@ async def world_page(
     if format == "csv":
         return _csv(values["trend"], "kp-statistics-world.csv")
     return render(request, "statistics/world.html", values, principal=principal)
+
+
+@pages.get("/statistics/templates/{name}")
+def template_file(name: str, session: SessionDep) -> Response:
+    """The trade or production template, as CSV (the header) or XLSX (with code lists)."""
+    kind_name, _, extension = name.partition(".")
+    try:
+        kind = StatisticsKind(kind_name)
+    except ValueError:
+        raise NotFound(
+            f"no template {name!r}: trade.xlsx, trade.csv, production.xlsx or production.csv"
+        ) from None
+    if extension == "csv":
+        return Response(
+            ",".join(COLUMNS[kind]) + "\n",
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="kpcs-{kind.value}-template.csv"'},
+        )
+    if extension != "xlsx":
+        raise NotFound(f"no template {name!r}: trade.xlsx, trade.csv, production.xlsx or production.csv")
+    participants = [
+        (code, name)
+        for code, name, kind_of in session.execute(
+            sa.select(Participant.code, Participant.name, Participant.kind).order_by(Participant.code)
+        )
+        if kind_of == ParticipantKind.PARTICIPANT
+    ]
+    return Response(
+        template_workbook(kind, participants),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="kpcs-{kind.value}-template.xlsx"'},
+    )
+
+
+@pages.get("/statistics/submit")
+async def submit_page(request: Request, principal: PrincipalDep) -> Response:
+    """The upload form for a KP authority or the Working Group on Statistics."""
+    require(principal, Action.SUBMIT_STATISTICS)
+    return render(request, "statistics/submit.html", {"result": None, "errors": None}, principal=principal)
+
+
+@pages.post("/statistics/submit")
+async def submit_form(
+    request: Request,
+    context: ContextDep,
+    principal: PrincipalDep,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    """Take the uploaded file; show what was stored, or every problem (nothing stored)."""
+    content = await file.read()
+    try:
+        done = await run_in_threadpool(
+            services.submit, context.uow(), principal, context.clock, content, file.filename or "upload.csv"
+        )
+    except TemplateError as error:
+        return render(
+            request,
+            "statistics/submit.html",
+            {"result": None, "errors": error.errors, "filename": file.filename},
+            principal=principal,
+            status_code=422,
+        )
+    return render(
+        request,
+        "statistics/submit.html",
+        {"result": done, "errors": None},
+        principal=principal,
+        status_code=201,
+    )
