@@ -13,6 +13,7 @@ from benchmarks.certificates import bench_http, bench_verify_in_process
 from benchmarks.common import Result, write
 from benchmarks.exchange import bench_exchange
 from benchmarks.registry import bench_registry
+from benchmarks.statistics import bench_ingest
 from benchmarks.translog import bench_log
 from kpcs.db import make_engine
 
@@ -32,6 +33,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         results += bench_registry(f"sqlite:///{tmp}/bench.db", "SQLite")
         results += bench_log(f"sqlite:///{tmp}/log.db", "SQLite")
+        results += bench_ingest(f"sqlite:///{tmp}/statistics.db", "SQLite")
     results += bench_verify_in_process()
     exchange_results, exchange_notes = bench_exchange()
     results += exchange_results
@@ -40,6 +42,7 @@ def main() -> None:
     try:
         results += bench_registry(_database(cluster, "kpcs_bench_registry"), "PostgreSQL 15")
         results += bench_log(_database(cluster, "kpcs_bench_log"), "PostgreSQL 15")
+        results += bench_ingest(_database(cluster, "kpcs_bench_statistics"), "PostgreSQL 15")
         http_results, http_notes = bench_http(_database(cluster, "kpcs_bench_http"))
         results += http_results
         notes += http_notes

@@ -85,33 +85,48 @@ def submit(uow: UnitOfWork, principal: Principal, clock: Clock, content: bytes, 
         uow.session.add(upload)
         uow.session.flush()
         groups = clean.group_by("participant", "period", maintain_order=True).agg(pl.len().alias("rows"))
-        ids: dict[tuple[str, str], int] = {}
-        made: list[dict[str, Any]] = []
-        for participant, period, rows in groups.iter_rows():
-            submission, before = _supersede(uow.session, kind, participant, period, now)
-            revision = 1 if before is None else before[0] + 1
-            new = StatisticsSubmission(
-                upload_id=upload.id,
-                kind=kind,
-                participant=participant,
-                period=period,
-                year=templates.period_year(period),
-                revision=revision,
-                rows=rows,
-                submitted_at=now,
-                submitted_by=principal.actor,
+        keys = [(participant, period) for participant, period, _ in groups.iter_rows()]
+        superseded = _supersede(uow.session, kind, keys, now)
+        new_rows = [
+            {
+                "upload_id": upload.id,
+                "kind": kind,
+                "participant": participant,
+                "period": period,
+                "year": templates.period_year(period),
+                "revision": superseded[(participant, period)]["revision"] + 1
+                if (participant, period) in superseded
+                else 1,
+                "rows": rows,
+                "submitted_at": now,
+                "submitted_by": principal.actor,
+            }
+            for participant, period, rows in groups.iter_rows()
+        ]
+        # One statement for every submission of the file (a world file has thousands).
+        inserted = uow.session.execute(
+            sa.insert(StatisticsSubmission).returning(
+                StatisticsSubmission.id,
+                StatisticsSubmission.participant,
+                StatisticsSubmission.period,
+                sort_by_parameter_order=True,
+            ),
+            new_rows,
+        ).all()
+        ids = {(participant, period): new_id for new_id, participant, period in inserted}
+        if superseded:
+            uow.session.execute(
+                sa.update(StatisticsSubmission),
+                [{"id": old["id"], "superseded_by_id": ids[key]} for key, old in superseded.items()],
             )
-            uow.session.add(new)
-            uow.session.flush()
-            if submission is not None:
-                submission.superseded_by_id = new.id
-            ids[(participant, period)] = new.id
-            made.append({"participant": participant, "period": period, "revision": revision})
         _insert(uow.session, kind, clean, ids)
         totals = _totals(clean)
+        made = [
+            {"participant": r["participant"], "period": r["period"], "revision": r["revision"]}
+            for r in new_rows
+        ]
         for item in made:
             key = (item["participant"], item["period"])
-            previous = _previous_totals(uow.session, kind, *key, ids[key])
             record(
                 uow.session,
                 actor=principal,
@@ -119,7 +134,7 @@ def submit(uow: UnitOfWork, principal: Principal, clock: Clock, content: bytes, 
                 tag=tags.STATISTICS_SUBMITTED,
                 object_type="statistics",
                 object_id=f"{kind.value}:{key[0]}:{key[1]}",
-                before=previous,
+                before=superseded[key]["totals"] if key in superseded else None,
                 after={"revision": item["revision"], "upload": upload.id, **totals[key]},
                 note=f"revision {item['revision']} from {upload.filename}",
             )
@@ -128,21 +143,53 @@ def submit(uow: UnitOfWork, principal: Principal, clock: Clock, content: bytes, 
 
 
 def _supersede(
-    session: Session, kind: StatisticsKind, participant: str, period: str, now: datetime
-) -> tuple[StatisticsSubmission | None, tuple[int] | None]:
-    current = session.scalar(
-        sa.select(StatisticsSubmission).where(
-            StatisticsSubmission.kind == kind,
-            StatisticsSubmission.participant == participant,
-            StatisticsSubmission.period == period,
-            StatisticsSubmission.superseded_at.is_(None),
+    session: Session, kind: StatisticsKind, keys: list[tuple[str, str]], now: datetime
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Take the submissions in force for ``keys`` out of force; returns for each its id,
+    revision and totals (what the audit record shows as "before")."""
+    wanted = set(keys)
+    table = _TABLES[kind]
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    participants = sorted({p for p, _ in wanted})
+    periods = sorted({q for _, q in wanted})
+    for sub_id, participant, period, revision, rows, carats, value in session.execute(
+        sa.select(
+            StatisticsSubmission.id,
+            StatisticsSubmission.participant,
+            StatisticsSubmission.period,
+            StatisticsSubmission.revision,
+            sa.func.count(table.id),
+            sa.func.sum(table.carats),
+            sa.func.sum(table.value_usd),
         )
-    )
-    if current is None:
-        return None, None
-    current.superseded_at = now
-    session.flush()  # before the new one is added: one submission in force at a time
-    return current, (current.revision,)
+        .outerjoin(table, table.submission_id == StatisticsSubmission.id)
+        .where(
+            StatisticsSubmission.kind == kind,
+            StatisticsSubmission.superseded_at.is_(None),
+            StatisticsSubmission.participant.in_(participants),
+            StatisticsSubmission.period.in_(periods),
+        )
+        .group_by(StatisticsSubmission.id)
+    ):
+        if (participant, period) in wanted:
+            found[(participant, period)] = {
+                "id": sub_id,
+                "revision": revision,
+                "totals": {
+                    "revision": revision,
+                    "rows": rows,
+                    "carats": str(carats),
+                    "value_usd": str(value),
+                },
+            }
+    if found:
+        # Out of force before the new ones go in: one submission in force at a time.
+        session.execute(
+            sa.update(StatisticsSubmission)
+            .where(StatisticsSubmission.id.in_([old["id"] for old in found.values()]))
+            .values(superseded_at=now)
+        )
+    return found
 
 
 def _totals(clean: pl.DataFrame) -> dict[tuple[str, str], dict[str, Any]]:
@@ -155,23 +202,6 @@ def _totals(clean: pl.DataFrame) -> dict[tuple[str, str], dict[str, Any]]:
         (p, q): {"rows": rows, "carats": str(carats), "value_usd": str(value)}
         for p, q, rows, carats, value in sums.iter_rows()
     }
-
-
-def _previous_totals(
-    session: Session, kind: StatisticsKind, participant: str, period: str, new_id: int
-) -> dict[str, Any] | None:
-    table = _TABLES[kind]
-    previous = session.scalar(
-        sa.select(StatisticsSubmission).where(StatisticsSubmission.superseded_by_id == new_id)
-    )
-    if previous is None:
-        return None
-    rows, carats, value = session.execute(
-        sa.select(sa.func.count(), sa.func.sum(table.carats), sa.func.sum(table.value_usd)).where(
-            table.submission_id == previous.id
-        )
-    ).one()
-    return {"revision": previous.revision, "rows": rows, "carats": str(carats), "value_usd": str(value)}
 
 
 def _insert(

@@ -228,9 +228,13 @@ def validate(
     return kind, text
 
 
+# Messages are built with concat_str: pl.format panics in Polars 2.1 on frames of a
+# hundred thousand filtered rows ("assertion failed: i < self.len()").
+
+
 def _say(reason: str, column: str) -> pl.Expr:
     """``'XX' is not a KP participant code``: the value as written, then why."""
-    return pl.format("'{}' " + reason, pl.col(column))
+    return pl.concat_str([pl.lit("'"), pl.col(column), pl.lit("' " + reason)])
 
 
 def _amount_problem(column: str) -> pl.Expr:
@@ -239,9 +243,11 @@ def _amount_problem(column: str) -> pl.Expr:
         pl.when(value == "")
         .then(pl.lit("is empty: write 0 for none"))
         .when(value.str.starts_with("-"))
-        .then(pl.format("{} is negative", value))
+        .then(pl.concat_str([value, pl.lit(" is negative")]))
         .otherwise(
-            pl.format("{} is not an amount (digits, at most 2 decimals, no thousands separators)", value)
+            pl.concat_str(
+                [value, pl.lit(" is not an amount (digits, at most 2 decimals, no thousands separators)")]
+            )
         )
     )
 
@@ -251,7 +257,7 @@ def _count_problem(column: str) -> pl.Expr:
     return (
         pl.when(value == "")
         .then(pl.lit("is empty: write 0 for none"))
-        .otherwise(pl.format("{} is not a whole number of certificates", value))
+        .otherwise(pl.concat_str([value, pl.lit(" is not a whole number of certificates")]))
     )
 
 

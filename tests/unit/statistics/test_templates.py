@@ -112,3 +112,16 @@ def test_an_amount_passes_only_if_it_is_a_plain_decimal(text: str) -> None:
     ok = ok and (("." not in value) or 1 <= len(value.split(".")[1]) <= 2) and len(value.split(".")[0]) <= 16
     found = check(HEADER + f'BW,2025-Q2,export,EU,7102.31,"{raw}",1,1\n')
     assert (found == []) == ok, (raw, found)
+
+
+def test_a_large_file_full_of_errors_is_answered_not_crashed() -> None:
+    """Regression: Polars' pl.format panicked on ~100,000 filtered rows."""
+    rows = "".join(
+        f"{'XX' if n % 3 == 0 else 'BW'},2025-Q1,export,EU,7102.31,{n},1,1\n" for n in range(120_000)
+    )
+    found = check(HEADER + rows)
+    assert len(found) == MAX_ERRORS + 1 and found[0] == (
+        2,
+        "participant",
+        "'XX' is not a KP participant code",
+    )
