@@ -12,6 +12,7 @@ from tests.pgcluster import PostgresCluster
 from benchmarks.certificates import bench_http, bench_verify_in_process
 from benchmarks.common import Result, write
 from benchmarks.exchange import bench_exchange
+from benchmarks.matrix import bench_matrix
 from benchmarks.registry import bench_registry
 from benchmarks.statistics import bench_ingest
 from benchmarks.translog import bench_log
@@ -35,6 +36,7 @@ def main() -> None:
         results += bench_log(f"sqlite:///{tmp}/log.db", "SQLite")
         results += bench_ingest(f"sqlite:///{tmp}/statistics.db", "SQLite")
     results += bench_verify_in_process()
+    results += bench_matrix()
     exchange_results, exchange_notes = bench_exchange()
     results += exchange_results
     notes += exchange_notes
