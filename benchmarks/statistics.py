@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 import time
+from pathlib import Path
 
+from fastapi.testclient import TestClient
 from tests.conftest import TODAY, build_database
 
-from benchmarks.common import Result
+from benchmarks.common import Result, latency, timed
 from kpcs.accounts.permissions import operator
 from kpcs.clock import FixedClock
+from kpcs.config import Settings
 from kpcs.db import UnitOfWork, make_engine, make_session_factory
 from kpcs.participants.registry import ParticipantKind
 from kpcs.participants.snapshot import registry_snapshot
 from kpcs.statistics import services
+from kpcs.web.app import create_app
 
 ROWS = 1_000_000
 
@@ -65,6 +70,37 @@ def bench_ingest(url: str, database: str) -> list[Result]:
     finally:
         engine.dispose()
     assert done.rows == ROWS == rows - 1
+    return [*_ingest_result(elapsed, baseline, content, database), *_pages(url, database)]
+
+
+def _pages(url: str, database: str) -> list[Result]:
+    """The public pages over the million trade rows just stored (and the published production)."""
+    settings = Settings(data_dir=Path(tempfile.mkdtemp()), database_url=url)
+    found: list[Result] = []
+    with TestClient(create_app(settings, clock=FixedClock(TODAY))) as client:
+        for path, target, limit in (
+            ("/statistics?year=2020", "< 200 ms (the Annual Global Summary)", 0.2),
+            ("/statistics/participants/BW", "< 1 s", 1.0),
+            ("/statistics/world", "< 1 s", 1.0),
+            ("/statistics/compliance?year=2024", "< 1 s", 1.0),
+        ):
+            first = timed(lambda p=path: client.get(p).raise_for_status(), 1)[0]
+            samples = timed(lambda p=path: client.get(p).raise_for_status(), 20)
+            found.append(
+                Result(
+                    "pages",
+                    f"`GET {path}` over {ROWS:,} reported trade rows (in-process client, full HTML; "
+                    f"first request {first * 1000:.0f} ms, then the median of 20)",
+                    database,
+                    latency(samples),
+                    target,
+                    sorted(samples)[len(samples) // 2] < limit,
+                )
+            )
+    return found
+
+
+def _ingest_result(elapsed: float, baseline: float, content: bytes, database: str) -> list[Result]:
     return [
         Result(
             "statistics",

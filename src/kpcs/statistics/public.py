@@ -76,14 +76,24 @@ FULL OUTER JOIN trade_year t ON p.participant = t.participant AND p.year = t.yea
 """One row per participant and year: production, exports, imports, $/carat, counts."""
 
 
-def _frames(session: Session, participant: str | None = None) -> dict[str, pl.DataFrame]:
-    def current(table: Any, *columns: Any) -> Any:
+def _frames(
+    session: Session, participant: str | None = None, year: int | None = None
+) -> dict[str, pl.DataFrame]:
+    """The figures in force, summed per participant and year (and flow) by the database
+    itself, so that the engine gets at most a few thousand rows whatever the history."""
+
+    def current(table: Any, *keys: Any, sums: tuple[Any, ...]) -> Any:
         statement = (
-            sa.select(table.participant, StatisticsSubmission.year, *columns)
+            sa.select(table.participant, StatisticsSubmission.year, *keys, *(sa.func.sum(c) for c in sums))
             .join(StatisticsSubmission, StatisticsSubmission.id == table.submission_id)
             .where(StatisticsSubmission.superseded_at.is_(None))
+            .group_by(table.participant, StatisticsSubmission.year, *keys)
         )
-        return statement.where(table.participant == participant) if participant else statement
+        if participant:
+            statement = statement.where(table.participant == participant)
+        if year is not None:
+            statement = statement.where(StatisticsSubmission.year == year)
+        return statement
 
     def frame(statement: Any, schema: dict[str, Any]) -> pl.DataFrame:
         rows = [tuple(row) for row in session.execute(statement)]
@@ -97,19 +107,19 @@ def _frames(session: Session, participant: str | None = None) -> dict[str, pl.Da
     )
     if participant:
         published = published.where(PublishedProduction.participant == participant)
+    if year is not None:
+        published = published.where(PublishedProduction.year == year)
     money = {"participant": pl.String, "year": pl.Int32, "carats": pl.Float64, "value_usd": pl.Float64}
     return {
         "production": frame(
-            current(ProductionFigure, ProductionFigure.carats, ProductionFigure.value_usd), money
+            current(ProductionFigure, sums=(ProductionFigure.carats, ProductionFigure.value_usd)), money
         ),
         "published": frame(published, money),
         "trade": frame(
             current(
                 TradeFigure,
                 TradeFigure.flow,
-                TradeFigure.carats,
-                TradeFigure.value_usd,
-                TradeFigure.certificates,
+                sums=(TradeFigure.carats, TradeFigure.value_usd, TradeFigure.certificates),
             ),
             {
                 "participant": pl.String,
@@ -134,9 +144,34 @@ def years(session: Session) -> list[int]:
     return sorted(found, reverse=True)
 
 
+_summaries: dict[tuple[str, ...], dict[str, Any]] = {}
+
+
 def annual_global_summary(session: Session, year: int) -> dict[str, Any]:
     """Per participant for ``year``: production, exports, imports, $/carat and certificate
-    counts, with the totals (CONTRACT: the KP's Annual Global Summary)."""
+    counts, with the totals (CONTRACT: the KP's Annual Global Summary).
+
+    Kept per process until the figures change (a new upload, new published figures): the
+    most read page of the public site is then served without touching the figures.
+    """
+    stamp = session.execute(
+        sa.select(
+            sa.select(sa.func.coalesce(sa.func.max(StatisticsSubmission.id), 0)).scalar_subquery(),
+            sa.select(sa.func.count(PublishedProduction.id)).scalar_subquery(),
+            sa.select(sa.func.max(PublishedProduction.loaded_at)).scalar_subquery(),
+        )
+    ).one()
+    key = (session.get_bind().engine.url.render_as_string(hide_password=True), str(year), *map(str, stamp))
+    cached = _summaries.get(key)
+    if cached is None:
+        cached = _annual_global_summary(session, year)
+        if len(_summaries) > 200:
+            _summaries.clear()
+        _summaries[key] = cached
+    return cached
+
+
+def _annual_global_summary(session: Session, year: int) -> dict[str, Any]:
     table = engine.run(
         _BY_YEAR + f" WHERE coalesce(p.year, t.year) = {int(year)} ORDER BY 1", **_frames(session)
     )
