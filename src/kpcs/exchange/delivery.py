@@ -422,10 +422,12 @@ class ExchangeWorker:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self) -> None:
+        """Stop after the current round (at most one HTTP timeout away), so that no
+        connection is still in use when the app disposes of its engine."""
         self._stop.set()
         services.outbox_written.set()
-        self._thread.join(timeout)
+        self._thread.join()
         self.deliverer.http.close()
 
     def _run(self) -> None:
