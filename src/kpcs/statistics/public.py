@@ -173,7 +173,7 @@ def annual_global_summary(session: Session, year: int) -> dict[str, Any]:
 
 def _annual_global_summary(session: Session, year: int) -> dict[str, Any]:
     table = engine.run(
-        _BY_YEAR + f" WHERE coalesce(p.year, t.year) = {int(year)} ORDER BY 1", **_frames(session)
+        _BY_YEAR + f" WHERE coalesce(p.year, t.year) = {int(year)} ORDER BY 1", **_frames(session, year=year)
     )
     names = _names(session)
     rows = [
