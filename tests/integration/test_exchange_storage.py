@@ -14,6 +14,8 @@ import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from kpcs.accounts.models import Role
+from kpcs.accounts.permissions import Principal, PrincipalKind
 from kpcs.audit.models import AuditEvent
 from kpcs.certificates.credential import JWS_TYPE, CredentialData, CredentialLine, build_payload
 from kpcs.certificates.models import Certificate, CertificateStatus
@@ -183,3 +185,24 @@ def test_the_hub_takes_a_nodes_messages_only_in_its_own_name(session_factory, ke
         services.Caller(participant="BW"),
     )
     assert accepted.state == "applied"  # India has no node: the hub keeps its copy
+
+
+def test_a_cancellation_after_the_import_was_confirmed_is_held_for_review(node, keyring, clock) -> None:  # type: ignore[no-untyped-def]
+    from kpcs.certificates import services as certificates
+    from kpcs.certificates.schemas import ConfirmationCreate
+
+    number = "BW-2025-000006"
+    receive(node, keyring, clock, pre_notification(number))
+    india = Principal(
+        kind=PrincipalKind.TOKEN, name="in", participant_code="IN", roles=frozenset({Role.AUTHORITY})
+    )
+    certificates.confirm_import(
+        UnitOfWork(node), india, clock, number, ConfirmationCreate(received_on=TODAY.date())
+    )
+    held = receive(node, keyring, clock, cancellation(number))
+    assert held.state == "applied" and "recorded, not applied" in (held.note or "")
+    with node() as session:
+        copy = session.scalars(sa.select(Certificate).where(Certificate.number == number)).one()
+        assert copy.status is CertificateStatus.CONFIRMED
+        tags = list(session.scalars(sa.select(AuditEvent.tag).where(AuditEvent.object_id == number)))
+        assert tags[-1] == "certificate:message-held"

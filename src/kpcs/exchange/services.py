@@ -436,16 +436,14 @@ def _apply_to(session: Session, clock: Clock, message: Message, certificate: Cer
         if certificate.status is CertificateStatus.CONFIRMED:
             return "already confirmed"
         if certificate.status is CertificateStatus.CANCELLED:
-            record(
+            return _hold(
                 session,
-                actor=peer,
-                clock=clock,
-                tag=tags.CERTIFICATE_MESSAGE_HELD,
-                object_type="certificate",
-                object_id=certificate.number,
-                note=f"{message.sender} confirmed the import of a certificate cancelled here: look into it",
+                clock,
+                message,
+                certificate,
+                f"{message.sender} confirmed the import of a certificate cancelled here",
+                "the certificate was cancelled here; the confirmation is recorded, not applied",
             )
-            return "the certificate was cancelled here; the confirmation is recorded, not applied"
         received_on = date.fromisoformat(str(body["received_on"]))
         certificate.confirmation = ImportConfirmation(
             received_on=received_on,
@@ -476,17 +474,14 @@ def _apply_to(session: Session, clock: Clock, message: Message, certificate: Cer
         if certificate.status is CertificateStatus.CANCELLED:
             return "already cancelled"
         if certificate.status is CertificateStatus.CONFIRMED:
-            record(
+            return _hold(
                 session,
-                actor=peer,
-                clock=clock,
-                tag=tags.CERTIFICATE_MESSAGE_HELD,
-                object_type="certificate",
-                object_id=certificate.number,
-                note=f"{message.sender} cancelled a certificate whose import was confirmed here: "
-                "look into it",
+                clock,
+                message,
+                certificate,
+                f"{message.sender} cancelled a certificate whose import was confirmed here",
+                "the import was already confirmed here; the cancellation is recorded, not applied",
             )
-            return "the import was already confirmed here; the cancellation is recorded, not applied"
         try:
             reason = CancellationReason(str(body.get("reason")))
         except ValueError:
@@ -509,6 +504,22 @@ def _apply_to(session: Session, clock: Clock, message: Message, certificate: Cer
         )
         return "cancelled"
     raise MessageRefused(f"a {message.kind.value} message does not concern a certificate")
+
+
+def _hold(
+    session: Session, clock: Clock, message: Message, certificate: Certificate, conflict: str, outcome: str
+) -> str:
+    """Record, on the certificate's timeline, a message that contradicts its state here."""
+    record(
+        session,
+        actor=exchange_peer(message.sender),
+        clock=clock,
+        tag=tags.CERTIFICATE_MESSAGE_HELD,
+        object_type="certificate",
+        object_id=certificate.number,
+        note=f"{conflict}: look into it",
+    )
+    return outcome
 
 
 def _decimal(value: Any) -> Decimal | None:
