@@ -206,3 +206,35 @@ def test_a_cancellation_after_the_import_was_confirmed_is_held_for_review(node, 
         assert copy.status is CertificateStatus.CONFIRMED
         tags = list(session.scalars(sa.select(AuditEvent.tag).where(AuditEvent.object_id == number)))
         assert tags[-1] == "certificate:message-held"
+
+
+def test_importing_the_same_keys_again_changes_nothing(session_factory, clock) -> None:  # type: ignore[no-untyped-def]
+    """A trust list taken twice must not move the revision (hub and node would resend forever)."""
+    from datetime import timedelta as later
+
+    from kpcs.participants.snapshot import current_revision
+
+    old = TrustedKey(kid=BW_KID, purpose=KeyPurpose.CERTIFICATES, owner="BW", x=BW_X, valid_from=TODAY)
+    new_x = public_x(Ed25519PrivateKey.generate())
+    new = TrustedKey(
+        kid=thumbprint(new_x), purpose=KeyPurpose.CERTIFICATES, owner="BW", x=new_x, valid_from=TODAY
+    )
+    with UnitOfWork(session_factory) as uow:
+        assert import_keys(uow.session, clock, [old], actor=OPERATOR, owners={"BW"}) == 1
+        # The hub's list later shows the old key retired a little after it was retired here.
+        assert import_keys(uow.session, clock, [new], actor=OPERATOR, owners={"BW"}) == 1
+        retired_elsewhere = TrustedKey(
+            kid=BW_KID,
+            purpose=KeyPurpose.CERTIFICATES,
+            owner="BW",
+            x=BW_X,
+            valid_from=TODAY,
+            valid_until=TODAY + later(minutes=5),
+        )
+        revision = current_revision(uow.session)
+        for _ in range(3):
+            assert (
+                import_keys(uow.session, clock, [retired_elsewhere, new], actor=OPERATOR, owners={"BW"}) == 0
+            )
+        assert current_revision(uow.session) == revision
+        uow.commit()

@@ -387,15 +387,17 @@ def import_keys(
                 after={"owner": key.owner, "status": key.status},
             )
             changed += 1
-        elif row.public_x == key.x and (row.retired_at, row.revoked_at) != (key.valid_until, key.revoked_at):
+        elif row.public_x == key.x:
+            # Retirement and revocation only ever move forward; anything else is no change
+            # (and must not move the revision, or hub and node would resend keys forever).
+            retired = row.retired_at or key.valid_until
+            revoked = row.revoked_at or key.revoked_at
+            if (retired, revoked) == (row.retired_at, row.revoked_at):
+                continue
             before = {"retired_at": row.retired_at, "revoked_at": row.revoked_at}
-            row.retired_at = row.retired_at or key.valid_until
-            if key.revoked_at is not None and row.revoked_at is None:
-                row.revoked_at, row.revoked_by, row.revoked_reason = (
-                    key.revoked_at,
-                    actor.actor,
-                    key.revoked_reason,
-                )
+            row.retired_at = retired
+            if row.revoked_at is None and key.revoked_at is not None:
+                row.revoked_at, row.revoked_by, row.revoked_reason = revoked, actor.actor, key.revoked_reason
             session.flush()
             record(
                 session,
