@@ -66,3 +66,77 @@ def test_derived_exports_and_imports_beside_reported(client: TestClient, make_to
         "/api/v1/statistics/derived", params={"year": 2025}, headers=auth(make_token(Role.STATISTICS))
     ).json()
     assert {r["participant"] for r in everyone} == {"BW", "EU"}
+
+
+def test_trade_derived_from_certificates_stands_in_where_nothing_was_reported(  # type: ignore[no-untyped-def]
+    client: TestClient, make_token, clock
+) -> None:
+    botswana = auth(make_token(Role.AUTHORITY, "BW"))
+    for _ in range(2):
+        assert (
+            client.post("/api/v1/certificates", json=certificate_body(), headers=botswana).status_code == 201
+        )
+    summary = {r["participant"]: r for r in client.get("/api/v1/statistics/summary?year=2025").json()["rows"]}
+    # Two certificates of 1,720.35 ct (two lines) each, issued by BW: its exports, marked derived.
+    assert summary["BW"]["trade_source"] == "derived"
+    assert summary["BW"]["export_certificates"] == 2
+    assert summary["BW"]["export_carats"] == 3440.70
+    assert "EU" not in summary  # not confirmed yet: no imports, and no production in 2025
+    page = client.get("/statistics?year=2025")
+    assert "(c)" in page.text and "derived from the participant" in page.text
+
+    reported = HEADER + "BW,2025-Q1,export,EU,7102.31,5.00,500.00,1\n"
+    assert (
+        client.post(
+            "/api/v1/statistics/submissions", files={"file": ("t.csv", reported.encode())}, headers=botswana
+        ).status_code
+        == 201
+    )
+    summary = {r["participant"]: r for r in client.get("/api/v1/statistics/summary?year=2025").json()["rows"]}
+    assert summary["BW"]["trade_source"] == "reported" and summary["BW"]["export_carats"] == 5.0
+    history = {r["year"]: r for r in client.get("/api/v1/statistics/participants/BW").json()}
+    assert history[2025]["trade_source"] == "reported" and history[2023]["trade_source"] is None
+
+    # After the quarter, BW's certificates cover its Q1 trade; the EU's Q1 is owed as usual.
+    clock.at = clock.at.replace(month=7, day=1)
+    cases = client.get("/api/v1/statistics/compliance", params={"year": 2025}).json()
+    by_key = {(c["participant"], c["kind"], c["period"]): c["standing"] for c in cases}
+    assert by_key[("BW", "trade", "2025-Q1")] == "on time"  # the spreadsheet above
+    assert by_key[("EU", "trade", "2025-Q1")] == "missing"
+    assert by_key[("BW", "trade", "2025-Q2")] == "not yet due"
+    india = auth(make_token(Role.AUTHORITY, "IN"))
+    body = certificate_body(exporting_country="IN", importing_country="AE")
+    assert client.post("/api/v1/certificates", json=body, headers=india).status_code == 201
+    clock.at = clock.at.replace(month=10, day=5)
+    cases = client.get("/api/v1/statistics/compliance", params={"year": 2025, "participant": "IN"}).json()
+    by_period = {(c["kind"], c["period"]): c["standing"] for c in cases}
+    assert by_period[("trade", "2025-Q3")] == "from certificates"
+    assert by_period[("trade", "2025-Q1")] == "missing"
+
+
+def test_derived_page_and_csv(client: TestClient, make_token) -> None:  # type: ignore[no-untyped-def]
+    botswana = make_token(Role.AUTHORITY, "BW")
+    assert (
+        client.post("/api/v1/certificates", json=certificate_body(), headers=auth(botswana)).status_code
+        == 201
+    )
+    india = make_token(Role.AUTHORITY, "IN")
+    body = certificate_body(exporting_country="IN", importing_country="AE")
+    assert client.post("/api/v1/certificates", json=body, headers=auth(india)).status_code == 201
+
+    page = client.get("/statistics/derived?year=2025", headers=auth(botswana))
+    assert page.status_code == 200
+    assert 'data-key="BW/2025-Q1/export/EU/7102.31"' in page.text
+    assert "IN/2025" not in page.text  # an authority sees its own participant only
+    sneaky = client.get("/statistics/derived?year=2025&participant=IN", headers=auth(botswana))
+    assert "IN/2025" not in sneaky.text
+    everyone = client.get("/statistics/derived?year=2025", headers=auth(make_token(Role.STATISTICS)))
+    assert 'data-key="IN/2025-Q1/export/AE/7102.31"' in everyone.text
+    assert 'data-key="BW/2025-Q1/export/EU/7102.31"' in everyone.text
+    csv_text = client.get("/statistics/derived?year=2025&format=csv", headers=auth(botswana)).text
+    header, *lines = csv_text.strip().splitlines()
+    assert header.startswith("participant,period,flow,partner,hs_code,derived_carats,reported_carats")
+    assert lines and all(line.startswith("BW,2025-Q1,export,EU,") for line in lines)
+    assert client.get("/statistics/derived?year=2024", headers=auth(botswana)).text.count("data-key=") == 0
+    anonymous = client.get("/statistics/derived", follow_redirects=False)
+    assert anonymous.status_code == 303 and "sign-in" in anonymous.headers["location"]

@@ -51,6 +51,8 @@ class Certificate(Base):
     __table_args__ = (
         sa.Index("ix_certificates_exporting_issued", "exporting_participant", "issued_on"),
         sa.Index("ix_certificates_importing_issued", "importing_participant", "issued_on"),
+        # The statistics read a year of the whole world's certificates.
+        sa.Index("ix_certificates_issued_on", "issued_on"),
         sa.CheckConstraint("total_carats > 0", name="positive_carats"),
         sa.CheckConstraint("total_value_usd > 0", name="positive_value"),
         sa.CheckConstraint("parcel_count >= 1", name="parcels"),
@@ -123,6 +125,7 @@ class ImportConfirmation(Base):
     """The return slip: the importing authority confirms receipt, once."""
 
     __tablename__ = "import_confirmations"
+    __table_args__ = (sa.Index("ix_import_confirmations_received_on", "received_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificates.id"), unique=True)

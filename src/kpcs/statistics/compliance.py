@@ -71,13 +71,19 @@ def compliance(session: Session, year: int, today: date, *, participant: str | N
                 "recorded_by": e.recorded_by,
             }
         )
+    covered = _quarters_with_certificates(session, year)
     cases: list[Case] = []
     for code, facts in sorted(snapshot.participants.items()):
         if facts.kind is not ParticipantKind.PARTICIPANT or (participant and code != participant):
             continue
         for obligation in deadlines.owed(code, facts.history, year):
             key = (obligation.kind.value, code, obligation.period)
-            found = deadlines.assess(obligation, first.get((obligation.kind, code, obligation.period)), today)
+            found = deadlines.assess(
+                obligation,
+                first.get((obligation.kind, code, obligation.period)),
+                today,
+                derived=(code, obligation.period) in covered,
+            )
             cases.append(
                 Case(
                     participant=code,
@@ -95,9 +101,36 @@ def compliance(session: Session, year: int, today: date, *, participant: str | N
         Standing.MISSING.value: 0,
         Standing.LATE.value: 1,
         Standing.OPEN.value: 2,
-        Standing.ON_TIME.value: 3,
+        Standing.DERIVED.value: 3,
+        Standing.ON_TIME.value: 4,
     }
     return sorted(cases, key=lambda c: (order[c.standing], -(c.days_late or 0), c.participant, c.period))
+
+
+def _quarters_with_certificates(session: Session, year: int) -> set[tuple[str, str]]:
+    """(participant, quarter) of ``year`` in which the participant issued a certificate in
+    kpcs that stands, or confirmed one as received."""
+    from kpcs.certificates.models import Certificate, CertificateStatus, ImportConfirmation
+
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    month = sa.extract("month", Certificate.issued_on)
+    exported = (
+        sa.select(Certificate.exporting_participant, month)
+        .where(Certificate.issued_on.between(first, last), Certificate.status != CertificateStatus.CANCELLED)
+        .distinct()
+    )
+    received = sa.extract("month", ImportConfirmation.received_on)
+    imported = (
+        sa.select(Certificate.importing_participant, received)
+        .join(ImportConfirmation, ImportConfirmation.certificate_id == Certificate.id)
+        .where(ImportConfirmation.received_on.between(first, last))
+        .distinct()
+    )
+    return {
+        (code, f"{year}-Q{(int(m) - 1) // 3 + 1}")
+        for statement in (exported, imported)
+        for code, m in session.execute(statement)
+    }
 
 
 def record_escalation(

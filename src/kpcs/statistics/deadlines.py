@@ -42,6 +42,7 @@ class Standing(StrEnum):
     ON_TIME = "on time"
     LATE = "late"  # submitted after the deadline
     MISSING = "missing"  # past the deadline, nothing submitted
+    DERIVED = "from certificates"  # trade not submitted, but derived from certificates in kpcs
     OPEN = "not yet due"
 
 
@@ -97,13 +98,22 @@ def owed(participant: str, history: tuple[StatusEntry, ...], year: int) -> list[
     return found
 
 
-def assess(obligation: Obligation, submitted_on: date | None, today: date) -> Assessment:
-    """On time, late (by how many days), missing (for how many days), or not yet due."""
+def assess(
+    obligation: Obligation, submitted_on: date | None, today: date, *, derived: bool = False
+) -> Assessment:
+    """On time, late (by how many days), missing (for how many days), or not yet due.
+
+    ``derived``: the participant issued or confirmed certificates in kpcs during the period,
+    so its trade statistics for the period come from them once the period is over (no
+    spreadsheet is owed for what kpcs already knows).
+    """
     if submitted_on is not None:
         late = (submitted_on - obligation.due_on).days
         if late > 0:
             return Assessment(obligation, Standing.LATE, submitted_on, late)
         return Assessment(obligation, Standing.ON_TIME, submitted_on, None)
+    if derived and obligation.kind is StatisticsKind.TRADE and today > obligation.period_end:
+        return Assessment(obligation, Standing.DERIVED, None, None)
     if today > obligation.due_on:
         return Assessment(obligation, Standing.MISSING, None, (today - obligation.due_on).days)
     return Assessment(obligation, Standing.OPEN, None, None)

@@ -2,18 +2,23 @@
 
 Production is what participants submitted through kpcs (both half-years, both mining
 types); for a year and participant with no submission, the KP's published annual figure
-stands in, marked as such. Trade is what participants reported. The arithmetic is SQL in
-the engine over the tables read once per call.
+stands in, marked as such. Trade is what participants reported; for a year and participant
+that reported no trade, the trade derived from its certificates in kpcs (exports issued,
+imports confirmed) stands in, marked as such: a participant that issues in kpcs needs no
+spreadsheet. The arithmetic is SQL in the engine over small frames that the database has
+already summed per participant and year.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from kpcs.audit.models import AuditEvent
 from kpcs.participants.models import Participant
 from kpcs.statistics import engine
 from kpcs.statistics.models import (
@@ -38,6 +43,7 @@ SUMMARY_COLUMNS = (
     "import_value_usd",
     "import_usd_per_carat",
     "import_certificates",
+    "trade_source",
 )
 
 _BY_YEAR = """
@@ -58,6 +64,19 @@ WITH submitted AS (
            sum(value_usd) FILTER (WHERE flow = 'import') AS import_value_usd,
            CAST(sum(certificates) FILTER (WHERE flow = 'import') AS BIGINT) AS import_certificates
     FROM trade GROUP BY participant, year
+), trade_all AS (
+    SELECT *, 'reported' AS source FROM trade_year
+    UNION ALL
+    SELECT d.participant, d.year,
+           sum(d.carats) FILTER (WHERE d.flow = 'export'),
+           sum(d.value_usd) FILTER (WHERE d.flow = 'export'),
+           CAST(sum(d.certificates) FILTER (WHERE d.flow = 'export') AS BIGINT),
+           sum(d.carats) FILTER (WHERE d.flow = 'import'),
+           sum(d.value_usd) FILTER (WHERE d.flow = 'import'),
+           CAST(sum(d.certificates) FILTER (WHERE d.flow = 'import') AS BIGINT),
+           'derived' AS source
+    FROM derived d ANTI JOIN trade_year r ON r.participant = d.participant AND r.year = d.year
+    GROUP BY d.participant, d.year
 )
 SELECT coalesce(p.participant, t.participant) AS participant,
        coalesce(p.year, t.year) AS year,
@@ -69,9 +88,10 @@ SELECT coalesce(p.participant, t.participant) AS participant,
        t.export_certificates,
        t.import_carats, t.import_value_usd,
        round(t.import_value_usd / nullif(t.import_carats, 0), 2) AS import_usd_per_carat,
-       t.import_certificates
+       t.import_certificates,
+       t.source AS trade_source
 FROM production_all p
-FULL OUTER JOIN trade_year t ON p.participant = t.participant AND p.year = t.year
+FULL OUTER JOIN trade_all t ON p.participant = t.participant AND p.year = t.year
 """
 """One row per participant and year: production, exports, imports, $/carat, counts."""
 
@@ -110,6 +130,8 @@ def _frames(
     if year is not None:
         published = published.where(PublishedProduction.year == year)
     money = {"participant": pl.String, "year": pl.Int32, "carats": pl.Float64, "value_usd": pl.Float64}
+    flows = {"participant": pl.String, "year": pl.Int32, "flow": pl.String}
+    flows |= {"carats": pl.Float64, "value_usd": pl.Float64, "certificates": pl.Int64}
     return {
         "production": frame(
             current(ProductionFigure, sums=(ProductionFigure.carats, ProductionFigure.value_usd)), money
@@ -121,16 +143,45 @@ def _frames(
                 TradeFigure.flow,
                 sums=(TradeFigure.carats, TradeFigure.value_usd, TradeFigure.certificates),
             ),
-            {
-                "participant": pl.String,
-                "year": pl.Int32,
-                "flow": pl.String,
-                "carats": pl.Float64,
-                "value_usd": pl.Float64,
-                "certificates": pl.Int64,
-            },
+            flows,
         ),
+        "derived": frame(_derived_statement(participant, year), flows),
     }
+
+
+def _derived_statement(participant: str | None, year: int | None) -> Any:
+    """Certificate totals per participant, year and flow: exports by year of issue,
+    imports by year of the importer's confirmation; cancelled certificates left out."""
+    from kpcs.certificates.models import Certificate, CertificateStatus, ImportConfirmation
+
+    def side(who: Any, day: Any, flow: str, *joins: Any) -> Any:
+        year_of = sa.extract("year", day)
+        statement = sa.select(
+            who,
+            sa.cast(year_of, sa.Integer),
+            sa.literal(flow),
+            sa.func.sum(Certificate.total_carats),
+            sa.func.sum(Certificate.total_value_usd),
+            sa.func.count(),
+        ).select_from(Certificate)
+        for join in joins:
+            statement = statement.join(*join)
+        statement = statement.where(Certificate.status != CertificateStatus.CANCELLED).group_by(who, year_of)
+        if participant:
+            statement = statement.where(who == participant)
+        if year is not None:
+            # A range, not year(): the index on the date serves it.
+            statement = statement.where(day.between(date(year, 1, 1), date(year, 12, 31)))
+        return statement
+
+    exports = side(Certificate.exporting_participant, Certificate.issued_on, "export")
+    imports = side(
+        Certificate.importing_participant,
+        ImportConfirmation.received_on,
+        "import",
+        (ImportConfirmation, ImportConfirmation.certificate_id == Certificate.id),
+    )
+    return sa.union_all(exports, imports)
 
 
 def _names(session: Session) -> dict[str, str]:
@@ -151,11 +202,13 @@ def annual_global_summary(session: Session, year: int) -> dict[str, Any]:
     """Per participant for ``year``: production, exports, imports, $/carat and certificate
     counts, with the totals (CONTRACT: the KP's Annual Global Summary).
 
-    Kept per process until the figures change (a new upload, new published figures): the
-    most read page of the public site is then served without touching the figures.
+    Kept per process until the figures change (a new upload, new published figures, or any
+    audited change such as a certificate issued, confirmed or cancelled): the most read page
+    of the public site is then served without touching the figures.
     """
     stamp = session.execute(
         sa.select(
+            sa.select(sa.func.coalesce(sa.func.max(AuditEvent.id), 0)).scalar_subquery(),
             sa.select(sa.func.coalesce(sa.func.max(StatisticsSubmission.id), 0)).scalar_subquery(),
             sa.select(sa.func.count(PublishedProduction.id)).scalar_subquery(),
             sa.select(sa.func.max(PublishedProduction.loaded_at)).scalar_subquery(),

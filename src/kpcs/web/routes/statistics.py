@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from kpcs.accounts.permissions import Action, require
+from kpcs.accounts.permissions import Action, is_participant_bound, require
 from kpcs.errors import NotFound
 from kpcs.participants.models import Participant
 from kpcs.participants.registry import ParticipantKind
@@ -125,7 +125,7 @@ async def compliance_page(
             cases = compliance.compliance(session, shown, today)
         counts = {
             standing: sum(1 for c in cases if c.standing == standing)
-            for standing in ("missing", "late", "not yet due", "on time")
+            for standing in ("missing", "late", "not yet due", "from certificates", "on time")
         }
         return {
             "cases": cases,
@@ -242,6 +242,43 @@ async def world_page(
     if format == "csv":
         return _csv(values["trend"], "kp-statistics-world.csv")
     return render(request, "statistics/world.html", values, principal=principal)
+
+
+@pages.get("/statistics/derived")
+async def derived_page(
+    request: Request,
+    context: ContextDep,
+    principal: PrincipalDep,
+    year: Annotated[int | None, Query(ge=FIRST_YEAR, le=2100)] = None,
+    participant: str | None = None,
+    format: str | None = None,
+) -> Response:
+    """Trade derived from certificates beside the reported figures, with the differences:
+    a KP authority sees its own participant; the Working Group on Statistics any, or all."""
+    require(principal, Action.VIEW_DERIVED_STATISTICS)
+    shown_year = year or context.clock.today().year
+    chosen = (participant or "").strip().upper() or None
+    if is_participant_bound(principal):
+        chosen = principal.participant_code
+
+    def build() -> dict[str, Any]:
+        with context.read_session_factory() as session:
+            rows = services.derived_figures(session, principal, participant=chosen, year=shown_year)
+            codes = [
+                code
+                for code, kind in session.execute(
+                    sa.select(Participant.code, Participant.kind).order_by(Participant.code)
+                )
+                if kind == ParticipantKind.PARTICIPANT
+            ]
+        return {"rows": rows, "year": shown_year, "participant": chosen, "participants": codes}
+
+    values = await run_in_threadpool(build)
+    if format == "csv":
+        return _csv(values["rows"], f"kp-derived-{chosen or 'all'}-{shown_year}.csv")
+    values["years"] = list(range(context.clock.today().year, FIRST_YEAR - 1, -1))
+    values["only_own"] = is_participant_bound(principal)
+    return render(request, "statistics/derived.html", values, principal=principal)
 
 
 @pages.get("/statistics/templates/{name}")
