@@ -130,9 +130,15 @@ def test_derived_page_and_csv(client: TestClient, make_token) -> None:  # type: 
     assert "IN/2025" not in page.text  # an authority sees its own participant only
     sneaky = client.get("/statistics/derived?year=2025&participant=IN", headers=auth(botswana))
     assert "IN/2025" not in sneaky.text
-    everyone = client.get("/statistics/derived?year=2025", headers=auth(make_token(Role.STATISTICS)))
-    assert 'data-key="IN/2025-Q1/export/AE/7102.31"' in everyone.text
-    assert 'data-key="BW/2025-Q1/export/EU/7102.31"' in everyone.text
+    statistics = auth(make_token(Role.STATISTICS))
+    everyone = client.get("/statistics/derived?year=2025", headers=statistics)
+    # The whole world: totals per participant, quarter and flow, linking to the detail.
+    assert 'data-key="IN/2025-Q1/export"' in everyone.text and 'data-key="BW/2025-Q1/export"' in everyone.text
+    assert "/statistics/derived?year=2025&participant=IN" in everyone.text
+    detail = client.get("/statistics/derived?year=2025&participant=IN", headers=statistics)
+    assert 'data-key="IN/2025-Q1/export/AE/7102.31"' in detail.text
+    full = client.get("/statistics/derived?year=2025&format=csv", headers=statistics).text
+    assert ",AE,7102.31," in full and ",EU,7102.31," in full
     csv_text = client.get("/statistics/derived?year=2025&format=csv", headers=auth(botswana)).text
     header, *lines = csv_text.strip().splitlines()
     assert header.startswith("participant,period,flow,partner,hs_code,derived_carats,reported_carats")

@@ -422,3 +422,29 @@ def derived_figures(
     if year is not None:
         compared = compared.filter(pl.col("period").str.starts_with(f"{year}-"))
     return compared.to_dicts()
+
+
+def derived_totals(compared: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The comparison summed over partners and HS codes: one row per participant, quarter
+    and flow (what a page over the whole world can show; the detail is in the CSV)."""
+    if not compared:
+        return []
+    sums = [
+        f"{side}_{measure}"
+        for measure in ("carats", "value_usd", "certificates")
+        for side in ("derived", "reported")
+    ]
+    totals = (
+        pl.DataFrame(compared)
+        .group_by("participant", "period", "flow")
+        .agg(
+            *(pl.col(name).sum().alias(name) for name in sums),
+            pl.col("partner").n_unique().alias("partners"),
+        )
+        .with_columns(
+            (pl.col(f"reported_{m}") - pl.col(f"derived_{m}")).round(2).alias(f"{m}_difference")
+            for m in ("carats", "value_usd", "certificates")
+        )
+        .sort("participant", "period", "flow")
+    )
+    return totals.to_dicts()

@@ -276,6 +276,10 @@ async def derived_page(
     values = await run_in_threadpool(build)
     if format == "csv":
         return _csv(values["rows"], f"kp-derived-{chosen or 'all'}-{shown_year}.csv")
+    if chosen is None:
+        # The whole world in detail is tens of thousands of rows: the page shows totals per
+        # participant, quarter and flow, each linking to its detail; the CSV has everything.
+        values["totals"] = services.derived_totals(values.pop("rows"))
     values["years"] = list(range(context.clock.today().year, FIRST_YEAR - 1, -1))
     values["only_own"] = is_participant_bound(principal)
     return render(request, "statistics/derived.html", values, principal=principal)
