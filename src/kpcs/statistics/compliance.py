@@ -20,7 +20,7 @@ from kpcs.participants.registry import ParticipantKind
 from kpcs.participants.snapshot import registry_snapshot
 from kpcs.statistics import deadlines
 from kpcs.statistics.deadlines import EscalationStep, Standing
-from kpcs.statistics.models import Escalation, StatisticsKind, StatisticsSubmission
+from kpcs.statistics.models import ALL, CertificateTotal, Escalation, StatisticsKind, StatisticsSubmission
 
 
 @dataclass(frozen=True)
@@ -110,26 +110,14 @@ def compliance(session: Session, year: int, today: date, *, participant: str | N
 def _quarters_with_certificates(session: Session, year: int) -> set[tuple[str, str]]:
     """(participant, quarter) of ``year`` in which the participant issued a certificate in
     kpcs that stands, or confirmed one as received."""
-    from kpcs.certificates.models import Certificate, CertificateStatus, ImportConfirmation
-
-    first, last = date(year, 1, 1), date(year, 12, 31)
-    month = sa.extract("month", Certificate.issued_on)
-    exported = (
-        sa.select(Certificate.exporting_participant, month)
-        .where(Certificate.issued_on.between(first, last), Certificate.status != CertificateStatus.CANCELLED)
-        .distinct()
-    )
-    received = sa.extract("month", ImportConfirmation.received_on)
-    imported = (
-        sa.select(Certificate.importing_participant, received)
-        .join(ImportConfirmation, ImportConfirmation.certificate_id == Certificate.id)
-        .where(ImportConfirmation.received_on.between(first, last))
-        .distinct()
-    )
+    t = CertificateTotal
     return {
-        (code, f"{year}-Q{(int(m) - 1) // 3 + 1}")
-        for statement in (exported, imported)
-        for code, m in session.execute(statement)
+        (code, f"{year}-Q{quarter}")
+        for code, quarter in session.execute(
+            sa.select(t.participant, t.quarter).where(
+                t.year == year, t.hs_code == ALL, t.partner == ALL, t.certificates > 0
+            )
+        )
     }
 
 

@@ -136,3 +136,33 @@ class Escalation(Base):
     note: Mapped[str | None] = mapped_column(sa.Text)
     recorded_at: Mapped[datetime]
     recorded_by: Mapped[str] = mapped_column(sa.String(120))
+
+
+ALL = "*"
+"""``partner`` or ``hs_code`` of a row that sums every partner or every HS code."""
+
+
+class CertificateTotal(Base):
+    """Trade derived from the certificates in kpcs, summed as they happen: exports by
+    quarter of issue, imports by quarter of the importer's confirmation, per partner and
+    HS code (``certificates``: how many certificates have lines of that code), and per
+    participant over all partners and codes (``partner = hs_code = '*'``: each certificate
+    counted once). Cancelled certificates are taken out.
+
+    Kept by triggers in the database (migration 0010), so that every way a certificate
+    arrives or changes (issued here, received from another system, confirmed, cancelled)
+    counts once, and the statistics never scan two million certificates to be shown.
+    """
+
+    __tablename__ = "statistics_certificate_totals"
+    __table_args__ = (sa.Index("ix_statistics_certificate_totals_year", "year", "hs_code"),)
+
+    participant: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    flow: Mapped[str] = mapped_column(sa.String(6), primary_key=True, comment="export or import")
+    partner: Mapped[str] = mapped_column(sa.String(8), primary_key=True, comment="or '*': every partner")
+    year: Mapped[int] = mapped_column(primary_key=True)
+    quarter: Mapped[int] = mapped_column(primary_key=True)
+    hs_code: Mapped[str] = mapped_column(sa.String(7), primary_key=True, comment="or '*': every HS code")
+    carats: Mapped[Decimal] = mapped_column(Carats)
+    value_usd: Mapped[Decimal] = mapped_column(Money)
+    certificates: Mapped[int]

@@ -11,7 +11,6 @@ already summed per participant and year.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import polars as pl
@@ -22,6 +21,8 @@ from kpcs.audit.models import AuditEvent
 from kpcs.participants.models import Participant
 from kpcs.statistics import engine
 from kpcs.statistics.models import (
+    ALL,
+    CertificateTotal,
     ProductionFigure,
     PublishedProduction,
     StatisticsSubmission,
@@ -150,38 +151,28 @@ def _frames(
 
 
 def _derived_statement(participant: str | None, year: int | None) -> Any:
-    """Certificate totals per participant, year and flow: exports by year of issue,
-    imports by year of the importer's confirmation; cancelled certificates left out."""
-    from kpcs.certificates.models import Certificate, CertificateStatus, ImportConfirmation
-
-    def side(who: Any, day: Any, flow: str, *joins: Any) -> Any:
-        year_of = sa.extract("year", day)
-        statement = sa.select(
-            who,
-            sa.cast(year_of, sa.Integer),
-            sa.literal(flow),
-            sa.func.sum(Certificate.total_carats),
-            sa.func.sum(Certificate.total_value_usd),
-            sa.func.count(),
-        ).select_from(Certificate)
-        for join in joins:
-            statement = statement.join(*join)
-        statement = statement.where(Certificate.status != CertificateStatus.CANCELLED).group_by(who, year_of)
-        if participant:
-            statement = statement.where(who == participant)
-        if year is not None:
-            # A range, not year(): the index on the date serves it.
-            statement = statement.where(day.between(date(year, 1, 1), date(year, 12, 31)))
-        return statement
-
-    exports = side(Certificate.exporting_participant, Certificate.issued_on, "export")
-    imports = side(
-        Certificate.importing_participant,
-        ImportConfirmation.received_on,
-        "import",
-        (ImportConfirmation, ImportConfirmation.certificate_id == Certificate.id),
+    """Certificate totals per participant, year and flow (exports by year of issue, imports
+    by year of the importer's confirmation, cancelled certificates out), from the totals
+    the database keeps as certificates are issued, confirmed and cancelled."""
+    t = CertificateTotal
+    statement = (
+        sa.select(
+            t.participant,
+            t.year,
+            t.flow,
+            sa.cast(sa.func.sum(t.carats), sa.Float),
+            sa.cast(sa.func.sum(t.value_usd), sa.Float),
+            sa.func.sum(t.certificates),
+        )
+        .where(t.partner == ALL, t.hs_code == ALL)
+        .group_by(t.participant, t.year, t.flow)
+        .having(sa.func.sum(t.certificates) > 0)
     )
-    return sa.union_all(exports, imports)
+    if participant:
+        statement = statement.where(t.participant == participant)
+    if year is not None:
+        statement = statement.where(t.year == year)
+    return statement
 
 
 def _names(session: Session) -> dict[str, str]:

@@ -32,6 +32,8 @@ from kpcs.participants.registry import ParticipantKind
 from kpcs.participants.snapshot import registry_snapshot
 from kpcs.statistics import engine, templates
 from kpcs.statistics.models import (
+    ALL,
+    CertificateTotal,
     ProductionFigure,
     PublishedProduction,
     StatisticsKind,
@@ -395,6 +397,44 @@ def certificate_lines(
     return pl.concat(sides)
 
 
+def certificate_totals(
+    session: Session, participant: str | None = None, year: int | None = None
+) -> pl.DataFrame:
+    """The quarterly participant × partner × HS matrix of certificates, as the database keeps
+    it (the same figures as `engine.quarterly_matrix` over `certificate_lines`, without
+    reading a single line)."""
+    t = CertificateTotal
+    statement = sa.select(
+        t.participant,
+        sa.cast(t.year, sa.String),
+        sa.cast(t.quarter, sa.String),
+        t.flow,
+        t.partner,
+        t.hs_code,
+        sa.cast(t.carats, sa.Float),
+        sa.cast(t.value_usd, sa.Float),
+        t.certificates,
+    ).where(t.hs_code != ALL, t.certificates > 0)
+    if participant:
+        statement = statement.where(t.participant == participant)
+    if year is not None:
+        statement = statement.where(t.year == year)
+    raw: dict[str, Any] = {"participant": pl.String, "year": pl.String, "quarter": pl.String}
+    raw |= {"flow": pl.String, "partner": pl.String, "hs_code": pl.String}
+    raw |= {"carats": pl.Float64, "value_usd": pl.Float64, "certificates": pl.Int64}
+    frame = pl.DataFrame(session.execute(statement).all(), schema=list(raw.items()), orient="row")
+    return frame.select(
+        "participant",
+        pl.concat_str(pl.col("year"), pl.lit("-Q"), pl.col("quarter")).alias("period"),
+        "flow",
+        "partner",
+        "hs_code",
+        pl.col("carats").round(2),
+        pl.col("value_usd").round(2),
+        "certificates",
+    ).sort("participant", "period", "flow", "partner", "hs_code")
+
+
 def derived_figures(
     session: Session, principal: Principal, *, participant: str | None = None, year: int | None = None
 ) -> list[dict[str, Any]]:
@@ -402,7 +442,7 @@ def derived_figures(
     require(principal, Action.VIEW_DERIVED_STATISTICS, participant=participant)
     if participant is None and principal.roles == {Role.AUTHORITY}:
         raise InvalidInput.field("participant", "name the participant whose figures you want")
-    derived = engine.quarterly_matrix(certificate_lines(session, participant, year))
+    derived = certificate_totals(session, participant, year)
     reported = pl.DataFrame(
         _figures(session, StatisticsKind.TRADE, year, participant),
         schema={
