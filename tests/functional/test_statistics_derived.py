@@ -131,7 +131,16 @@ def test_derived_page_and_csv(client: TestClient, make_token) -> None:  # type: 
     sneaky = client.get("/statistics/derived?year=2025&participant=IN", headers=auth(botswana))
     assert "IN/2025" not in sneaky.text
     statistics = auth(make_token(Role.STATISTICS))
+    reported = (
+        HEADER
+        + "BW,2025-Q1,export,EU,7102.31,1000.00,300000.00,1\nBW,2025-Q1,export,IN,7102.10,5.00,50.00,1\n"
+    )
+    files = {"file": ("t.csv", reported.encode())}
+    assert client.post("/api/v1/statistics/submissions", files=files, headers=statistics).status_code == 201
     everyone = client.get("/statistics/derived?year=2025", headers=statistics)
+    row = everyone.text.split('data-key="BW/2025-Q1/export"')[1].split("</tr>")[0]
+    # Derived 1,720.35 ct on one certificate; reported 1,005 ct on two partners' rows.
+    assert "<td>2</td>" in row and "1,720.35" in row and "1,005.00" in row and "-715.35" in row
     # The whole world: totals per participant, quarter and flow, linking to the detail.
     assert 'data-key="IN/2025-Q1/export"' in everyone.text and 'data-key="BW/2025-Q1/export"' in everyone.text
     assert "/statistics/derived?year=2025&participant=IN" in everyone.text
@@ -142,7 +151,8 @@ def test_derived_page_and_csv(client: TestClient, make_token) -> None:  # type: 
     csv_text = client.get("/statistics/derived?year=2025&format=csv", headers=auth(botswana)).text
     header, *lines = csv_text.strip().splitlines()
     assert header.startswith("participant,period,flow,partner,hs_code,derived_carats,reported_carats")
-    assert lines and all(line.startswith("BW,2025-Q1,export,EU,") for line in lines)
+    assert lines and all(line.startswith("BW,2025-Q1,export,") for line in lines)
+    assert "BW,2025-Q1,export,IN,7102.10,,5.0,,,50.0,,,1," in lines  # reported only
     assert client.get("/statistics/derived?year=2024", headers=auth(botswana)).text.count("data-key=") == 0
     anonymous = client.get("/statistics/derived", follow_redirects=False)
     assert anonymous.status_code == 303 and "sign-in" in anonymous.headers["location"]

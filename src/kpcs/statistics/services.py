@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from kpcs.accounts.models import Role
-from kpcs.accounts.permissions import Action, Principal, PrincipalKind, require
+from kpcs.accounts.permissions import Action, Principal, PrincipalKind, is_participant_bound, require
 from kpcs.audit import tags
 from kpcs.audit.services import record
 from kpcs.clock import Clock
@@ -464,27 +464,72 @@ def derived_figures(
     return compared.to_dicts()
 
 
-def derived_totals(compared: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The comparison summed over partners and HS codes: one row per participant, quarter
-    and flow (what a page over the whole world can show; the detail is in the CSV)."""
-    if not compared:
-        return []
-    sums = [
-        f"{side}_{measure}"
-        for measure in ("carats", "value_usd", "certificates")
-        for side in ("derived", "reported")
-    ]
-    totals = (
-        pl.DataFrame(compared)
-        .group_by("participant", "period", "flow")
-        .agg(
-            *(pl.col(name).sum().alias(name) for name in sums),
-            pl.col("partner").n_unique().alias("partners"),
-        )
-        .with_columns(
-            (pl.col(f"reported_{m}") - pl.col(f"derived_{m}")).round(2).alias(f"{m}_difference")
-            for m in ("carats", "value_usd", "certificates")
-        )
-        .sort("participant", "period", "flow")
+def derived_overview(session: Session, principal: Principal, *, year: int) -> list[dict[str, Any]]:
+    """Per participant, quarter and flow of ``year``: trade derived from certificates beside
+    the reported trade, summed over partners and HS codes by the database (what a page over
+    the whole world can show; the detail is per participant and in the CSV).
+
+    Derived certificates count each certificate once; reported ones are the sum of the
+    counts on the reported rows, as the participant gave them.
+    """
+    require(principal, Action.VIEW_DERIVED_STATISTICS)
+    if is_participant_bound(principal):
+        raise InvalidInput.field("participant", "a KP authority sees its own participant's figures only")
+    t = CertificateTotal
+    period = sa.cast(t.year, sa.String) + "-Q" + sa.cast(t.quarter, sa.String)
+    derived = sa.select(
+        t.participant,
+        period,
+        t.flow,
+        sa.cast(t.carats, sa.Float),
+        sa.cast(t.value_usd, sa.Float),
+        t.certificates,
+    ).where(t.year == year, t.partner == ALL, t.hs_code == ALL, t.certificates > 0)
+    partners = (
+        sa.select(t.participant, period, t.flow, sa.func.count(sa.distinct(t.partner)))
+        .where(t.year == year, t.partner != ALL, t.hs_code != ALL, t.certificates > 0)
+        .group_by(t.participant, t.year, t.quarter, t.flow)
     )
-    return totals.to_dicts()
+    r = TradeFigure
+    reported = (
+        sa.select(
+            r.participant,
+            r.period,
+            r.flow,
+            sa.cast(sa.func.sum(r.carats), sa.Float),
+            sa.cast(sa.func.sum(r.value_usd), sa.Float),
+            sa.func.sum(r.certificates),
+            sa.func.count(sa.distinct(r.partner)),
+        )
+        .join(StatisticsSubmission, StatisticsSubmission.id == r.submission_id)
+        .where(StatisticsSubmission.superseded_at.is_(None), StatisticsSubmission.year == year)
+        .group_by(r.participant, r.period, r.flow)
+    )
+    key = {"participant": pl.String, "period": pl.String, "flow": pl.String}
+    sums = {"carats": pl.Float64, "value_usd": pl.Float64, "certificates": pl.Int64}
+
+    def frame(statement: Any, schema: dict[str, Any]) -> pl.DataFrame:
+        return pl.DataFrame(session.execute(statement).all(), schema=list(schema.items()), orient="row")
+
+    return engine.run(
+        """
+        SELECT coalesce(d.participant, r.participant) AS participant,
+               coalesce(d.period, r.period) AS period,
+               coalesce(d.flow, r.flow) AS flow,
+               greatest(coalesce(p.partners, 0), coalesce(r.partners, 0)) AS partners,
+               round(d.carats, 2) AS derived_carats, round(r.carats, 2) AS reported_carats,
+               round(r.carats - d.carats, 2) AS carats_difference,
+               round(d.value_usd, 2) AS derived_value_usd, round(r.value_usd, 2) AS reported_value_usd,
+               round(r.value_usd - d.value_usd, 2) AS value_usd_difference,
+               d.certificates AS derived_certificates, r.certificates AS reported_certificates,
+               r.certificates - d.certificates AS certificates_difference
+        FROM derived d
+        FULL OUTER JOIN reported r USING (participant, period, flow)
+        LEFT JOIN partners p ON p.participant = coalesce(d.participant, r.participant)
+             AND p.period = coalesce(d.period, r.period) AND p.flow = coalesce(d.flow, r.flow)
+        ORDER BY 1, 2, 3
+        """,
+        derived=frame(derived, key | sums),
+        partners=frame(partners, key | {"partners": pl.Int64}),
+        reported=frame(reported, key | sums | {"partners": pl.Int64}),
+    ).to_dicts()

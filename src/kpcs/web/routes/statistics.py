@@ -263,23 +263,27 @@ async def derived_page(
 
     def build() -> dict[str, Any]:
         with context.read_session_factory() as session:
-            rows = services.derived_figures(session, principal, participant=chosen, year=shown_year)
-            codes = [
+            values: dict[str, Any] = {"year": shown_year, "participant": chosen}
+            if chosen is None and format != "csv":
+                # The whole world in detail is tens of thousands of rows: the page shows
+                # totals per participant, quarter and flow; the CSV has the detail.
+                values["totals"] = services.derived_overview(session, principal, year=shown_year)
+            else:
+                values["rows"] = services.derived_figures(
+                    session, principal, participant=chosen, year=shown_year
+                )
+            values["participants"] = [
                 code
                 for code, kind in session.execute(
                     sa.select(Participant.code, Participant.kind).order_by(Participant.code)
                 )
                 if kind == ParticipantKind.PARTICIPANT
             ]
-        return {"rows": rows, "year": shown_year, "participant": chosen, "participants": codes}
+        return values
 
     values = await run_in_threadpool(build)
     if format == "csv":
         return _csv(values["rows"], f"kp-derived-{chosen or 'all'}-{shown_year}.csv")
-    if chosen is None:
-        # The whole world in detail is tens of thousands of rows: the page shows totals per
-        # participant, quarter and flow, each linking to its detail; the CSV has everything.
-        values["totals"] = services.derived_totals(values.pop("rows"))
     values["years"] = list(range(context.clock.today().year, FIRST_YEAR - 1, -1))
     values["only_own"] = is_participant_bound(principal)
     return render(request, "statistics/derived.html", values, principal=principal)
