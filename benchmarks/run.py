@@ -14,6 +14,7 @@ from benchmarks.common import Result, write
 from benchmarks.exchange import bench_exchange
 from benchmarks.matrix import bench_matrix
 from benchmarks.registry import bench_registry
+from benchmarks.certificate_history import bench_certificate_history
 from benchmarks.statistics import bench_ingest
 from benchmarks.translog import bench_log
 from kpcs.db import make_engine
@@ -35,6 +36,7 @@ def main() -> None:
         results += bench_registry(f"sqlite:///{tmp}/bench.db", "SQLite")
         results += bench_log(f"sqlite:///{tmp}/log.db", "SQLite")
         results += bench_ingest(f"sqlite:///{tmp}/statistics.db", "SQLite")
+        results += bench_certificate_history(f"sqlite:///{tmp}/history.db", "SQLite")
     results += bench_verify_in_process()
     results += bench_matrix()
     exchange_results, exchange_notes = bench_exchange()
@@ -45,6 +47,7 @@ def main() -> None:
         results += bench_registry(_database(cluster, "kpcs_bench_registry"), "PostgreSQL 15")
         results += bench_log(_database(cluster, "kpcs_bench_log"), "PostgreSQL 15")
         results += bench_ingest(_database(cluster, "kpcs_bench_statistics"), "PostgreSQL 15")
+        results += bench_certificate_history(_database(cluster, "kpcs_bench_history"), "PostgreSQL 15")
         http_results, http_notes = bench_http(_database(cluster, "kpcs_bench_http"))
         results += http_results
         notes += http_notes

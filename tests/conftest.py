@@ -45,9 +45,9 @@ TODAY = datetime(2025, 3, 3, 9, 30, tzinfo=UTC)
 OPERATOR = operator("tester")
 
 
-def build_database(url: str, registry: Path | None = None) -> None:
+def build_database(url: str, registry: Path | None = None, revision: str = "head") -> None:
     """Migrate an empty database and load the registry, as `kpcs db upgrade` does."""
-    migrations.upgrade(url)
+    migrations.upgrade(url, revision)
     engine = make_engine(url)
     try:
         with UnitOfWork(make_session_factory(engine)) as uow:
