@@ -22,12 +22,12 @@ from fastapi.testclient import TestClient
 from tests.conftest import build_database
 
 from benchmarks.common import Result, latency, timed
+from kpcs import migrations
 from kpcs.accounts import services as accounts
 from kpcs.accounts.models import Role
 from kpcs.accounts.permissions import operator
 from kpcs.clock import FixedClock
 from kpcs.config import Settings
-from kpcs import migrations
 from kpcs.db import UnitOfWork, make_engine, make_session_factory
 from kpcs.participants.registry import ParticipantKind
 from kpcs.participants.snapshot import registry_snapshot

@@ -9,12 +9,12 @@ import tempfile
 
 from tests.pgcluster import PostgresCluster
 
+from benchmarks.certificate_history import bench_certificate_history
 from benchmarks.certificates import bench_http, bench_verify_in_process
 from benchmarks.common import Result, write
 from benchmarks.exchange import bench_exchange
 from benchmarks.matrix import bench_matrix
 from benchmarks.registry import bench_registry
-from benchmarks.certificate_history import bench_certificate_history
 from benchmarks.statistics import bench_ingest
 from benchmarks.translog import bench_log
 from kpcs.db import make_engine
