@@ -78,6 +78,9 @@ def _pages(url: str, database: str) -> list[Result]:
     settings = Settings(data_dir=Path(tempfile.mkdtemp()), database_url=url)
     found: list[Result] = []
     with TestClient(create_app(settings, clock=FixedClock(TODAY))) as client:
+        # A process that has served a page before: "first request" is then the first for
+        # these figures (nothing cached), not the first the process ever served.
+        client.get("/statistics?year=2010").raise_for_status()
         for path, target, limit in (
             ("/statistics?year=2020", "< 200 ms (the Annual Global Summary)", 0.2),
             ("/statistics/participants/BW", "< 1 s", 1.0),

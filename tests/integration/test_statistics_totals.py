@@ -1,6 +1,8 @@
-"""The certificate totals the database keeps by triggers agree, after any sequence of issues,
-confirmations and cancellations, with the statistics engine's matrix over every line (SQLite
-and PostgreSQL); and a database upgraded with certificates in it gets the same totals."""
+"""The totals kept beside the figures (SQLite and PostgreSQL). The certificate totals the
+database keeps by triggers agree, after any sequence of issues, confirmations and
+cancellations, with the statistics engine's matrix over every line, and a database upgraded
+with certificates in it gets the same totals. Each statistics submission's totals per flow
+are the sums of its figures, also after an upgrade."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from kpcs.migrations import alembic_config
 from kpcs.signing.keys import KeyRing
 from kpcs.statistics import engine, public
 from kpcs.statistics import services as statistics
-from kpcs.statistics.models import CertificateTotal
+from kpcs.statistics.models import CertificateTotal, StatisticsSubmission, SubmissionTotal
 from tests.conftest import OPERATOR, certificate_body
 
 TRADERS = ("BW", "EU", "IN", "AE", "ZA")
@@ -170,3 +172,41 @@ def test_an_upgrade_sums_the_certificates_already_stored(
             for t in session.scalars(sa.select(CertificateTotal).where(CertificateTotal.certificates != 0))
         )
     assert after == before
+
+
+def test_submission_totals_are_the_sums_of_their_figures_and_survive_an_upgrade(
+    database_url: str, session_factory: sessionmaker[Session], clock: FixedClock
+) -> None:
+    trade = (
+        "participant,period,flow,partner,hs_code,carats,value_usd,certificates\n"
+        "BW,2024-Q1,export,EU,7102.31,100.50,2000.25,3\n"
+        "BW,2024-Q1,export,IN,7102.10,0.50,1.00,1\n"
+        "BW,2024-Q1,import,ZA,7102.21,7.00,70.00,2\n"
+        "BW,2024-Q2,export,EU,7102.31,1.00,1.00,1\n"
+    )
+    production = "participant,period,mining_type,carats,value_usd\nBW,2024-H1,LSM,5000.00,900000.00\n"
+    for name, content in (("t.csv", trade), ("p.csv", production)):
+        statistics.submit(UnitOfWork(session_factory), OPERATOR, clock, content.encode(), name)
+
+    def totals() -> list[tuple[str, str, float, float | None, int | None]]:
+        with session_factory() as session:
+            return sorted(
+                (s.period, t.flow, float(t.carats), float(t.value_usd or 0), t.certificates)
+                for t, s in session.execute(
+                    sa.select(SubmissionTotal, StatisticsSubmission).join(
+                        StatisticsSubmission, StatisticsSubmission.id == SubmissionTotal.submission_id
+                    )
+                )
+            )
+
+    stored = totals()
+    assert stored == [
+        ("2024-H1", "production", 5000.0, 900000.0, None),
+        ("2024-Q1", "export", 101.0, 2001.25, 4),
+        ("2024-Q1", "import", 7.0, 70.0, 2),
+        ("2024-Q2", "export", 1.0, 1.0, 1),
+    ]
+    config = alembic_config(database_url)
+    command.downgrade(config, "0010")
+    command.upgrade(config, "head")
+    assert totals() == stored

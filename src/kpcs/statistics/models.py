@@ -74,6 +74,20 @@ class StatisticsSubmission(Base):
     submitted_by: Mapped[str] = mapped_column(sa.String(120))
 
 
+class SubmissionTotal(Base):
+    """A submission's figures summed per flow when it is stored (``export`` and ``import``
+    for trade, ``production`` for production): the public pages read these few rows, not
+    the millions of figures under them. A submission never changes once stored."""
+
+    __tablename__ = "statistics_submission_totals"
+
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("statistics_submissions.id"), primary_key=True)
+    flow: Mapped[str] = mapped_column(sa.String(10), primary_key=True, comment="export, import or production")
+    carats: Mapped[Decimal] = mapped_column(Carats)
+    value_usd: Mapped[Decimal | None] = mapped_column(Money)
+    certificates: Mapped[int | None]
+
+
 class TradeFigure(Base):
     """One row of the trade template."""
 

@@ -23,10 +23,9 @@ from kpcs.statistics import engine
 from kpcs.statistics.models import (
     ALL,
     CertificateTotal,
-    ProductionFigure,
     PublishedProduction,
     StatisticsSubmission,
-    TradeFigure,
+    SubmissionTotal,
 )
 
 SUMMARY_COLUMNS = (
@@ -101,17 +100,26 @@ def _frames(
     session: Session, participant: str | None = None, year: int | None = None
 ) -> dict[str, pl.DataFrame]:
     """The figures in force, summed per participant and year (and flow) by the database
-    itself, so that the engine gets at most a few thousand rows whatever the history."""
+    from each submission's totals, so that neither the database nor the engine reads the
+    millions of figures under them."""
 
-    def current(table: Any, *keys: Any, sums: tuple[Any, ...]) -> Any:
+    def current(*flows: str) -> Any:
+        t = SubmissionTotal
         statement = (
-            sa.select(table.participant, StatisticsSubmission.year, *keys, *(sa.func.sum(c) for c in sums))
-            .join(StatisticsSubmission, StatisticsSubmission.id == table.submission_id)
-            .where(StatisticsSubmission.superseded_at.is_(None))
-            .group_by(table.participant, StatisticsSubmission.year, *keys)
+            sa.select(
+                StatisticsSubmission.participant,
+                StatisticsSubmission.year,
+                t.flow,
+                sa.func.sum(t.carats),
+                sa.func.sum(t.value_usd),
+                sa.func.sum(t.certificates),
+            )
+            .join(StatisticsSubmission, StatisticsSubmission.id == t.submission_id)
+            .where(StatisticsSubmission.superseded_at.is_(None), t.flow.in_(flows))
+            .group_by(StatisticsSubmission.participant, StatisticsSubmission.year, t.flow)
         )
         if participant:
-            statement = statement.where(table.participant == participant)
+            statement = statement.where(StatisticsSubmission.participant == participant)
         if year is not None:
             statement = statement.where(StatisticsSubmission.year == year)
         return statement
@@ -134,18 +142,9 @@ def _frames(
     flows = {"participant": pl.String, "year": pl.Int32, "flow": pl.String}
     flows |= {"carats": pl.Float64, "value_usd": pl.Float64, "certificates": pl.Int64}
     return {
-        "production": frame(
-            current(ProductionFigure, sums=(ProductionFigure.carats, ProductionFigure.value_usd)), money
-        ),
+        "production": frame(current("production"), flows),
         "published": frame(published, money),
-        "trade": frame(
-            current(
-                TradeFigure,
-                TradeFigure.flow,
-                sums=(TradeFigure.carats, TradeFigure.value_usd, TradeFigure.certificates),
-            ),
-            flows,
-        ),
+        "trade": frame(current("export", "import"), flows),
         "derived": frame(_derived_statement(participant, year), flows),
     }
 

@@ -39,6 +39,7 @@ from kpcs.statistics.models import (
     StatisticsKind,
     StatisticsSubmission,
     StatisticsUpload,
+    SubmissionTotal,
     TradeFigure,
 )
 
@@ -122,6 +123,7 @@ def submit(uow: UnitOfWork, principal: Principal, clock: Clock, content: bytes, 
                 [{"id": old["id"], "superseded_by_id": ids[key]} for key, old in superseded.items()],
             )
         _insert(uow.session, kind, clean, ids)
+        uow.session.execute(sa.insert(SubmissionTotal), _flow_totals(kind, clean, ids))
         totals = _totals(clean)
         made = [
             {"participant": r["participant"], "period": r["period"], "revision": r["revision"]}
@@ -192,6 +194,38 @@ def _supersede(
             .values(superseded_at=now)
         )
     return found
+
+
+def _flow_totals(
+    kind: StatisticsKind, clean: pl.DataFrame, ids: dict[tuple[str, str], int]
+) -> list[dict[str, Any]]:
+    """Each new submission's figures summed per flow (what the public pages read)."""
+    flow = pl.col("flow") if kind is StatisticsKind.TRADE else pl.lit("production")
+    certificates = (
+        pl.col("certificates").cast(pl.Int64).sum()
+        if kind is StatisticsKind.TRADE
+        else pl.lit(None, pl.Int64)
+    )
+    value = pl.col("value_usd").cast(pl.Decimal(22, 2), strict=False)
+    sums = (
+        clean.with_columns(flow.alias("flow"))
+        .group_by("participant", "period", "flow")
+        .agg(
+            pl.col("carats").cast(pl.Decimal(20, 2)).sum().alias("carats"),
+            pl.when(value.is_not_null().any()).then(value.sum()).alias("value_usd"),
+            certificates.alias("certificates"),
+        )
+    )
+    return [
+        {
+            "submission_id": ids[(row["participant"], row["period"])],
+            "flow": row["flow"],
+            "carats": row["carats"],
+            "value_usd": row["value_usd"],
+            "certificates": row["certificates"],
+        }
+        for row in sums.iter_rows(named=True)
+    ]
 
 
 def _totals(clean: pl.DataFrame) -> dict[tuple[str, str], dict[str, Any]]:
