@@ -97,7 +97,7 @@ def _pages(url: str, database: str) -> list[Result]:
                     database,
                     latency(samples),
                     target,
-                    sorted(samples)[len(samples) // 2] < limit,
+                    max(first, sorted(samples)[len(samples) // 2]) < limit,
                 )
             )
     return found
