@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from kpcs.statistics.anomalies import Anomaly
+
 HUBS = ("AE", "EU", "IN", "IL", "CN")
 PRODUCERS = (
     ("BW", 22e6, 150.0),
@@ -619,3 +621,32 @@ class _Planter:
             certificates=pl.lit(0, dtype=pl.Int64),
         )
         self._mark("certificate_count", e, i)
+
+
+def matches(
+    a: Anomaly, planted: set[tuple[str, str, str | None, str]]
+) -> set[tuple[str, str, str | None, str]]:
+    """The planted keys a finding accounts for.
+
+    A finding matches a planted anomaly of the same type, participant, partner and year (of
+    its period: a quarter's finding matches the year's plant). Mirror findings (mirror_gap,
+    and certificate_count, whose main test is a mirror test too) are about a pair and may be
+    put to either side, so the swapped orientation matches as well.
+    """
+    year = (a.period or "")[:4]
+    keys = {(a.type, a.participant, a.partner, year)}
+    if a.type in ("mirror_gap", "certificate_count") and a.partner is not None:
+        keys.add((a.type, a.partner, a.participant, year))
+    return keys & planted
+
+
+def score(found: list[Anomaly], planted: set[tuple[str, str, str | None, str]]) -> tuple[float, float]:
+    """Recall: planted anomalies found at least once. Precision: findings that match a
+    planted anomaly (several findings of one plant all count as right)."""
+    hit: set[tuple[str, str, str | None, str]] = set()
+    right = 0
+    for a in found:
+        m = matches(a, planted)
+        hit |= m
+        right += bool(m)
+    return len(hit) / len(planted), right / len(found) if found else 1.0

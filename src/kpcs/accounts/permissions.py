@@ -103,6 +103,8 @@ class Action(StrEnum):
     SUBMIT_STATISTICS = "statistics:submit"
     RECORD_ESCALATION = "statistics:escalate"
     VIEW_DERIVED_STATISTICS = "statistics:view-derived"
+    VIEW_ANOMALIES = "statistics:view-anomalies"
+    TUNE_ANOMALY_THRESHOLDS = "statistics:tune-thresholds"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -198,6 +200,8 @@ POLICY: dict[Action, Rule] = {
     Action.SUBMIT_STATISTICS: _submit_statistics,
     Action.RECORD_ESCALATION: _role(Role.STATISTICS, Role.MONITORING, Role.ADMIN),
     Action.VIEW_DERIVED_STATISTICS: _view_derived_statistics,
+    Action.VIEW_ANOMALIES: _role(Role.STATISTICS, Role.ADMIN),
+    Action.TUNE_ANOMALY_THRESHOLDS: _role(Role.STATISTICS, Role.ADMIN),
 }
 
 

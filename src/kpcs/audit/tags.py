@@ -49,3 +49,4 @@ CERTIFICATE_MESSAGE_HELD: Final = "certificate:message-held"
 
 STATISTICS_SUBMITTED: Final = "statistics:submitted"
 STATISTICS_ESCALATED: Final = "statistics:escalated"
+STATISTICS_THRESHOLDS_SET: Final = "statistics:thresholds-set"

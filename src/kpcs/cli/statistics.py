@@ -11,7 +11,7 @@ import typer
 
 from kpcs.cli.output import console, err_console, print_json, print_table
 from kpcs.cli.state import state
-from kpcs.statistics import compliance, services
+from kpcs.statistics import compliance, daq, services
 from kpcs.statistics.templates import TemplateError
 
 app = typer.Typer(help="Statistics: submissions and figures.", no_args_is_help=True)
@@ -102,4 +102,58 @@ def escalate(
     )
     console.print(
         f"recorded: {done['step']} for {done['participant']} {done['kind']} {done['period']}", highlight=False
+    )
+
+
+@app.command("anomalies")
+def anomalies(
+    ctx: typer.Context,
+    year: Annotated[int, typer.Option(help="the year under review")],
+    type_: Annotated[list[str] | None, typer.Option("--type", help="only this type (repeatable)")] = None,
+    participant: Annotated[str | None, typer.Option(help="only anomalies about this participant")] = None,
+    severity: Annotated[str | None, typer.Option(help="high, medium or low")] = None,
+    threshold: Annotated[
+        list[str] | None, typer.Option(help="NAME=VALUE: a trial run with this threshold (repeatable)")
+    ] = None,
+    json_: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """The anomalies of a year, for the Data Anomaly Questionnaire."""
+    cli = state(ctx)
+    overrides: dict[str, str] = {}
+    for item in threshold or []:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise typer.BadParameter(
+                f"{item!r}: write NAME=VALUE, e.g. mirror_value_di=0.2", param_hint="--threshold"
+            )
+        overrides[name.strip()] = value.strip()
+    with cli.session_factory() as session:
+        found = daq.year_anomalies(
+            session,
+            cli.principal,
+            year,
+            cli.clock.today(),
+            overrides=overrides,
+            types=set(type_) if type_ else None,
+            participant=participant.upper() if participant else None,
+            severity=severity,
+        )
+    if json_:
+        print_json([a.as_dict() for a in found])
+        return
+    print_table(
+        f"{len(found)} anomalies in {year}",
+        ["severity", "type", "participant", "partner", "period", "HS", "explanation"],
+        [
+            [
+                a.severity,
+                a.type,
+                a.participant,
+                a.partner or "",
+                a.period or "",
+                a.hs_code or "",
+                a.explanation,
+            ]
+            for a in found
+        ],
     )

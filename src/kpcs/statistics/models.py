@@ -180,3 +180,18 @@ class CertificateTotal(Base):
     carats: Mapped[Decimal] = mapped_column(Carats)
     value_usd: Mapped[Decimal] = mapped_column(Money)
     certificates: Mapped[int]
+
+
+class AnomalyThresholds(Base):
+    """The thresholds of the anomaly detectors as the Working Group on Statistics set them;
+    the newest row is in force, earlier ones show what was used before (and by whom)."""
+
+    __tablename__ = "statistics_anomaly_thresholds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    values: Mapped[dict[str, float]] = mapped_column(
+        sa.JSON, comment="{name: value} differing from the defaults in kpcs.statistics.anomalies"
+    )
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    set_at: Mapped[datetime]
+    set_by: Mapped[str] = mapped_column(sa.String(120))

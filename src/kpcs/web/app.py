@@ -32,6 +32,7 @@ from kpcs.web.errors import register_error_handlers
 from kpcs.web.limits import LARGER_BODIES, MAX_BODY_BYTES, BodySizeLimit
 from kpcs.web.routes import (
     accounts,
+    analysis,
     audit,
     certificates,
     exchange,
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         audit,
         exchange,
         statistics,
+        analysis,
     ):
         app.include_router(module.api, prefix=API_PREFIX, dependencies=who)
         app.include_router(module.pages, dependencies=who)

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from kpcs.statistics.anomalies import (
     TYPES,
-    Anomaly,
     Thresholds,
     find_anomalies,
     find_certificate_counts,
@@ -21,7 +20,7 @@ from kpcs.statistics.anomalies import (
     find_sudden_changes,
     find_unit_values,
 )
-from tests.factories.noisy_world import make_world
+from tests.factories.noisy_world import make_world, matches, score
 
 KEYS = {"type", "participant", "partner", "period", "hs_code", "reported", "reference", "deviation",
         "severity", "explanation"}  # fmt: skip
@@ -31,38 +30,6 @@ SCHEMA = {"participant": pl.String, "period": pl.String, "flow": pl.String, "par
 PRODUCTION = {"participant": pl.String, "period": pl.String, "mining_type": pl.String,
               "carats": pl.Float64, "value_usd": pl.Float64}  # fmt: skip
 Row = tuple[str, str, str, str, str, float, float, int]
-
-
-# -- scoring against the planted truth -------------------------------------------------------
-
-
-def matches(
-    a: Anomaly, planted: set[tuple[str, str, str | None, str]]
-) -> set[tuple[str, str, str | None, str]]:
-    """The planted keys a finding accounts for.
-
-    A finding matches a planted anomaly of the same type, participant, partner and year (of
-    its period: a quarter's finding matches the year's plant). Mirror findings (mirror_gap,
-    and certificate_count, whose main test is a mirror test too) are about a pair and may be
-    put to either side, so the swapped orientation matches as well.
-    """
-    year = (a.period or "")[:4]
-    keys = {(a.type, a.participant, a.partner, year)}
-    if a.type in ("mirror_gap", "certificate_count") and a.partner is not None:
-        keys.add((a.type, a.partner, a.participant, year))
-    return keys & planted
-
-
-def score(found: list[Anomaly], planted: set[tuple[str, str, str | None, str]]) -> tuple[float, float]:
-    """Recall: planted anomalies found at least once. Precision: findings that match a
-    planted anomaly (several findings of one plant all count as right)."""
-    hit: set[tuple[str, str, str | None, str]] = set()
-    right = 0
-    for a in found:
-        m = matches(a, planted)
-        hit |= m
-        right += bool(m)
-    return len(hit) / len(planted), right / len(found) if found else 1.0
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])

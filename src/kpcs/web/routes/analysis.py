@@ -1,0 +1,150 @@
+"""The Working Group on Statistics' anomaly workbench: the anomalies of a year (CONTRACT:
+``GET /statistics/anomalies?year=``), and the thresholds behind them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from kpcs.accounts.permissions import Action, require
+from kpcs.statistics import daq
+from kpcs.statistics.anomalies import TYPES
+from kpcs.statistics.templates import FIRST_YEAR
+from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
+from kpcs.web.routes.statistics import _csv
+from kpcs.web.templating import render
+
+api = APIRouter(tags=["analysis"])
+pages = APIRouter(include_in_schema=False)
+
+ReviewYear = Annotated[int, Query(ge=FIRST_YEAR, le=2100, description="the year under review")]
+_FILTERS = {"year", "type", "participant", "severity", "format"}
+
+
+def _overrides(request: Request) -> dict[str, str]:
+    """Thresholds given as query parameters: a trial run with them, nothing stored."""
+    return {k: v for k, v in request.query_params.items() if k not in _FILTERS}
+
+
+@api.get("/statistics/anomalies")
+def anomalies(
+    request: Request,
+    session: SessionDep,
+    context: ContextDep,
+    principal: PrincipalDep,
+    year: ReviewYear,
+    type: Annotated[list[str] | None, Query(description="only these types")] = None,
+    participant: str | None = None,
+    severity: str | None = None,
+) -> list[dict[str, Any]]:
+    """The anomalies of ``year`` (CONTRACT): type, participant, partner, period, HS code,
+    reported, reference, deviation, severity and an explanation. Any threshold may be given
+    as a query parameter (``?year=2024&mirror_value_di=0.2``) for a trial run."""
+    found = daq.year_anomalies(
+        session,
+        principal,
+        year,
+        context.clock.today(),
+        overrides=_overrides(request),
+        types=set(type) if type else None,
+        participant=participant.upper() if participant else None,
+        severity=severity,
+    )
+    return [a.as_dict() for a in found]
+
+
+class ThresholdsUpdate(BaseModel):
+    """Some thresholds to change (the others keep their values), and why."""
+
+    values: dict[str, float] = Field(
+        description="{name: value}; names as in GET /statistics/anomaly-thresholds"
+    )
+    note: str | None = Field(default=None, max_length=2000)
+
+
+@api.get("/statistics/anomaly-thresholds")
+def thresholds(session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Every threshold with its value in force, its default and what it means."""
+    require(principal, Action.VIEW_ANOMALIES)
+    _, who = daq.thresholds_in_force(session)
+    return {"thresholds": daq.thresholds_table(session), "set": who}
+
+
+@api.put("/statistics/anomaly-thresholds")
+def set_thresholds(body: ThresholdsUpdate, context: ContextDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Change thresholds for every later run (recorded with who, when and why)."""
+    chosen = daq.set_thresholds(context.uow(), principal, context.clock, body.values, body.note)
+    return {"thresholds": {k: getattr(chosen, k) for k in body.values}}
+
+
+@pages.get("/statistics/anomalies")
+async def workbench(
+    request: Request,
+    context: ContextDep,
+    principal: PrincipalDep,
+    year: Annotated[int | None, Query(ge=FIRST_YEAR, le=2100)] = None,
+    type: str | None = None,
+    participant: str | None = None,
+    severity: str | None = None,
+    format: str | None = None,
+) -> Response:
+    """The anomalies of a year, filtered by type, participant and severity, with counts,
+    the thresholds in force and a form to change them (``format=csv`` downloads the list)."""
+    require(principal, Action.VIEW_ANOMALIES)
+    today = context.clock.today()
+    shown = year or today.year - 1
+
+    def build() -> dict[str, Any]:
+        with context.read_session_factory() as session:
+            every = daq.year_anomalies(session, principal, shown, today)
+            _, who = daq.thresholds_in_force(session)
+            table = daq.thresholds_table(session)
+        chosen = [
+            a
+            for a in every
+            if (not type or a.type == type)
+            and (not participant or participant.upper() in (a.participant, a.partner))
+            and (not severity or a.severity == severity)
+        ]
+        return {
+            "year": shown,
+            "anomalies": chosen,
+            "total": len(every),
+            "by_type": {t: sum(a.type == t for a in every) for t in TYPES},
+            "by_severity": {s: sum(a.severity == s for a in every) for s in daq.SEVERITIES},
+            "filters": {
+                "type": type or "",
+                "participant": (participant or "").upper(),
+                "severity": severity or "",
+            },
+            "types": TYPES,
+            "severities": daq.SEVERITIES,
+            "thresholds": table,
+            "thresholds_set": who,
+            "years": list(range(today.year, FIRST_YEAR - 1, -1)),
+        }
+
+    values = await run_in_threadpool(build)
+    if format == "csv":
+        return _csv([a.as_dict() for a in values["anomalies"]], f"kp-anomalies-{shown}.csv")
+    return render(request, "statistics/anomalies.html", values, principal=principal)
+
+
+@pages.post("/statistics/anomalies/thresholds")
+async def tune(request: Request, context: ContextDep, principal: PrincipalDep) -> Response:
+    """The thresholds form: store the values that changed, then show the year again."""
+    form = await request.form()
+    year = str(form.get("year") or "")
+    values = {
+        name[len("t_") :]: str(value)
+        for name, value in form.items()
+        if name.startswith("t_") and str(value).strip() != ""
+    }
+    note = str(form.get("note") or "") or None
+    await run_in_threadpool(daq.set_thresholds, context.uow(), principal, context.clock, values, note)
+    target = f"/statistics/anomalies?year={int(year)}" if year.isdigit() else "/statistics/anomalies"
+    return RedirectResponse(target, status_code=303)
