@@ -51,6 +51,8 @@ EXPECTED: dict[Action, set[str]] = {
     Action.SUBMIT_STATISTICS: {"statistics", "authority", "operator"},
     Action.RECORD_ESCALATION: {"statistics", "monitoring", "admin", "operator"},
     Action.VIEW_DERIVED_STATISTICS: {"statistics", "monitoring", "admin", "authority", "operator"},
+    Action.VIEW_ANOMALIES: {"statistics", "admin", "operator"},
+    Action.TUNE_ANOMALY_THRESHOLDS: {"statistics", "admin", "operator"},
     Action.CONFIGURE_AUTHORITY: {"admin", "operator"},
     Action.ISSUE_CERTIFICATE: {"authority", "operator"},
     Action.VIEW_CERTIFICATES: {"admin", "authority", "customs", "statistics", "monitoring", "operator"},
