@@ -9,6 +9,7 @@ import tempfile
 
 from tests.pgcluster import PostgresCluster
 
+from benchmarks.anomalies import bench_anomalies
 from benchmarks.certificate_history import bench_certificate_history
 from benchmarks.certificates import bench_http, bench_verify_in_process
 from benchmarks.common import Result, write
@@ -37,6 +38,7 @@ def main() -> None:
         results += bench_log(f"sqlite:///{tmp}/log.db", "SQLite")
         results += bench_ingest(f"sqlite:///{tmp}/statistics.db", "SQLite")
         results += bench_certificate_history(f"sqlite:///{tmp}/history.db", "SQLite")
+        results += bench_anomalies(f"sqlite:///{tmp}/anomalies.db", "SQLite")
     results += bench_verify_in_process()
     results += bench_matrix()
     exchange_results, exchange_notes = bench_exchange()
@@ -48,6 +50,7 @@ def main() -> None:
         results += bench_log(_database(cluster, "kpcs_bench_log"), "PostgreSQL 15")
         results += bench_ingest(_database(cluster, "kpcs_bench_statistics"), "PostgreSQL 15")
         results += bench_certificate_history(_database(cluster, "kpcs_bench_history"), "PostgreSQL 15")
+        results += bench_anomalies(_database(cluster, "kpcs_bench_anomalies"), "PostgreSQL 15")
         http_results, http_notes = bench_http(_database(cluster, "kpcs_bench_http"))
         results += http_results
         notes += http_notes
