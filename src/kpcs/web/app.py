@@ -87,7 +87,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         # local database busy while the other thread runs Python (measured: `make bench`).
         # Raise KPCS_THREADS where requests wait on a slow or distant database.
         to_thread.current_default_thread_limiter().total_tokens = settings.threads
-        signer = asyncio.create_task(_sign_heads(context))
+        stopping = asyncio.Event()
+        signer = asyncio.create_task(_sign_heads(context, stopping))
         if settings.is_node:
             if not settings.hub_url:
                 raise ConfigurationError(f"KPCS_NODE={settings.node} needs KPCS_HUB_URL: the hub it joins")
@@ -97,9 +98,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         worker.start()
         yield
         await to_thread.run_sync(worker.stop)
-        signer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await signer
+        # Not cancelled: a head being signed in its thread finishes (and returns its
+        # connection) before the engines are disposed.
+        stopping.set()
+        await signer
         engine.dispose()
         read_engine.dispose()
 
@@ -140,13 +142,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     return app
 
 
-async def _sign_heads(context: AppContext) -> None:
-    """Keep the transparency log covered by a signed head (issuing does not sign one).
+async def _sign_heads(context: AppContext, stopping: asyncio.Event) -> None:
+    """Keep the transparency log covered by a signed head (issuing does not sign one),
+    until ``stopping`` is set.
 
     Every worker ticks; when two sign the same size, one of them finds the other's head.
     """
-    while True:
-        await asyncio.sleep(HEAD_INTERVAL)
+    while not stopping.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), HEAD_INTERVAL)
+            return
         try:
             await to_thread.run_sync(current_head, context.uow(), context.keyring, context.clock)
         except Exception:  # a database briefly away must not stop the timer
