@@ -17,7 +17,6 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -27,57 +26,11 @@ from kpcs.audit.services import record
 from kpcs.clock import Clock
 from kpcs.db import UnitOfWork
 from kpcs.errors import InvalidInput
-from kpcs.statistics import compliance
+from kpcs.statistics import compliance, services
 from kpcs.statistics.anomalies import TYPES, Anomaly, Thresholds, find_anomalies
-from kpcs.statistics.models import (
-    AnomalyThresholds,
-    ProductionFigure,
-    StatisticsKind,
-    StatisticsSubmission,
-    TradeFigure,
-)
-from kpcs.statistics.templates import COLUMNS
+from kpcs.statistics.models import AnomalyThresholds, StatisticsKind
 
 SEVERITIES = ("high", "medium", "low")
-
-_SCHEMAS: dict[StatisticsKind, dict[str, Any]] = {
-    StatisticsKind.TRADE: {
-        "participant": pl.String,
-        "period": pl.String,
-        "flow": pl.String,
-        "partner": pl.String,
-        "hs_code": pl.String,
-        "carats": pl.Float64,
-        "value_usd": pl.Float64,
-        "certificates": pl.Int64,
-    },
-    StatisticsKind.PRODUCTION: {
-        "participant": pl.String,
-        "period": pl.String,
-        "mining_type": pl.String,
-        "carats": pl.Float64,
-        "value_usd": pl.Float64,
-    },
-}
-
-
-def figures_frame(session: Session, kind: StatisticsKind, first_year: int, last_year: int) -> pl.DataFrame:
-    """The figures in force of ``first_year`` to ``last_year`` as a frame (template columns),
-    read with amounts as floats and no object per row."""
-    table = TradeFigure if kind is StatisticsKind.TRADE else ProductionFigure
-    columns = [
-        sa.cast(getattr(table, name), sa.Float) if name in ("carats", "value_usd") else getattr(table, name)
-        for name in COLUMNS[kind]
-    ]
-    statement = (
-        sa.select(*columns)
-        .join(StatisticsSubmission, StatisticsSubmission.id == table.submission_id)
-        .where(
-            StatisticsSubmission.superseded_at.is_(None),
-            StatisticsSubmission.year.between(first_year, last_year),
-        )
-    )
-    return pl.DataFrame(session.execute(statement).all(), schema=list(_SCHEMAS[kind].items()), orient="row")
 
 
 def thresholds_in_force(session: Session) -> tuple[Thresholds, dict[str, Any] | None]:
@@ -104,6 +57,15 @@ def thresholds_table(session: Session) -> list[dict[str, Any]]:
         {"name": name, "value": value, "default": getattr(defaults, name), "meaning": described.get(name, "")}
         for name, value in asdict(current).items()
     ]
+
+
+def _thresholds(values: dict[str, Any]) -> Thresholds:
+    """``values`` as thresholds, or a 422 naming the threshold and what is wrong with it."""
+    try:
+        return Thresholds.from_mapping(values)
+    except ValueError as error:
+        name, _, reason = str(error).partition(":")
+        raise InvalidInput.field(name, reason.strip()) from None
 
 
 @cache
@@ -133,12 +95,7 @@ def set_thresholds(
     require(principal, Action.TUNE_ANOMALY_THRESHOLDS)
     with uow:
         current, _ = thresholds_in_force(uow.session)
-        merged = asdict(current) | dict(values)
-        try:
-            chosen = Thresholds.from_mapping(merged)
-        except ValueError as error:
-            name = str(error).split(":", 1)[0]
-            raise InvalidInput.field(name, str(error).split(":", 1)[-1].strip()) from None
+        chosen = _thresholds(asdict(current) | dict(values))
         defaults = asdict(Thresholds())
         changed = {k: v for k, v in asdict(chosen).items() if v != defaults[k]}
         before = {k: v for k, v in asdict(current).items() if v != defaults[k]}
@@ -182,14 +139,10 @@ def year_anomalies(
         raise InvalidInput.field("severity", "must be high, medium or low")
     thresholds, _ = thresholds_in_force(session)
     if overrides:
-        try:
-            thresholds = Thresholds.from_mapping(asdict(thresholds) | overrides)
-        except ValueError as error:
-            name, _, reason = str(error).partition(":")
-            raise InvalidInput.field(name, reason.strip()) from None
+        thresholds = _thresholds(asdict(thresholds) | overrides)
     first = year - thresholds.history_years
-    trade = figures_frame(session, StatisticsKind.TRADE, first, year)
-    production = figures_frame(session, StatisticsKind.PRODUCTION, first, year)
+    trade = services.figures_frame(session, StatisticsKind.TRADE, first, year)
+    production = services.figures_frame(session, StatisticsKind.PRODUCTION, first, year)
     missing = [
         (case.participant, case.kind, case.period)
         for case in compliance.compliance(session, year, today)

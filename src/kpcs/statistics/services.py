@@ -282,9 +282,54 @@ def production_figures(session: Session, year: int | None = None) -> list[dict[s
     return _figures(session, StatisticsKind.PRODUCTION, year)
 
 
-def _figures(
-    session: Session, kind: StatisticsKind, year: int | None, participant: str | None = None
-) -> list[dict[str, Any]]:
+FRAME_SCHEMAS: dict[StatisticsKind, dict[str, Any]] = {
+    StatisticsKind.TRADE: {
+        "participant": pl.String,
+        "period": pl.String,
+        "flow": pl.String,
+        "partner": pl.String,
+        "hs_code": pl.String,
+        "carats": pl.Float64,
+        "value_usd": pl.Float64,
+        "certificates": pl.Int64,
+    },
+    StatisticsKind.PRODUCTION: {
+        "participant": pl.String,
+        "period": pl.String,
+        "mining_type": pl.String,
+        "carats": pl.Float64,
+        "value_usd": pl.Float64,
+    },
+}
+"""The figures in force as the engine and the anomaly detectors read them (template columns)."""
+
+
+def figures_frame(
+    session: Session, kind: StatisticsKind, first_year: int, last_year: int, participant: str | None = None
+) -> pl.DataFrame:
+    """The figures in force of ``first_year`` to ``last_year`` as a frame (template columns),
+    read with amounts as floats and no object per row."""
+    table = _TABLES[kind]
+    columns = [
+        sa.cast(getattr(table, name), sa.Float) if name in ("carats", "value_usd") else getattr(table, name)
+        for name in templates.COLUMNS[kind]
+    ]
+    statement = (
+        sa.select(*columns)
+        .join(StatisticsSubmission, StatisticsSubmission.id == table.submission_id)
+        .where(
+            StatisticsSubmission.superseded_at.is_(None),
+            StatisticsSubmission.year.between(first_year, last_year),
+        )
+    )
+    if participant is not None:
+        statement = statement.where(StatisticsSubmission.participant == participant)
+    return pl.DataFrame(
+        session.execute(statement).all(), schema=list(FRAME_SCHEMAS[kind].items()), orient="row"
+    )
+
+
+def _figures(session: Session, kind: StatisticsKind, year: int | None) -> list[dict[str, Any]]:
     table = _TABLES[kind]
     names = templates.COLUMNS[kind]
     statement = (
@@ -295,8 +340,6 @@ def _figures(
     )
     if year is not None:
         statement = statement.where(StatisticsSubmission.year == year)
-    if participant is not None:
-        statement = statement.where(StatisticsSubmission.participant == participant)
     return [
         {
             name: (float(value) if isinstance(value, Decimal) else value)
@@ -477,19 +520,8 @@ def derived_figures(
     if participant is None and principal.roles == {Role.AUTHORITY}:
         raise InvalidInput.field("participant", "name the participant whose figures you want")
     derived = certificate_totals(session, participant, year)
-    reported = pl.DataFrame(
-        _figures(session, StatisticsKind.TRADE, year, participant),
-        schema={
-            "participant": pl.String,
-            "period": pl.String,
-            "flow": pl.String,
-            "partner": pl.String,
-            "hs_code": pl.String,
-            "carats": pl.Float64,
-            "value_usd": pl.Float64,
-            "certificates": pl.Int64,
-        },
-    )
+    first, last = (year, year) if year is not None else (templates.FIRST_YEAR, 2100)
+    reported = figures_frame(session, StatisticsKind.TRADE, first, last, participant)
     compared = engine.compare(derived, reported)
     if participant:
         compared = compared.filter(pl.col("participant") == participant)
