@@ -29,7 +29,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
+from kpcs.participants.registry import ParticipantKind
+from kpcs.participants.snapshot import registry_snapshot
 from kpcs.statistics.anomalies import Anomaly
 
 HUBS = ("AE", "EU", "IN", "IL", "CN")
@@ -650,3 +654,37 @@ def score(found: list[Anomaly], planted: set[tuple[str, str, str | None, str]]) 
         hit |= m
         right += bool(m)
     return len(hit) / len(planted), right / len(found) if found else 1.0
+
+
+def submit_world(
+    client: TestClient, token: str, session_factory: sessionmaker[Session], world: World
+) -> dict[str, str]:
+    """Upload the world's figures under real participant codes; returns the code map."""
+    with session_factory() as session:
+        registry = sorted(
+            code
+            for code, facts in registry_snapshot(session).participants.items()
+            if facts.kind is ParticipantKind.PARTICIPANT
+        )
+    ours = sorted(
+        set(world.trade["participant"]) | set(world.trade["partner"]) | set(world.production["participant"])
+    )
+    codes = dict(zip(ours, registry, strict=False))
+    assert len(codes) == len(ours)
+
+    def rename(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
+        # The template has no empty amounts: a value not known is written 0.
+        return frame.with_columns(pl.col(c).replace_strict(codes) for c in columns).with_columns(
+            pl.col("carats").round(2), pl.col("value_usd").fill_null(0).round(2)
+        )
+
+    trade = rename(world.trade, "participant", "partner").write_csv(float_precision=2)
+    production = rename(world.production, "participant").write_csv(float_precision=2)
+    for name, content in (("trade.csv", trade), ("production.csv", production)):
+        done = client.post(
+            "/api/v1/statistics/submissions",
+            files={"file": (name, content.encode())},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert done.status_code == 201, done.text[:500]
+    return codes

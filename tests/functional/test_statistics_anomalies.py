@@ -5,48 +5,12 @@ from __future__ import annotations
 
 import json
 
-import polars as pl
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session, sessionmaker
 
 from kpcs.accounts.models import Role
-from kpcs.participants.registry import ParticipantKind
-from kpcs.participants.snapshot import registry_snapshot
 from kpcs.statistics.anomalies import Anomaly
 from tests.conftest import auth
-from tests.factories.noisy_world import World, make_world, score
-
-
-def _submit_world(
-    client: TestClient, token: str, session_factory: sessionmaker[Session], world: World
-) -> dict[str, str]:
-    """Upload the world's figures under real participant codes; returns the code map."""
-    with session_factory() as session:
-        registry = sorted(
-            code
-            for code, facts in registry_snapshot(session).participants.items()
-            if facts.kind is ParticipantKind.PARTICIPANT
-        )
-    ours = sorted(
-        set(world.trade["participant"]) | set(world.trade["partner"]) | set(world.production["participant"])
-    )
-    codes = dict(zip(ours, registry, strict=False))
-    assert len(codes) == len(ours)
-
-    def rename(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
-        # The template has no empty amounts: a value not known is written 0.
-        return frame.with_columns(pl.col(c).replace_strict(codes) for c in columns).with_columns(
-            pl.col("carats").round(2), pl.col("value_usd").fill_null(0).round(2)
-        )
-
-    trade = rename(world.trade, "participant", "partner").write_csv(float_precision=2)
-    production = rename(world.production, "participant").write_csv(float_precision=2)
-    for name, content in (("trade.csv", trade), ("production.csv", production)):
-        done = client.post(
-            "/api/v1/statistics/submissions", files={"file": (name, content.encode())}, headers=auth(token)
-        )
-        assert done.status_code == 201, done.text[:500]
-    return codes
+from tests.factories.noisy_world import make_world, score, submit_world
 
 
 def test_the_anomalies_of_a_noisy_world_through_the_api(  # type: ignore[no-untyped-def]
@@ -54,7 +18,7 @@ def test_the_anomalies_of_a_noisy_world_through_the_api(  # type: ignore[no-unty
 ) -> None:
     world = make_world(seed=2)
     statistics = make_token(Role.STATISTICS)
-    codes = _submit_world(client, statistics, session_factory, world)
+    codes = submit_world(client, statistics, session_factory, world)
     answer = client.get("/api/v1/statistics/anomalies", params={"year": world.year}, headers=auth(statistics))
     assert answer.status_code == 200
     rows = answer.json()
@@ -95,7 +59,7 @@ def test_thresholds_are_tuned_with_a_trace_and_a_trial_run_stores_nothing(  # ty
 ) -> None:
     world = make_world(seed=3)
     statistics = make_token(Role.STATISTICS)
-    _submit_world(client, statistics, session_factory, world)
+    submit_world(client, statistics, session_factory, world)
     url = "/api/v1/statistics/anomalies"
     base = client.get(url, params={"year": world.year, "type": "mirror_gap"}, headers=auth(statistics)).json()
     loose = client.get(
@@ -146,7 +110,7 @@ def test_thresholds_are_tuned_with_a_trace_and_a_trial_run_stores_nothing(  # ty
 def test_the_workbench_page(client: TestClient, make_token, session_factory) -> None:  # type: ignore[no-untyped-def]
     world = make_world(seed=1)
     statistics = make_token(Role.STATISTICS)
-    _submit_world(client, statistics, session_factory, world)
+    submit_world(client, statistics, session_factory, world)
     page = client.get(f"/statistics/anomalies?year={world.year}", headers=auth(statistics))
     assert page.status_code == 200
     assert page.text.count('data-type="mirror_gap"') >= 1 and 'data-threshold="cif_fob_factor"' in page.text

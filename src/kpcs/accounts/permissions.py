@@ -105,6 +105,10 @@ class Action(StrEnum):
     VIEW_DERIVED_STATISTICS = "statistics:view-derived"
     VIEW_ANOMALIES = "statistics:view-anomalies"
     TUNE_ANOMALY_THRESHOLDS = "statistics:tune-thresholds"
+    MANAGE_QUESTIONNAIRES = "statistics:questionnaire:manage"
+    VIEW_QUESTIONNAIRES = "statistics:questionnaire:view"
+    ANSWER_QUESTIONNAIRE = "statistics:questionnaire:answer"
+    VIEW_RECONCILIATION = "statistics:view-reconciliation"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -149,8 +153,9 @@ def _submit_statistics(principal: Principal, participant: str | None) -> bool:
     return _acting_for(Role.AUTHORITY)(principal, participant)
 
 
-def _view_derived_statistics(principal: Principal, participant: str | None) -> bool:
-    """Figures derived from certificates: the working groups for all, an authority for its own."""
+def _working_groups_or_own_authority(principal: Principal, participant: str | None) -> bool:
+    """The working groups for every participant, an authority for its own (figures derived
+    from certificates, questionnaires, reconciliation with partners)."""
     if principal.kind is PrincipalKind.OPERATOR or principal.roles & {
         Role.STATISTICS,
         Role.MONITORING,
@@ -199,9 +204,13 @@ POLICY: dict[Action, Rule] = {
     Action.MANAGE_NODES: _role(Role.ADMIN),
     Action.SUBMIT_STATISTICS: _submit_statistics,
     Action.RECORD_ESCALATION: _role(Role.STATISTICS, Role.MONITORING, Role.ADMIN),
-    Action.VIEW_DERIVED_STATISTICS: _view_derived_statistics,
+    Action.VIEW_DERIVED_STATISTICS: _working_groups_or_own_authority,
     Action.VIEW_ANOMALIES: _role(Role.STATISTICS, Role.ADMIN),
     Action.TUNE_ANOMALY_THRESHOLDS: _role(Role.STATISTICS, Role.ADMIN),
+    Action.MANAGE_QUESTIONNAIRES: _role(Role.STATISTICS, Role.ADMIN),
+    Action.VIEW_QUESTIONNAIRES: _working_groups_or_own_authority,
+    Action.ANSWER_QUESTIONNAIRE: _acting_for(Role.AUTHORITY),
+    Action.VIEW_RECONCILIATION: _working_groups_or_own_authority,
 }
 
 

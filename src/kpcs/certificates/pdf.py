@@ -24,13 +24,13 @@ from fpdf.fonts import TTFFont
 from kpcs.certificates.document import STATEMENT, TITLE, CertificateDocument, Line, Party
 from kpcs.certificates.qr import QRCapacityError, encode_qr_text, qr_svg
 
-__all__ = ["render_certificate_pdf"]
+__all__ = ["FONT_DIR", "FONT_FAMILY", "long_date", "render_certificate_pdf"]
 
 # DejaVu Sans, vendored (see fonts/LICENSE.txt): the PDF core fonts are Latin-1 only, and an
 # importer in Zürich or an exporter in Berbérati must be printed as they are spelled. Only the
 # regular and bold faces are shipped, so no text here is ever set in italics.
-_FONT_DIR = Path(__file__).parent / "fonts"
-_FONT = "DejaVuSans"
+FONT_DIR = Path(__file__).parent / "fonts"
+FONT_FAMILY = "DejaVuSans"
 
 _INK = (20, 24, 31)
 _MUTED = (90, 98, 110)
@@ -81,7 +81,7 @@ _MONTHS = (
 )
 
 
-def _long_date(value: date) -> str:
+def long_date(value: date) -> str:
     # "3 March 2025": 03/03/2025 is read differently from one country to the next. The month
     # names are spelled out here because strftime("%B") follows the process locale.
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
@@ -93,8 +93,8 @@ class _CertificatePDF(FPDF):
     def __init__(self, doc: CertificateDocument) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.doc = doc
-        self.add_font(_FONT, "", _FONT_DIR / "DejaVuSans.ttf")
-        self.add_font(_FONT, "B", _FONT_DIR / "DejaVuSans-Bold.ttf")
+        self.add_font(FONT_FAMILY, "", FONT_DIR / "DejaVuSans.ttf")
+        self.add_font(FONT_FAMILY, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
         self.set_margins(_MARGIN, _MARGIN, _MARGIN)
         # Leaves room for the footer, which sits 10 mm above the bottom edge.
         self.set_auto_page_break(auto=True, margin=_MARGIN + 5)
@@ -103,7 +103,7 @@ class _CertificatePDF(FPDF):
         """On the pages after the first: which certificate this page belongs to."""
         if self.page_no() == 1:
             return
-        self.set_font(_FONT, "B", 10)
+        self.set_font(FONT_FAMILY, "B", 10)
         self.set_text_color(*_ACCENT)
         self.cell(0, 6, f"{TITLE} {self.doc.number} (continued)", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.rule()
@@ -112,7 +112,7 @@ class _CertificatePDF(FPDF):
     def footer(self) -> None:
         """On every page: the number and the page count, and the CANCELLED mark if so."""
         self.set_y(-_MARGIN)
-        self.set_font(_FONT, "", 7.5)
+        self.set_font(FONT_FAMILY, "", 7.5)
         self.set_text_color(*_MUTED)
         # One left-aligned line: fpdf sizes a cell before "{nb}" becomes the page count, so
         # right-aligned text with it would stop short of the margin.
@@ -125,7 +125,7 @@ class _CertificatePDF(FPDF):
         # yet leaves the text under it readable. It crosses the lower part of the page, below
         # the QR code, so that the word itself stays whole and legible.
         size = 80.0
-        self.set_font(_FONT, "B", size)
+        self.set_font(FONT_FAMILY, "B", size)
         text = "CANCELLED"
         width = self.get_string_width(text)
         centre_x, centre_y = self.w / 2, self.h * 0.64
@@ -142,27 +142,27 @@ class _CertificatePDF(FPDF):
 def _field(pdf: _CertificatePDF, x: float, w: float, label: str, value: str, *, size: float = 10) -> None:
     """A small grey label with its value under it, at the current y; leaves y after the value."""
     pdf.set_x(x)
-    pdf.set_font(_FONT, "", 7.5)
+    pdf.set_font(FONT_FAMILY, "", 7.5)
     pdf.set_text_color(*_MUTED)
     pdf.multi_cell(w, 3.6, label, align=Align.L, new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.set_font(_FONT, "", size)
+    pdf.set_font(FONT_FAMILY, "", size)
     pdf.set_text_color(*_INK)
     pdf.multi_cell(w, size * 0.46, value, align=Align.L, new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_y(pdf.get_y() + 1.8)
 
 
 def _section_heading(pdf: _CertificatePDF, text: str) -> None:
-    pdf.set_font(_FONT, "B", 10.5)
+    pdf.set_font(FONT_FAMILY, "B", 10.5)
     pdf.set_text_color(*_ACCENT)
     pdf.cell(0, 6, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*_INK)
 
 
 def _title_block(pdf: _CertificatePDF, doc: CertificateDocument) -> None:
-    pdf.set_font(_FONT, "B", 22)
+    pdf.set_font(FONT_FAMILY, "B", 22)
     pdf.set_text_color(*_ACCENT)
     pdf.cell(0, 10, TITLE, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(_FONT, "", 8.5)
+    pdf.set_font(FONT_FAMILY, "", 8.5)
     pdf.set_text_color(*_MUTED)
     pdf.cell(
         0,
@@ -175,12 +175,12 @@ def _title_block(pdf: _CertificatePDF, doc: CertificateDocument) -> None:
     pdf.rule(_ACCENT, 0.6)
     pdf.ln(2.5)
     # The statement Annex I requires, word for word.
-    pdf.set_font(_FONT, "B", 9.5)
+    pdf.set_font(FONT_FAMILY, "B", 9.5)
     pdf.set_text_color(*_INK)
     pdf.multi_cell(0, 4.6, STATEMENT + ".", align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if doc.status == "cancelled":
         pdf.ln(2)
-        pdf.set_font(_FONT, "B", 11)
+        pdf.set_font(FONT_FAMILY, "B", 11)
         pdf.set_text_color(*_RED)
         pdf.multi_cell(
             0,
@@ -215,21 +215,21 @@ def _summary_and_qr(pdf: _CertificatePDF, doc: CertificateDocument, qr_image: st
 
     # The number, boxed: it is what everyone quotes on the phone and types into a search field.
     pdf.set_xy(left_x, top)
-    pdf.set_font(_FONT, "", 7.5)
+    pdf.set_font(FONT_FAMILY, "", 7.5)
     pdf.set_text_color(*_MUTED)
     pdf.set_fill_color(*_SHADE)
     pdf.cell(left_w, 5, "  Certificate number", fill=True, new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.set_font(_FONT, "B", 18)
+    pdf.set_font(FONT_FAMILY, "B", 18)
     pdf.set_text_color(*_INK)
     pdf.cell(left_w, 10, " " + doc.number, fill=True, new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_fill_color(255, 255, 255)
     pdf.ln(3)
 
     row = pdf.get_y()
-    _field(pdf, left_x, half_w, "Date of issue", _long_date(doc.issued_on), size=10.5)
+    _field(pdf, left_x, half_w, "Date of issue", long_date(doc.issued_on), size=10.5)
     after_left = pdf.get_y()
     pdf.set_y(row)
-    _field(pdf, left_x + half_w + _GAP, half_w, "Date of expiry", _long_date(doc.expires_on), size=10.5)
+    _field(pdf, left_x + half_w + _GAP, half_w, "Date of expiry", long_date(doc.expires_on), size=10.5)
     pdf.set_y(max(after_left, pdf.get_y()))
 
     _field(pdf, left_x, left_w, "Issuing authority", doc.issuing_authority)
@@ -250,7 +250,7 @@ def _summary_and_qr(pdf: _CertificatePDF, doc: CertificateDocument, qr_image: st
         # Not expected for a real shipment (a 40-line credential fits), but a certificate must
         # still print: say why there is no code rather than fail.
         pdf.set_xy(qr_x, top)
-        pdf.set_font(_FONT, "", 9)
+        pdf.set_font(FONT_FAMILY, "", 9)
         pdf.set_text_color(*_RED)
         pdf.multi_cell(
             _QR_SIZE,
@@ -264,7 +264,7 @@ def _summary_and_qr(pdf: _CertificatePDF, doc: CertificateDocument, qr_image: st
             padding=4,
         )
     pdf.set_xy(qr_x + 2, top + _QR_SIZE)
-    pdf.set_font(_FONT, "B", 8)
+    pdf.set_font(FONT_FAMILY, "B", 8)
     pdf.set_text_color(*_INK)
     pdf.multi_cell(
         _QR_SIZE - 4,
@@ -274,7 +274,7 @@ def _summary_and_qr(pdf: _CertificatePDF, doc: CertificateDocument, qr_image: st
         new_x=XPos.LEFT,
         new_y=YPos.NEXT,
     )
-    pdf.set_font(_FONT, "", 8)
+    pdf.set_font(FONT_FAMILY, "", 8)
     pdf.multi_cell(_QR_SIZE - 4, 3.8, doc.verification_hint, align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_y(max(bottom_left, pdf.get_y()) + 1)
 
@@ -297,20 +297,20 @@ def _parties(pdf: _CertificatePDF, doc: CertificateDocument) -> None:
 def _party(pdf: _CertificatePDF, x: float, top: float, w: float, label: str, party: Party) -> float:
     pad = 2.5
     pdf.set_xy(x + pad, top + pad)
-    pdf.set_font(_FONT, "B", 8)
+    pdf.set_font(FONT_FAMILY, "B", 8)
     pdf.set_text_color(*_ACCENT)
     pdf.cell(w - 2 * pad, 4.5, label, new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.set_font(_FONT, "B", 10)
+    pdf.set_font(FONT_FAMILY, "B", 10)
     pdf.set_text_color(*_INK)
     pdf.multi_cell(w - 2 * pad, 4.8, party.name, align=Align.L, new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.set_font(_FONT, "", 9.5)
+    pdf.set_font(FONT_FAMILY, "", 9.5)
     pdf.multi_cell(w - 2 * pad, 4.5, party.address, align=Align.L, new_x=XPos.LEFT, new_y=YPos.NEXT)
     return pdf.get_y() + pad
 
 
 def _lines_table(pdf: _CertificatePDF, doc: CertificateDocument) -> None:
     _section_heading(pdf, "Shipment")
-    pdf.set_font(_FONT, "", 9.5)
+    pdf.set_font(FONT_FAMILY, "", 9.5)
     pdf.set_text_color(*_INK)
     headings = FontFace(emphasis="BOLD", color=_INK, fill_color=_SHADE)
     bold = FontFace(emphasis="BOLD")
@@ -348,7 +348,7 @@ class _Paragraph:
 
 
 def _paragraph_height(pdf: _CertificatePDF, width: float, paragraph: _Paragraph) -> float:
-    pdf.set_font(_FONT, paragraph.style, paragraph.size)
+    pdf.set_font(FONT_FAMILY, paragraph.style, paragraph.size)
     height = pdf.multi_cell(
         width,
         paragraph.line_height,
@@ -373,7 +373,7 @@ def _boxed(pdf: _CertificatePDF, paragraphs: list[_Paragraph], *, frame: tuple[i
     top = pdf.get_y()
     pdf.set_xy(pdf.l_margin + pad, top + pad)
     for paragraph in paragraphs:
-        pdf.set_font(_FONT, paragraph.style, paragraph.size)
+        pdf.set_font(FONT_FAMILY, paragraph.style, paragraph.size)
         pdf.set_text_color(*paragraph.colour)
         pdf.multi_cell(
             inner, paragraph.line_height, paragraph.text, align=Align.L, new_x=XPos.LEFT, new_y=YPos.NEXT
@@ -417,7 +417,7 @@ def _notes(pdf: _CertificatePDF, doc: CertificateDocument) -> None:
     _section_heading(pdf, "Notes")
     pdf.set_text_color(*_INK)
     for note in notes:
-        pdf.set_font(_FONT, note.style, note.size)
+        pdf.set_font(FONT_FAMILY, note.style, note.size)
         pdf.set_x(pdf.l_margin)
         pdf.cell(indent, note.line_height, "•")
         pdf.multi_cell(

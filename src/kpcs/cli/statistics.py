@@ -7,14 +7,17 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 
+from kpcs.cli import questionnaires
 from kpcs.cli.output import console, err_console, print_json, print_table
 from kpcs.cli.state import state
 from kpcs.statistics import compliance, daq, services
 from kpcs.statistics.templates import TemplateError
 
 app = typer.Typer(help="Statistics: submissions and figures.", no_args_is_help=True)
+app.add_typer(questionnaires.app, name="questionnaires")
 
 
 @app.command("submit")
@@ -157,3 +160,42 @@ def anomalies(
             for a in found
         ],
     )
+
+
+@app.command("reconcile")
+def reconcile(
+    ctx: typer.Context,
+    year: Annotated[int, typer.Option(help="the year to reconcile")],
+    participant: Annotated[str | None, typer.Option(help="only pairs this participant is in")] = None,
+    partner: Annotated[str | None, typer.Option(help="with --participant: only this pair")] = None,
+    details: Annotated[bool, typer.Option("--details", help="list the certificates, not the pairs")] = False,
+    everything: Annotated[bool, typer.Option("--all", help="every pair-quarter, not only findings")] = False,
+    json_: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Certificates between partners in kpcs: never confirmed, confirmed with other amounts,
+    and imports reported beyond the certificates received, per pair and quarter."""
+    cli = state(ctx)
+    with cli.session_factory() as session:
+        pairs, certificates = services.reconciliation(
+            session,
+            cli.principal,
+            year,
+            cli.clock.today(),
+            participant=participant.upper() if participant else None,
+            partner=partner.upper() if partner else None,
+        )
+    if not everything:
+        pairs = pairs.filter(pl.col("findings") > 0)
+    shown = certificates if details else pairs
+    if json_:
+        print_json(shown.to_dicts())
+        return
+    if details:
+        columns = ["number", "exporter", "importer", "period", "finding", "carats", "carats_received"]
+        title = f"{len(shown)} certificate(s) that do not reconcile in {year}"
+    else:
+        columns = ["exporter", "importer", "period", "issued", "unconfirmed", "differing", "received_carats",
+                   "reported_carats", "unmatched_carats", "findings"]  # fmt: skip
+        title = f"{int(pairs['findings'].sum())} finding(s) in {year}"
+    rows = [["" if v is None else str(v) for v in row] for row in shown.select(columns).rows()]
+    print_table(title, columns, rows)

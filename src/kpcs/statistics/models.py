@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -195,3 +196,52 @@ class AnomalyThresholds(Base):
     note: Mapped[str | None] = mapped_column(sa.Text)
     set_at: Mapped[datetime]
     set_by: Mapped[str] = mapped_column(sa.String(120))
+
+
+class Questionnaire(Base):
+    """A Data Anomaly Questionnaire: the questions the WGS puts to one participant about
+    its statistics of one year. ``status`` follows from the questions (see
+    :mod:`kpcs.statistics.questionnaire`) and is stored so lists need not read them."""
+
+    __tablename__ = "statistics_questionnaires"
+    __table_args__ = (sa.UniqueConstraint("year", "participant"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    participant: Mapped[str] = mapped_column(sa.ForeignKey("participants.code"))
+    status: Mapped[str] = mapped_column(sa.String(10), comment="draft, sent, answered, closed")
+    deadline: Mapped[date | None] = mapped_column(comment="answers due by this day; NULL while a draft")
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(sa.String(120))
+    sent_at: Mapped[datetime | None]
+    sent_by: Mapped[str | None] = mapped_column(sa.String(120))
+
+
+class Question(Base):
+    """One question of a questionnaire: the anomaly behind it, as found when it was drawn
+    up (the figures may be revised later; the question stays what was asked)."""
+
+    __tablename__ = "statistics_questions"
+    __table_args__ = (sa.UniqueConstraint("questionnaire_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[int] = mapped_column(sa.ForeignKey("statistics_questionnaires.id"), index=True)
+    number: Mapped[int] = mapped_column(comment="1, 2, 3… within the questionnaire")
+    anomaly: Mapped[dict[str, Any]] = mapped_column(sa.JSON, comment="the anomaly with the contract's fields")
+    text: Mapped[str] = mapped_column(sa.Text)
+    state: Mapped[str] = mapped_column(
+        sa.String(16), comment="awaiting answer, answered, accepted, escalated"
+    )
+
+
+class QuestionStep(Base):
+    """A step in a question's history: asked, answered, accepted, asked again, escalated."""
+
+    __tablename__ = "statistics_question_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("statistics_questions.id"), index=True)
+    step: Mapped[str] = mapped_column(sa.String(12))
+    text: Mapped[str | None] = mapped_column(sa.Text, comment="the answer, or the WGS's note")
+    taken_at: Mapped[datetime]
+    taken_by: Mapped[str] = mapped_column(sa.String(120))

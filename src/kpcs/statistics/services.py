@@ -30,7 +30,7 @@ from kpcs.db import UnitOfWork
 from kpcs.errors import InvalidInput
 from kpcs.participants.registry import ParticipantKind
 from kpcs.participants.snapshot import registry_snapshot
-from kpcs.statistics import engine, templates
+from kpcs.statistics import engine, reconcile, templates
 from kpcs.statistics.models import (
     ALL,
     CertificateTotal,
@@ -599,3 +599,80 @@ def derived_overview(session: Session, principal: Principal, *, year: int) -> li
         partners=frame(partners, key | {"partners": pl.Int64}),
         reported=frame(reported, key | sums | {"partners": pl.Int64}),
     ).to_dicts()
+
+
+def reconciliation(
+    session: Session,
+    principal: Principal,
+    year: int,
+    today: date,
+    *,
+    participant: str | None = None,
+    partner: str | None = None,
+    tolerances: reconcile.Tolerances = reconcile.Tolerances(),
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Certificate-level reconciliation of ``year`` (see :mod:`kpcs.statistics.reconcile`):
+    ``(pairs, details)``, for the pairs ``participant`` is in (with ``partner``, that pair
+    only). An authority sees only the pairs its own participant is in."""
+    require(principal, Action.VIEW_RECONCILIATION, participant=participant)
+    if is_participant_bound(principal):
+        participant = principal.participant_code
+    pairs, details = reconcile.reconcile(
+        _year_certificates(session, year), _reported_imports(session, year), year, today, tolerances
+    )
+
+    def concerned(frame: pl.DataFrame) -> pl.DataFrame:
+        for code in (participant, partner):
+            if code:
+                frame = frame.filter((pl.col("exporter") == code) | (pl.col("importer") == code))
+        return frame
+
+    return concerned(pairs), concerned(details)
+
+
+def _year_certificates(session: Session, year: int) -> pl.DataFrame:
+    """Every certificate that stands and was issued, or received, in ``year``, with its
+    confirmation: two index-bounded reads, dates parsed by Polars column by column."""
+    from kpcs.certificates.models import Certificate, CertificateStatus, ImportConfirmation
+
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    columns = (
+        Certificate.number,
+        Certificate.exporting_participant,
+        Certificate.importing_participant,
+        sa.cast(Certificate.issued_on, sa.String),
+        sa.cast(Certificate.total_carats, sa.Float),
+        sa.cast(Certificate.total_value_usd, sa.Float),
+        sa.cast(ImportConfirmation.received_on, sa.String),
+        sa.cast(ImportConfirmation.carats_received, sa.Float),
+        sa.cast(ImportConfirmation.value_usd_received, sa.Float),
+    )
+    standing = Certificate.status != CertificateStatus.CANCELLED
+    issued = (
+        sa.select(*columns)
+        .outerjoin(ImportConfirmation, ImportConfirmation.certificate_id == Certificate.id)
+        .where(standing, Certificate.issued_on.between(first, last))
+    )
+    received_later = (
+        sa.select(*columns)
+        .join(ImportConfirmation, ImportConfirmation.certificate_id == Certificate.id)
+        .where(standing, ImportConfirmation.received_on.between(first, last), Certificate.issued_on < first)
+    )
+    raw = dict(reconcile.CERTIFICATE_SCHEMA) | {"issued_on": pl.String, "received_on": pl.String}
+    rows = [*session.execute(issued), *session.execute(received_later)]
+    frame = pl.DataFrame(rows, schema=list(raw.items()), orient="row")
+    return frame.with_columns(
+        pl.col(day).str.slice(0, 10).str.to_date("%Y-%m-%d") for day in ("issued_on", "received_on")
+    )
+
+
+def _reported_imports(session: Session, year: int) -> pl.DataFrame:
+    """The imports of ``year`` reported in the statistics in force, per importer, exporter
+    and quarter (summed over HS codes)."""
+    trade = figures_frame(session, StatisticsKind.TRADE, year, year)
+    return (
+        trade.filter(pl.col("flow") == "import")
+        .group_by(pl.col("participant").alias("importer"), pl.col("partner").alias("exporter"), "period")
+        .agg(pl.col("carats").sum(), pl.col("value_usd").sum(), pl.col("certificates").sum())
+        .select(list(reconcile.REPORTED_SCHEMA))
+    )

@@ -40,6 +40,7 @@ from kpcs.web.routes import (
     home,
     log,
     participants,
+    questionnaires,
     statistics,
     verify,
 )
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         exchange,
         statistics,
         analysis,
+        questionnaires,
     ):
         app.include_router(module.api, prefix=API_PREFIX, dependencies=who)
         app.include_router(module.pages, dependencies=who)

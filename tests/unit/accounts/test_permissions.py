@@ -53,6 +53,10 @@ EXPECTED: dict[Action, set[str]] = {
     Action.VIEW_DERIVED_STATISTICS: {"statistics", "monitoring", "admin", "authority", "operator"},
     Action.VIEW_ANOMALIES: {"statistics", "admin", "operator"},
     Action.TUNE_ANOMALY_THRESHOLDS: {"statistics", "admin", "operator"},
+    Action.MANAGE_QUESTIONNAIRES: {"statistics", "admin", "operator"},
+    Action.VIEW_QUESTIONNAIRES: {"statistics", "monitoring", "admin", "authority", "operator"},
+    Action.ANSWER_QUESTIONNAIRE: {"authority", "operator"},
+    Action.VIEW_RECONCILIATION: {"statistics", "monitoring", "admin", "authority", "operator"},
     Action.CONFIGURE_AUTHORITY: {"admin", "operator"},
     Action.ISSUE_CERTIFICATE: {"authority", "operator"},
     Action.VIEW_CERTIFICATES: {"admin", "authority", "customs", "statistics", "monitoring", "operator"},
@@ -73,6 +77,9 @@ PARTICIPANT_BOUND: dict[Action, set[str]] = {
     Action.REPORT_LOSS: {"operator"},
     Action.REPORT_FRAUD: {"operator"},
     Action.VIEW_CERTIFICATES: {"admin", "statistics", "monitoring", "operator"},
+    Action.VIEW_QUESTIONNAIRES: {"admin", "statistics", "monitoring", "operator"},
+    Action.ANSWER_QUESTIONNAIRE: {"operator"},
+    Action.VIEW_RECONCILIATION: {"admin", "statistics", "monitoring", "operator"},
 }
 
 

@@ -5,14 +5,11 @@ from __future__ import annotations
 import base64
 import io
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import pypdfium2 as pdfium  # type: ignore[import-untyped]
 import pytest
 import zxingcpp
 from PIL import Image
@@ -20,6 +17,7 @@ from PIL import Image
 from kpcs.certificates.document import STATEMENT, TITLE, CertificateDocument, Line, Party
 from kpcs.certificates.pdf import render_certificate_pdf
 from kpcs.certificates.qr import decode_qr_image, decode_qr_text
+from tests.pdf import opened, page_texts
 from tests.unit.certificates.test_qr import KID, sign_credential, vc_payload
 
 ORIGINS = {"BW": "Botswana", "CF": "Central African Republic", "CI": "Côte d'Ivoire", "mixed": ""}
@@ -85,28 +83,6 @@ def make_document(lines: tuple[Line, ...] = THREE, **changes: Any) -> Certificat
         notes=("Transit through Côte d'Ivoire: none.",),
     )
     return replace(doc, **changes)
-
-
-@contextmanager
-def opened(pdf: bytes) -> Iterator[pdfium.PdfDocument]:
-    document = pdfium.PdfDocument(pdf)
-    try:
-        yield document
-    finally:
-        document.close()
-
-
-def page_texts(pdf: bytes) -> list[str]:
-    """The text of every page, with runs of whitespace (line breaks included) made one space."""
-    texts = []
-    with opened(pdf) as document:
-        for index in range(len(document)):
-            page = document[index]
-            textpage = page.get_textpage()
-            texts.append(" ".join(textpage.get_text_range().split()))
-            textpage.close()
-            page.close()
-    return texts
 
 
 def page_png(pdf: bytes, *, dpi: int, index: int = 0) -> bytes:

@@ -1,21 +1,24 @@
-"""The Working Group on Statistics' anomaly workbench: the anomalies of a year (CONTRACT:
-``GET /statistics/anomalies?year=``), and the thresholds behind them."""
+"""The Working Group on Statistics' workbench: the anomalies of a year (CONTRACT:
+``GET /statistics/anomalies?year=``) and the thresholds behind them, and the reconciliation
+of certificates between partners."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from kpcs.accounts.permissions import Action, require
-from kpcs.statistics import daq
+from kpcs.accounts.permissions import Action, Principal, require
+from kpcs.statistics import daq, services
 from kpcs.statistics.anomalies import TYPES
 from kpcs.statistics.templates import FIRST_YEAR
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
-from kpcs.web.routes.statistics import _csv
+from kpcs.web.routes.statistics import csv_response
 from kpcs.web.templating import render
 
 api = APIRouter(tags=["analysis"])
@@ -130,7 +133,7 @@ async def workbench(
 
     values = await run_in_threadpool(build)
     if format == "csv":
-        return _csv([a.as_dict() for a in values["anomalies"]], f"kp-anomalies-{shown}.csv")
+        return csv_response([a.as_dict() for a in values["anomalies"]], f"kp-anomalies-{shown}.csv")
     return render(request, "statistics/anomalies.html", values, principal=principal)
 
 
@@ -148,3 +151,86 @@ async def tune(request: Request, context: ContextDep, principal: PrincipalDep) -
     await run_in_threadpool(daq.set_thresholds, context.uow(), principal, context.clock, values, note)
     target = f"/statistics/anomalies?year={int(year)}" if year.isdigit() else "/statistics/anomalies"
     return RedirectResponse(target, status_code=303)
+
+
+def _reconciled(
+    session: Session,
+    principal: Principal,
+    year: int,
+    today: date,
+    participant: str | None,
+    partner: str | None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    pairs, details = services.reconciliation(
+        session,
+        principal,
+        year,
+        today,
+        participant=participant.upper() if participant else None,
+        partner=partner.upper() if partner else None,
+    )
+    return pairs.to_dicts(), details.to_dicts()
+
+
+@api.get("/statistics/reconciliation")
+def reconciliation(
+    session: SessionDep,
+    context: ContextDep,
+    principal: PrincipalDep,
+    year: ReviewYear,
+    participant: str | None = None,
+    partner: str | None = None,
+) -> dict[str, Any]:
+    """Certificates between partners that both use kpcs, per exporter, importer and quarter:
+    never confirmed, confirmed with other carats or value, and imports reported beyond the
+    certificates received (``pairs``); each certificate that is a finding (``details``)."""
+    pairs, details = _reconciled(session, principal, year, context.clock.today(), participant, partner)
+    return {"year": year, "pairs": pairs, "details": details}
+
+
+@pages.get("/statistics/reconciliation")
+async def reconciliation_page(
+    request: Request,
+    context: ContextDep,
+    principal: PrincipalDep,
+    year: Annotated[int | None, Query(ge=FIRST_YEAR, le=2100)] = None,
+    participant: str | None = None,
+    partner: str | None = None,
+    everything: bool = False,
+    format: str | None = None,
+) -> Response:
+    """The reconciliation of a year per pair and quarter (only rows with findings unless
+    ``everything``), the certificates behind them, and both as CSV (``format=csv`` for the
+    pairs, ``format=details`` for the certificates)."""
+    require(principal, Action.VIEW_RECONCILIATION, participant=participant.upper() if participant else None)
+    today = context.clock.today()
+    shown = year or today.year - 1
+
+    def build() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        with context.read_session_factory() as session:
+            return _reconciled(session, principal, shown, today, participant, partner)
+
+    pairs, details = await run_in_threadpool(build)
+    if format == "csv":
+        return csv_response(pairs, f"kp-reconciliation-{shown}.csv")
+    if format == "details":
+        return csv_response(details, f"kp-reconciliation-{shown}-certificates.csv")
+    totals = {
+        key: sum(p[key] for p in pairs)
+        for key in ("issued", "confirmed", "awaiting", "unconfirmed", "differing", "received", "findings")
+    }
+    totals["unmatched"] = sum(1 for p in pairs if p["unmatched_carats"] or p["unmatched_value_usd"])
+    values = {
+        "year": shown,
+        "pairs": pairs if everything else [p for p in pairs if p["findings"]],
+        "pair_count": len(pairs),
+        "details": details,
+        "totals": totals,
+        "filters": {
+            "participant": (participant or "").upper(),
+            "partner": (partner or "").upper(),
+            "everything": everything,
+        },
+        "years": list(range(today.year, FIRST_YEAR - 1, -1)),
+    }
+    return render(request, "statistics/reconciliation.html", values, principal=principal)

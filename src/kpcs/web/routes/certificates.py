@@ -33,6 +33,7 @@ from kpcs.errors import FieldProblem, InvalidInput, KPCSError
 from kpcs.participants.services import trading_countries
 from kpcs.web.deps import ClockDep, ContextDep, PrincipalDep, SessionDep, allowed
 from kpcs.web.errors import status_for
+from kpcs.web.forms import act
 from kpcs.web.htmx import is_htmx_partial
 from kpcs.web.templating import render
 
@@ -431,17 +432,7 @@ def certificate_page(
 
 
 async def _act(request: Request, number: str, action: Any) -> Response:
-    try:
-        await run_in_threadpool(action)
-    except KPCSError as exc:
-        if status_for(exc) in (401, 403, 404):
-            raise
-        problems = getattr(exc, "problems", [])
-        message = "; ".join(f"{p.field}: {p.message}" for p in problems) or exc.message
-        from urllib.parse import quote
-
-        return RedirectResponse(f"/certificates/{number}?error={quote(message)}#actions", status_code=303)
-    return RedirectResponse(f"/certificates/{number}", status_code=303)
+    return await act(action, f"/certificates/{number}", f"/certificates/{number}#actions")
 
 
 def _optional_decimal(value: str, field: str) -> Decimal | None:

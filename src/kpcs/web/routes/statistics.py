@@ -141,7 +141,7 @@ async def compliance_page(
 # --- public statistics -----------------------------------------------------------------------
 
 
-def _csv(rows: list[dict[str, Any]], filename: str) -> Response:
+def csv_response(rows: list[dict[str, Any]], filename: str) -> Response:
     out = io.StringIO()
     if rows:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]))
@@ -201,7 +201,8 @@ async def summary_page(
 
     values = await run_in_threadpool(build)
     if format == "csv":
-        return _csv(values["summary"]["rows"], f"kp-annual-global-summary-{values['summary']['year']}.csv")
+        summary = values["summary"]
+        return csv_response(summary["rows"], f"kp-annual-global-summary-{summary['year']}.csv")
     return render(request, "statistics/summary.html", values, principal=principal)
 
 
@@ -224,7 +225,7 @@ async def participant_page(
 
     values = await run_in_threadpool(build)
     if format == "csv":
-        return _csv(values["history"], f"kp-statistics-{values['participant'].code}.csv")
+        return csv_response(values["history"], f"kp-statistics-{values['participant'].code}.csv")
     return render(request, "statistics/participant.html", values, principal=principal)
 
 
@@ -240,7 +241,7 @@ async def world_page(
 
     values = await run_in_threadpool(build)
     if format == "csv":
-        return _csv(values["trend"], "kp-statistics-world.csv")
+        return csv_response(values["trend"], "kp-statistics-world.csv")
     return render(request, "statistics/world.html", values, principal=principal)
 
 
@@ -283,7 +284,7 @@ async def derived_page(
 
     values = await run_in_threadpool(build)
     if format == "csv":
-        return _csv(values["rows"], f"kp-derived-{chosen or 'all'}-{shown_year}.csv")
+        return csv_response(values["rows"], f"kp-derived-{chosen or 'all'}-{shown_year}.csv")
     values["years"] = list(range(context.clock.today().year, FIRST_YEAR - 1, -1))
     values["only_own"] = is_participant_bound(principal)
     return render(request, "statistics/derived.html", values, principal=principal)
