@@ -109,6 +109,7 @@ class Action(StrEnum):
     VIEW_QUESTIONNAIRES = "statistics:questionnaire:view"
     ANSWER_QUESTIONNAIRE = "statistics:questionnaire:answer"
     VIEW_RECONCILIATION = "statistics:view-reconciliation"
+    ASSESS_EXPORT = "statistics:assess-export"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -155,7 +156,7 @@ def _submit_statistics(principal: Principal, participant: str | None) -> bool:
 
 def _working_groups_or_own_authority(principal: Principal, participant: str | None) -> bool:
     """The working groups for every participant, an authority for its own (figures derived
-    from certificates, questionnaires, reconciliation with partners)."""
+    from certificates, questionnaires, reconciliation with partners, assessing an export)."""
     if principal.kind is PrincipalKind.OPERATOR or principal.roles & {
         Role.STATISTICS,
         Role.MONITORING,
@@ -211,6 +212,7 @@ POLICY: dict[Action, Rule] = {
     Action.VIEW_QUESTIONNAIRES: _working_groups_or_own_authority,
     Action.ANSWER_QUESTIONNAIRE: _acting_for(Role.AUTHORITY),
     Action.VIEW_RECONCILIATION: _working_groups_or_own_authority,
+    Action.ASSESS_EXPORT: _working_groups_or_own_authority,
 }
 
 

@@ -199,3 +199,46 @@ def reconcile(
         title = f"{int(pairs['findings'].sum())} finding(s) in {year}"
     rows = [["" if v is None else str(v) for v in row] for row in shown.select(columns).rows()]
     print_table(title, columns, rows)
+
+
+@app.command("assess")
+def assess(
+    ctx: typer.Context,
+    exporter: Annotated[str, typer.Option(help="the exporting participant's code")],
+    carats: Annotated[float, typer.Option(help="carats in the shipment")],
+    value: Annotated[float, typer.Option(help="its value in US dollars")],
+    hs_code: Annotated[str, typer.Option(help="7102.10, 7102.21 or 7102.31")],
+    origin: Annotated[str, typer.Option(help="country of origin, or 'mixed'")],
+    json_: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """How a proposed export compares with the exporter's history, other exporters and the origin."""
+    cli = state(ctx)
+    with cli.session_factory() as session:
+        report = services.assess_export(
+            session,
+            cli.principal,
+            cli.clock.today(),
+            exporter=exporter.upper(),
+            carats=carats,
+            value_usd=value,
+            hs_code=hs_code,
+            origin=origin if origin == "mixed" else origin.upper(),
+        )
+    if json_:
+        print_json(report)
+        return
+    p = report["proposal"]
+    title = f"{p['exporter']}: {p['carats']:,.2f} ct of {p['hs_code']} at US${p['usd_per_carat']:,.2f}/ct"
+    rows = [
+        [
+            c["name"],
+            c["level"],
+            "" if c["median"] is None else f"{c['median']:,.2f}",
+            c["points"],
+            c["explanation"],
+        ]
+        for c in report["checks"]
+    ]
+    print_table(
+        f"{title}: {report['level']}", ["against", "level", "median", "figures", "what it means"], rows
+    )

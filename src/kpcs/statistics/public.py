@@ -264,3 +264,14 @@ def world_trend(session: Session) -> list[dict[str, Any]]:
 def published_sources(session: Session) -> list[str]:
     """Where the published figures come from (shown on every page that uses them)."""
     return sorted(set(session.scalars(sa.select(PublishedProduction.source).distinct())))
+
+
+def production_by_year(session: Session, first_year: int, last_year: int) -> pl.DataFrame:
+    """Annual production per participant (submitted, else published): participant, year,
+    carats, value_usd."""
+    return engine.run(
+        "SELECT participant, year, production_carats AS carats, production_value_usd AS value_usd"
+        f" FROM ({_BY_YEAR}) WHERE production_carats IS NOT NULL"
+        f" AND year BETWEEN {int(first_year)} AND {int(last_year)} ORDER BY participant, year",
+        **_frames(session),
+    )

@@ -27,10 +27,10 @@ from kpcs.audit import tags
 from kpcs.audit.services import record
 from kpcs.clock import Clock
 from kpcs.db import UnitOfWork
-from kpcs.errors import InvalidInput
+from kpcs.errors import FieldProblem, InvalidInput
 from kpcs.participants.registry import ParticipantKind
 from kpcs.participants.snapshot import registry_snapshot
-from kpcs.statistics import engine, reconcile, templates
+from kpcs.statistics import assessment, engine, public, reconcile, templates
 from kpcs.statistics.models import (
     ALL,
     CertificateTotal,
@@ -676,3 +676,84 @@ def _reported_imports(session: Session, year: int) -> pl.DataFrame:
         .agg(pl.col("carats").sum(), pl.col("value_usd").sum(), pl.col("certificates").sum())
         .select(list(reconcile.REPORTED_SCHEMA))
     )
+
+
+ASSESSMENT_YEARS = 5
+"""Years of past figures an export is assessed against."""
+
+
+def assess_export(
+    session: Session,
+    principal: Principal,
+    today: date,
+    *,
+    exporter: str,
+    carats: float,
+    value_usd: float,
+    hs_code: str,
+    origin: str,
+) -> dict[str, Any]:
+    """How a proposed export compares with the exporter's history, other exporters and the
+    origin's production over the last five years (reported trade, or the trade derived from
+    certificates where none was reported; submitted or published production)."""
+    from kpcs.certificates.rules import MIXED, hs_code_problem
+    from kpcs.countries import is_country
+
+    require(principal, Action.ASSESS_EXPORT, participant=exporter)
+    names = {code: facts.name for code, facts in registry_snapshot(session).participants.items()}
+    problems = []
+    if exporter not in names:
+        problems.append(("exporter", f"{exporter!r} is not a participant in the registry"))
+    if (problem := hs_code_problem(hs_code)) is not None:
+        problems.append(("hs_code", problem))
+    if origin != MIXED and not is_country(origin):
+        problems.append(("origin", f"{origin!r} is not a country code (ISO 3166 alpha-2) or 'mixed'"))
+    for name, amount in (("carats", carats), ("value_usd", value_usd)):
+        if not amount > 0:
+            problems.append((name, "must be more than zero"))
+    if problems:
+        raise InvalidInput(
+            "the proposed export cannot be assessed",
+            problems=[FieldProblem(field, message) for field, message in problems],
+        )
+    first, last = today.year - ASSESSMENT_YEARS, today.year
+    exports = _past_exports(session, first, last)
+    history = public.production_by_year(session, first, last)
+    found = assessment.assess_export(
+        assessment.Proposal(exporter, carats, value_usd, hs_code, origin), exports, history, names
+    )
+    return found.as_dict()
+
+
+def _past_exports(session: Session, first_year: int, last_year: int) -> pl.DataFrame:
+    """Exports per participant, quarter and HS code: as reported, or derived from the
+    certificates in kpcs for a participant and quarter with nothing reported."""
+    trade = figures_frame(session, StatisticsKind.TRADE, first_year, last_year).filter(
+        pl.col("flow") == "export"
+    )
+    reported = trade.group_by("participant", "period", "hs_code").agg(
+        pl.col("carats").sum(), pl.col("value_usd").sum(), pl.col("certificates").sum()
+    )
+    t = CertificateTotal
+    rows = session.execute(
+        sa.select(
+            t.participant,
+            t.year,
+            t.quarter,
+            t.hs_code,
+            sa.cast(sa.func.sum(t.carats), sa.Float),
+            sa.cast(sa.func.sum(t.value_usd), sa.Float),
+            sa.func.sum(t.certificates),
+        )
+        .where(t.flow == "export", t.partner == ALL, t.hs_code != ALL, t.year.between(first_year, last_year))
+        .group_by(t.participant, t.year, t.quarter, t.hs_code)
+    ).all()
+    derived = pl.DataFrame(
+        [(code, f"{year}-Q{quarter}", hs, ct, usd, n) for code, year, quarter, hs, ct, usd, n in rows],
+        schema=list(reported.schema.items()),
+        orient="row",
+    )
+    derived = derived.join(
+        reported.select("participant", "period").unique(), on=["participant", "period"], how="anti"
+    )
+    return pl.concat([reported, derived])

@@ -57,6 +57,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.VIEW_QUESTIONNAIRES: {"statistics", "monitoring", "admin", "authority", "operator"},
     Action.ANSWER_QUESTIONNAIRE: {"authority", "operator"},
     Action.VIEW_RECONCILIATION: {"statistics", "monitoring", "admin", "authority", "operator"},
+    Action.ASSESS_EXPORT: {"statistics", "monitoring", "admin", "authority", "operator"},
     Action.CONFIGURE_AUTHORITY: {"admin", "operator"},
     Action.ISSUE_CERTIFICATE: {"authority", "operator"},
     Action.VIEW_CERTIFICATES: {"admin", "authority", "customs", "statistics", "monitoring", "operator"},
@@ -80,6 +81,7 @@ PARTICIPANT_BOUND: dict[Action, set[str]] = {
     Action.VIEW_QUESTIONNAIRES: {"admin", "statistics", "monitoring", "operator"},
     Action.ANSWER_QUESTIONNAIRE: {"operator"},
     Action.VIEW_RECONCILIATION: {"admin", "statistics", "monitoring", "operator"},
+    Action.ASSESS_EXPORT: {"admin", "statistics", "monitoring", "operator"},
 }
 
 

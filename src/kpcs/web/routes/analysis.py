@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from kpcs.accounts.permissions import Action, Principal, require
+from kpcs.errors import FieldProblem, InvalidInput
 from kpcs.statistics import daq, services
 from kpcs.statistics.anomalies import TYPES
 from kpcs.statistics.templates import FIRST_YEAR
@@ -234,3 +235,75 @@ async def reconciliation_page(
         "years": list(range(today.year, FIRST_YEAR - 1, -1)),
     }
     return render(request, "statistics/reconciliation.html", values, principal=principal)
+
+
+class ExportProposal(BaseModel):
+    """A proposed export to assess: who exports, how much, what, from where."""
+
+    exporter: str = Field(min_length=2, max_length=8, description="participant code")
+    carats: float = Field(gt=0)
+    value_usd: float = Field(gt=0)
+    hs_code: str = Field(min_length=4, max_length=10, examples=["7102.31"])
+    origin: str = Field(min_length=2, max_length=5, description="country code, or 'mixed'")
+
+
+@api.post("/statistics/export-assessments")
+def assess_export(
+    body: ExportProposal, session: SessionDep, context: ContextDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """How a proposed export's $/carat and size compare with the exporter's history, other
+    exporters of the same goods and the origin's production (nothing is stored)."""
+    return services.assess_export(
+        session,
+        principal,
+        context.clock.today(),
+        exporter=body.exporter.upper(),
+        carats=body.carats,
+        value_usd=body.value_usd,
+        hs_code=body.hs_code,
+        origin=body.origin if body.origin == "mixed" else body.origin.upper(),
+    )
+
+
+@pages.get("/statistics/assess")
+def assess_page(
+    request: Request,
+    session: SessionDep,
+    context: ContextDep,
+    principal: PrincipalDep,
+    exporter: str = "",
+    carats: str = "",
+    value_usd: str = "",
+    hs_code: str = "7102.31",
+    origin: str = "",
+) -> Response:
+    """A form for a proposed export, and its assessment once the form is filled in."""
+    require(principal, Action.ASSESS_EXPORT)
+    shown = {"exporter": exporter or (principal.participant_code or ""), "carats": carats,
+             "value_usd": value_usd, "hs_code": hs_code, "origin": origin}  # fmt: skip
+    report, problems = None, []
+    if exporter and carats and value_usd and origin:
+        try:
+            report = services.assess_export(
+                session,
+                principal,
+                context.clock.today(),
+                exporter=exporter.strip().upper(),
+                carats=_amount("carats", carats),
+                value_usd=_amount("value_usd", value_usd),
+                hs_code=hs_code.strip(),
+                origin=origin.strip() if origin.strip() == "mixed" else origin.strip().upper(),
+            )
+        except InvalidInput as error:
+            problems = list(error.problems) or [FieldProblem("proposal", error.message)]
+    values = {"form": shown, "report": report, "problems": problems}
+    return render(
+        request, "statistics/assess.html", values, principal=principal, status_code=422 if problems else 200
+    )
+
+
+def _amount(field: str, text: str) -> float:
+    try:
+        return float(text.replace(",", "").strip())
+    except ValueError:
+        raise InvalidInput.field(field, "a number, such as 1520.35") from None
