@@ -230,6 +230,7 @@ def bench_certificate_history(url: str, database: str) -> list[Result]:
             ("/statistics/compliance?year=2024", "< 1 s", 1.0),
             (f"/statistics/derived?year=2024&participant={busiest}", "< 1 s", 1.0),
             ("/statistics/derived?year=2024", "< 1 s", 1.0),
+            ("/statistics/reconciliation?year=2024", "< 1 s", 1.0),
         ):
 
             def fetch(p: str = path) -> None:

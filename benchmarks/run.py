@@ -15,6 +15,7 @@ from benchmarks.certificates import bench_http, bench_verify_in_process
 from benchmarks.common import Result, write
 from benchmarks.exchange import bench_exchange
 from benchmarks.matrix import bench_matrix
+from benchmarks.reconciliation import bench_reconciliation
 from benchmarks.registry import bench_registry
 from benchmarks.statistics import bench_ingest
 from benchmarks.translog import bench_log
@@ -41,6 +42,7 @@ def main() -> None:
         results += bench_anomalies(f"sqlite:///{tmp}/anomalies.db", "SQLite")
     results += bench_verify_in_process()
     results += bench_matrix()
+    results += bench_reconciliation()
     exchange_results, exchange_notes = bench_exchange()
     results += exchange_results
     notes += exchange_notes
