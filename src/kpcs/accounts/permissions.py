@@ -110,6 +110,7 @@ class Action(StrEnum):
     ANSWER_QUESTIONNAIRE = "statistics:questionnaire:answer"
     VIEW_RECONCILIATION = "statistics:view-reconciliation"
     ASSESS_EXPORT = "statistics:assess-export"
+    VIEW_ANALYSES = "statistics:view-analyses"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -155,8 +156,8 @@ def _submit_statistics(principal: Principal, participant: str | None) -> bool:
 
 
 def _working_groups_or_own_authority(principal: Principal, participant: str | None) -> bool:
-    """The working groups for every participant, an authority for its own (figures derived
-    from certificates, questionnaires, reconciliation with partners, assessing an export)."""
+    """The working groups for every participant, an authority for its own: figures derived
+    from certificates, questionnaires, reconciliation, export assessments, country analyses."""
     if principal.kind is PrincipalKind.OPERATOR or principal.roles & {
         Role.STATISTICS,
         Role.MONITORING,
@@ -213,6 +214,7 @@ POLICY: dict[Action, Rule] = {
     Action.ANSWER_QUESTIONNAIRE: _acting_for(Role.AUTHORITY),
     Action.VIEW_RECONCILIATION: _working_groups_or_own_authority,
     Action.ASSESS_EXPORT: _working_groups_or_own_authority,
+    Action.VIEW_ANALYSES: _working_groups_or_own_authority,
 }
 
 

@@ -158,6 +158,19 @@ def year_anomalies(
     thresholds, _ = thresholds_in_force(session)
     if overrides:
         thresholds = _thresholds(asdict(thresholds) | overrides)
+    found = find_year_anomalies(session, year, today, thresholds)
+    return [
+        a
+        for a in found
+        if (not types or a.type in types)
+        and (participant is None or participant in (a.participant, a.partner))
+        and (severity is None or a.severity == severity)
+    ]
+
+
+def find_year_anomalies(session: Session, year: int, today: date, thresholds: Thresholds) -> list[Anomaly]:
+    """The anomalies of ``year`` over the figures in force (no permission check: for the
+    use cases that have made theirs, such as the country analyses)."""
     first = year - thresholds.history_years
     trade = services.figures_frame(session, StatisticsKind.TRADE, first, year)
     production = services.figures_frame(session, StatisticsKind.PRODUCTION, first, year)
@@ -166,14 +179,7 @@ def year_anomalies(
         for case in compliance.compliance(session, year, today)
         if case.standing == "missing"
     ]
-    found = find_anomalies(trade, production, year, thresholds=thresholds, missing=missing)
-    return [
-        a
-        for a in found
-        if (not types or a.type in types)
-        and (participant is None or participant in (a.participant, a.partner))
-        and (severity is None or a.severity == severity)
-    ]
+    return find_anomalies(trade, production, year, thresholds=thresholds, missing=missing)
 
 
 # -- the questionnaire ------------------------------------------------------------------------
@@ -429,6 +435,22 @@ def questionnaire(
 ) -> dict[str, Any]:
     """One questionnaire with its questions and every step taken on each."""
     return _detail(session, _get(session, principal, questionnaire_id), today)
+
+
+def questionnaire_states(session: Session, year: int, today: date) -> dict[str, dict[str, Any]]:
+    """Where each participant's questionnaire of ``year`` stands, drafts left out (no
+    permission check: for the country analyses, which have made theirs)."""
+    found = session.scalars(
+        sa.select(Questionnaire).where(Questionnaire.year == year, Questionnaire.status != Status.DRAFT.value)
+    ).all()
+    counts: dict[int, dict[str, int]] = {}
+    for questionnaire_id, state, n in session.execute(
+        sa.select(Question.questionnaire_id, Question.state, sa.func.count())
+        .where(Question.questionnaire_id.in_([q.id for q in found]))
+        .group_by(Question.questionnaire_id, Question.state)
+    ):
+        counts.setdefault(questionnaire_id, {})[state] = n
+    return {q.participant: _summary(q, counts.get(q.id, {}), today) for q in found}
 
 
 def non_responders(session: Session, today: date) -> list[dict[str, Any]]:

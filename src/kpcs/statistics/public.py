@@ -275,3 +275,8 @@ def production_by_year(session: Session, first_year: int, last_year: int) -> pl.
         f" AND year BETWEEN {int(first_year)} AND {int(last_year)} ORDER BY participant, year",
         **_frames(session),
     )
+
+
+def figures_by_year(session: Session) -> pl.DataFrame:
+    """Every participant's figures year by year (the summary's columns and sources)."""
+    return engine.run(_BY_YEAR + " ORDER BY participant, year", **_frames(session))

@@ -58,6 +58,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.ANSWER_QUESTIONNAIRE: {"authority", "operator"},
     Action.VIEW_RECONCILIATION: {"statistics", "monitoring", "admin", "authority", "operator"},
     Action.ASSESS_EXPORT: {"statistics", "monitoring", "admin", "authority", "operator"},
+    Action.VIEW_ANALYSES: {"statistics", "monitoring", "admin", "authority", "operator"},
     Action.CONFIGURE_AUTHORITY: {"admin", "operator"},
     Action.ISSUE_CERTIFICATE: {"authority", "operator"},
     Action.VIEW_CERTIFICATES: {"admin", "authority", "customs", "statistics", "monitoring", "operator"},
@@ -82,6 +83,7 @@ PARTICIPANT_BOUND: dict[Action, set[str]] = {
     Action.ANSWER_QUESTIONNAIRE: {"operator"},
     Action.VIEW_RECONCILIATION: {"admin", "statistics", "monitoring", "operator"},
     Action.ASSESS_EXPORT: {"admin", "statistics", "monitoring", "operator"},
+    Action.VIEW_ANALYSES: {"admin", "statistics", "monitoring", "operator"},
 }
 
 
