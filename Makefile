@@ -13,6 +13,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends
 # Two workers: the machine has two cores. Override with `make test PYTEST_ARGS=...`.
 PYTEST_ARGS ?= -n 2
+# `make bench ONLY=analysis` measures one area again and keeps the other rows.
+ONLY ?=
 
 .PHONY: install run test bench lint test-deps clean
 
@@ -53,7 +55,7 @@ bench: install test-deps
 		echo "installing Debian's wrk package (HTTP load generator)"; \
 		$(SUDO) apt-get update -q && $(APT_INSTALL) wrk; \
 	fi
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run $(ONLY)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

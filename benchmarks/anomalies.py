@@ -4,8 +4,13 @@ under 2 seconds): the detectors alone on the frames, and the whole use case the 
 
 from __future__ import annotations
 
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import polars as pl
 from tests.conftest import TODAY, build_database
@@ -70,6 +75,7 @@ def bench_anomalies(url: str, database: str) -> list[Result]:
         run()
         first = time.perf_counter() - started
         served = timed(run, 5)
+        analyses_took, written = _all_analyses(url, world.year)
     finally:
         engine.dispose()
     what = f"{PARTICIPANTS} participants × {len(YEARS)} years of quarterly statistics ({rows:,} trade rows)"
@@ -92,4 +98,32 @@ def bench_anomalies(url: str, database: str) -> list[Result]:
             "< 2 s",
             max(first, served_median) < 2,
         ),
+        Result(
+            "analysis",
+            f"`kpcs statistics analyses --year {world.year}`: every participant's annual country analysis "
+            f"with its five charts, as PDF ({written} PDFs over {what}; the whole command, process start "
+            "included)",
+            database,
+            f"{analyses_took:.1f} s",
+            "< 3 min",
+            analyses_took < 180,
+        ),
     ]
+
+
+def _all_analyses(url: str, year: int) -> tuple[float, int]:
+    """Seconds the CLI takes to write every analysis of ``year``, and how many it wrote."""
+    out = Path(tempfile.mkdtemp())
+    env = os.environ | {"KPCS_DATABASE_URL": url, "KPCS_DATA_DIR": str(out)}
+    kpcs = Path(sys.executable).with_name("kpcs")
+    started = time.perf_counter()
+    subprocess.run(
+        [str(kpcs), "statistics", "analyses", "--year", str(year), "--out", str(out / "pdf")],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    took = time.perf_counter() - started
+    written = len(list((out / "pdf").glob("*.pdf")))
+    print(f"  analyses: {written} PDFs in {took:.1f} s", flush=True)
+    return took, written

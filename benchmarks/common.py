@@ -86,3 +86,22 @@ def write(results: list[Result], notes: list[str]) -> None:
     if notes:
         lines += ["", "## Notes", ""] + [f"- {note}" for note in notes]
     DOC.write_text("\n".join(lines) + "\n")
+
+
+def update(results: list[Result], area: str) -> None:
+    """Replace the rows of ``area`` in docs/benchmarks.md with ``results`` (a run of one
+    area: the other rows keep the figures of the last full run), and say when."""
+    lines = DOC.read_text().splitlines()
+    rows = [f"| {r.area} | {r.what} | {r.database} | {r.value} | {r.target} | "
+            f"{'' if r.met is None else ('yes' if r.met else '**no**')} |" for r in results]  # fmt: skip
+    kept = [line for line in lines if not line.startswith(f"| {area} |")]
+    table_end = max(i for i, line in enumerate(kept) if line.startswith("| "))
+    when = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    stamp = f"- Area `{area}` measured again on its own: {when} (`make bench ONLY={area}`)"
+    kept = (
+        [line for line in kept[: table_end + 1] if not line.startswith(f"- Area `{area}`")]
+        + rows
+        + kept[table_end + 1 :]
+    )
+    header = next(i for i, line in enumerate(kept) if line.startswith("- Machine:"))
+    DOC.write_text("\n".join([*kept[: header + 1], stamp, *kept[header + 1 :]]) + "\n")

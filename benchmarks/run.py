@@ -5,6 +5,7 @@ Timings live here, never in pass/fail tests.
 
 from __future__ import annotations
 
+import sys
 import tempfile
 
 from tests.pgcluster import PostgresCluster
@@ -12,7 +13,7 @@ from tests.pgcluster import PostgresCluster
 from benchmarks.anomalies import bench_anomalies
 from benchmarks.certificate_history import bench_certificate_history
 from benchmarks.certificates import bench_http, bench_verify_in_process
-from benchmarks.common import Result, write
+from benchmarks.common import Result, update, write
 from benchmarks.exchange import bench_exchange
 from benchmarks.matrix import bench_matrix
 from benchmarks.reconciliation import bench_reconciliation
@@ -28,6 +29,23 @@ def _database(cluster: PostgresCluster, name: str) -> str:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     engine.dispose()
     return cluster.url(name)
+
+
+def analysis_only() -> None:
+    """Run the analysis benchmarks alone (anomalies, reconciliation, country analyses) and
+    update their rows in docs/benchmarks.md."""
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        results += bench_anomalies(f"sqlite:///{tmp}/anomalies.db", "SQLite")
+    results += bench_reconciliation()
+    cluster = PostgresCluster().start()
+    try:
+        results += bench_anomalies(_database(cluster, "kpcs_bench_anomalies"), "PostgreSQL 15")
+    finally:
+        cluster.stop()
+    update(results, "analysis")
+    for r in results:
+        print(f"{r.area:12} {r.database:14} {r.what}: {r.value}  [{'met' if r.met else 'NOT MET'}]")
 
 
 def main() -> None:
@@ -65,4 +83,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["analysis"]:
+        analysis_only()
+    elif sys.argv[1:]:
+        raise SystemExit(f"unknown benchmark area {sys.argv[1:]!r}: run all, or 'analysis'")
+    else:
+        main()

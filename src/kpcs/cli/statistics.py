@@ -9,11 +9,13 @@ from typing import Annotated
 
 import polars as pl
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kpcs.cli import questionnaires
 from kpcs.cli.output import console, err_console, print_json, print_table
 from kpcs.cli.state import state
-from kpcs.statistics import compliance, daq, services
+from kpcs.statistics import analyses, analysis_charts, compliance, daq, services
+from kpcs.statistics.analysis_pdf import render_analysis_pdf
 from kpcs.statistics.templates import TemplateError
 
 app = typer.Typer(help="Statistics: submissions and figures.", no_args_is_help=True)
@@ -242,3 +244,43 @@ def assess(
     print_table(
         f"{title}: {report['level']}", ["against", "level", "median", "figures", "what it means"], rows
     )
+
+
+@app.command("analyses")
+def analyses_run(
+    ctx: typer.Context,
+    year: Annotated[int, typer.Option(help="the year analysed")],
+    out: Annotated[
+        Path | None, typer.Option(help="directory for the PDFs (default: KPCS_DATA_DIR/analyses/YEAR)")
+    ] = None,
+    participant: Annotated[list[str] | None, typer.Option(help="only this participant (repeatable)")] = None,
+) -> None:
+    """Every participant's annual statistical analysis as a PDF, in one run."""
+    cli = state(ctx)
+    target = out or cli.settings.data_dir / "analyses" / str(year)
+    target.mkdir(parents=True, exist_ok=True)
+    today = cli.clock.today()
+    chosen = {p.upper() for p in participant or []}
+    with cli.session_factory() as session:
+        inputs = analyses.read_inputs(session, year, today)
+        codes = [c for c in analyses.participants_for(session, cli.principal) if not chosen or c[0] in chosen]
+    unknown = chosen - {c for c, _ in codes}
+    if unknown:
+        raise typer.BadParameter(
+            f"not participants: {', '.join(sorted(unknown))}", param_hint="--participant"
+        )
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        task = progress.add_task(f"analyses of {year}", total=len(codes))
+        for code, _name in codes:
+            progress.update(task, description=f"analysis of {year}: {code}")
+            found = analyses.analyse(inputs, code)
+            pdf = render_analysis_pdf(found, analysis_charts.draw_all(found, "png"), today)
+            (target / f"kp-analysis-{year}-{code}.pdf").write_bytes(pdf)
+            progress.advance(task)
+    console.print(f"{len(codes)} analyses of {year} written to {target}", highlight=False)

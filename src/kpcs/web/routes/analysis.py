@@ -8,6 +8,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from markupsafe import Markup
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -15,7 +16,9 @@ from starlette.responses import RedirectResponse, Response
 
 from kpcs.accounts.permissions import Action, Principal, require
 from kpcs.errors import FieldProblem, InvalidInput
-from kpcs.statistics import daq, services
+from kpcs.statistics import analyses, analysis_charts, daq, services
+from kpcs.statistics.analysis_charts import CHARTS
+from kpcs.statistics.analysis_pdf import render_analysis_pdf
 from kpcs.statistics.anomalies import TYPES
 from kpcs.statistics.templates import FIRST_YEAR
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
@@ -307,3 +310,83 @@ def _amount(field: str, text: str) -> float:
         return float(text.replace(",", "").strip())
     except ValueError:
         raise InvalidInput.field(field, "a number, such as 1520.35") from None
+
+
+@api.get("/statistics/analyses/{participant}")
+def country_analysis(
+    participant: str, session: SessionDep, context: ContextDep, principal: PrincipalDep, year: ReviewYear
+) -> dict[str, Any]:
+    """The annual statistical analysis of a participant for ``year``, as data."""
+    today = context.clock.today()
+    return analyses.country_analysis_of(session, principal, participant.upper(), year, today).as_dict()
+
+
+@pages.get("/statistics/analyses")
+def analyses_page(
+    request: Request,
+    session: SessionDep,
+    context: ContextDep,
+    principal: PrincipalDep,
+    year: Annotated[int | None, Query(ge=FIRST_YEAR, le=2100)] = None,
+) -> Response:
+    """Every participant's annual analysis for a year: the page and the PDF of each."""
+    today = context.clock.today()
+    values = {
+        "year": year or today.year - 1,
+        "participants": analyses.participants_for(session, principal),
+        "years": list(range(today.year, FIRST_YEAR - 1, -1)),
+    }
+    return render(request, "statistics/analyses.html", values, principal=principal)
+
+
+@pages.get("/statistics/analyses/{participant}")
+async def analysis_page(
+    request: Request,
+    participant: str,
+    context: ContextDep,
+    principal: PrincipalDep,
+    year: Annotated[int | None, Query(ge=FIRST_YEAR, le=2100)] = None,
+) -> Response:
+    """A participant's annual analysis as a page, its charts drawn in SVG."""
+    today = context.clock.today()
+    shown = year or today.year - 1
+
+    def build() -> dict[str, Any]:
+        with context.read_session_factory() as session:
+            found = analyses.country_analysis_of(session, principal, participant.upper(), shown, today)
+        charts = analysis_charts.draw_all(found, "svg")
+        return {
+            "a": found,
+            # The SVG element alone: its XML declaration and doctype do not belong in HTML.
+            "charts": {
+                name: (CHARTS[name][0], Markup(svg.decode()[svg.decode().index("<svg") :]))
+                for name, svg in charts.items()
+            },
+            "years": list(range(today.year, FIRST_YEAR - 1, -1)),
+        }
+
+    return render(request, "statistics/analysis.html", await run_in_threadpool(build), principal=principal)
+
+
+@api.get("/statistics/analyses/{participant}/pdf", response_class=Response)
+@pages.get("/statistics/analyses/{participant}/pdf")
+async def analysis_pdf(
+    participant: str,
+    context: ContextDep,
+    principal: PrincipalDep,
+    year: Annotated[int | None, Query(ge=FIRST_YEAR, le=2100)] = None,
+) -> Response:
+    """A participant's annual analysis as a printable PDF."""
+    today = context.clock.today()
+    shown = year or today.year - 1
+
+    def build() -> bytes:
+        with context.read_session_factory() as session:
+            found = analyses.country_analysis_of(session, principal, participant.upper(), shown, today)
+        return render_analysis_pdf(found, analysis_charts.draw_all(found, "png"), today)
+
+    pdf = await run_in_threadpool(build)
+    name = f"kp-analysis-{shown}-{participant.upper()}.pdf"
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'}
+    )
