@@ -419,15 +419,7 @@ def questionnaires(
         query = query.where(Questionnaire.participant == participant)
     if status:
         query = query.where(Questionnaire.status == status)
-    found = list(session.scalars(query))
-    counts: dict[int, dict[str, int]] = {}
-    for questionnaire_id, state, n in session.execute(
-        sa.select(Question.questionnaire_id, Question.state, sa.func.count())
-        .where(Question.questionnaire_id.in_([q.id for q in found]))
-        .group_by(Question.questionnaire_id, Question.state)
-    ):
-        counts.setdefault(questionnaire_id, {})[state] = n
-    return [_summary(q, counts.get(q.id, {}), today) for q in found]
+    return _summaries(session, list(session.scalars(query)), today)
 
 
 def questionnaire(
@@ -443,6 +435,11 @@ def questionnaire_states(session: Session, year: int, today: date) -> dict[str, 
     found = session.scalars(
         sa.select(Questionnaire).where(Questionnaire.year == year, Questionnaire.status != Status.DRAFT.value)
     ).all()
+    return {s["participant"]: s for s in _summaries(session, list(found), today)}
+
+
+def _summaries(session: Session, found: list[Questionnaire], today: date) -> list[dict[str, Any]]:
+    """Each questionnaire's summary, with its questions counted per state in one query."""
     counts: dict[int, dict[str, int]] = {}
     for questionnaire_id, state, n in session.execute(
         sa.select(Question.questionnaire_id, Question.state, sa.func.count())
@@ -450,7 +447,7 @@ def questionnaire_states(session: Session, year: int, today: date) -> dict[str, 
         .group_by(Question.questionnaire_id, Question.state)
     ):
         counts.setdefault(questionnaire_id, {})[state] = n
-    return {q.participant: _summary(q, counts.get(q.id, {}), today) for q in found}
+    return [_summary(q, counts.get(q.id, {}), today) for q in found]
 
 
 def non_responders(session: Session, today: date) -> list[dict[str, Any]]:

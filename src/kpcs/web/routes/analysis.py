@@ -20,7 +20,9 @@ from kpcs.statistics import analyses, analysis_charts, daq, services
 from kpcs.statistics.analysis_charts import CHARTS
 from kpcs.statistics.analysis_pdf import render_analysis_pdf
 from kpcs.statistics.anomalies import TYPES
+from kpcs.statistics.country_analysis import CountryAnalysis
 from kpcs.statistics.templates import FIRST_YEAR
+from kpcs.web.context import AppContext
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
 from kpcs.web.routes.statistics import csv_response
 from kpcs.web.templating import render
@@ -339,6 +341,14 @@ def analyses_page(
     return render(request, "statistics/analyses.html", values, principal=principal)
 
 
+def _analysis(
+    context: AppContext, principal: Principal, participant: str, year: int, today: date
+) -> CountryAnalysis:
+    """One participant's analysis, read in a session of its own (pages run it in a thread)."""
+    with context.read_session_factory() as session:
+        return analyses.country_analysis_of(session, principal, participant.upper(), year, today)
+
+
 @pages.get("/statistics/analyses/{participant}")
 async def analysis_page(
     request: Request,
@@ -352,8 +362,7 @@ async def analysis_page(
     shown = year or today.year - 1
 
     def build() -> dict[str, Any]:
-        with context.read_session_factory() as session:
-            found = analyses.country_analysis_of(session, principal, participant.upper(), shown, today)
+        found = _analysis(context, principal, participant, shown, today)
         charts = analysis_charts.draw_all(found, "svg")
         return {
             "a": found,
@@ -381,8 +390,7 @@ async def analysis_pdf(
     shown = year or today.year - 1
 
     def build() -> bytes:
-        with context.read_session_factory() as session:
-            found = analyses.country_analysis_of(session, principal, participant.upper(), shown, today)
+        found = _analysis(context, principal, participant, shown, today)
         return render_analysis_pdf(found, analysis_charts.draw_all(found, "png"), today)
 
     pdf = await run_in_threadpool(build)
