@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import UTC, datetime
 
+import pytest
 from fastapi.testclient import TestClient
 
 from kpcs.accounts.models import Role
-from tests.conftest import auth
+from tests.conftest import auth, certificate_body
 
 URL = "/api/v1/statistics/export-assessments"
 PRICES = {"BW": 150.0, "ZA": 120.0, "RU": 110.0, "AO": 300.0, "CD": 30.0, "NA": 500.0}
@@ -64,3 +66,28 @@ def test_assessing_through_the_api_the_page_and_the_cli(client: TestClient, make
                   "--hs-code", "7102.31", "--origin", "BW", "--json")  # fmt: skip
     assert printed.exit_code == 0, printed.output
     assert json.loads(printed.output) == cheap
+
+
+def test_a_participant_that_only_issues_in_kpcs_is_assessed_on_its_certificates(  # type: ignore[no-untyped-def]
+    client: TestClient, make_token, clock
+) -> None:
+    botswana = auth(make_token(Role.AUTHORITY, "BW"))
+    today = clock.at
+    for month in (2, 5, 8, 11):  # one certificate a quarter of 2024, nothing reported
+        clock.at = datetime(2024, month, 1, 9, 0, tzinfo=UTC)
+        assert (
+            client.post("/api/v1/certificates", json=certificate_body(), headers=botswana).status_code == 201
+        )
+    clock.at = today
+    # certificate_body(): 1,520.35 ct of 7102.31 for US$310,250 (US$204.07/ct) on each.
+    usual = {
+        "exporter": "BW",
+        "carats": 1500,
+        "value_usd": 1500 * 204.07,
+        "hs_code": "7102.31",
+        "origin": "BW",
+    }
+    report = client.post(URL, json=usual, headers=botswana).json()
+    own = next(c for c in report["checks"] if c["name"] == "own history")
+    assert own["points"] == 4 and own["median"] == pytest.approx(204.07, abs=0.01)
+    assert own["level"] == "ordinary"

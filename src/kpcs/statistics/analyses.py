@@ -14,7 +14,6 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from kpcs.accounts.permissions import Action, Principal, is_participant_bound, require
@@ -23,7 +22,6 @@ from kpcs.participants.registry import ParticipantKind
 from kpcs.participants.snapshot import registry_snapshot
 from kpcs.statistics import country_analysis, daq, public, services
 from kpcs.statistics.country_analysis import CountryAnalysis
-from kpcs.statistics.models import ALL, CertificateTotal, StatisticsKind
 
 
 @dataclass(frozen=True)
@@ -58,7 +56,7 @@ def read_inputs(session: Session, year: int, today: date) -> Inputs:
         participants=participants,
         by_year=by_year,
         world=country_analysis.world_by_year(by_year),
-        partners=_partners(session, year),
+        partners=services.trade_in_force(session, year, year, ("participant", "flow", "partner")),
         anomalies=anomalies,
         questionnaires=daq.questionnaire_states(session, year, today),
         cif_fob_factor=thresholds.cif_fob_factor,
@@ -113,28 +111,3 @@ def participants_for(session: Session, principal: Principal) -> list[tuple[str, 
         if f.kind is ParticipantKind.PARTICIPANT
         and (not is_participant_bound(principal) or c == principal.participant_code)
     ]
-
-
-def _partners(session: Session, year: int) -> pl.DataFrame:
-    """The year's trade per participant, flow and partner: as reported, or derived from the
-    certificates in kpcs for a participant that reported no trade that year."""
-    trade = services.figures_frame(session, StatisticsKind.TRADE, year, year)
-    reported = trade.group_by("participant", "flow", "partner").agg(
-        pl.col("carats").sum(), pl.col("value_usd").sum(), pl.col("certificates").sum()
-    )
-    t = CertificateTotal
-    rows = session.execute(
-        sa.select(
-            t.participant,
-            t.flow,
-            t.partner,
-            sa.cast(sa.func.sum(t.carats), sa.Float),
-            sa.cast(sa.func.sum(t.value_usd), sa.Float),
-            sa.func.sum(t.certificates),
-        )
-        .where(t.year == year, t.partner != ALL, t.hs_code != ALL)
-        .group_by(t.participant, t.flow, t.partner)
-    ).all()
-    derived = pl.DataFrame([tuple(r) for r in rows], schema=reported.schema, orient="row")
-    derived = derived.join(reported.select("participant").unique(), on="participant", how="anti")
-    return pl.concat([reported, derived])

@@ -726,34 +726,42 @@ def assess_export(
 
 
 def _past_exports(session: Session, first_year: int, last_year: int) -> pl.DataFrame:
-    """Exports per participant, quarter and HS code: as reported, or derived from the
-    certificates in kpcs for a participant and quarter with nothing reported."""
-    trade = figures_frame(session, StatisticsKind.TRADE, first_year, last_year).filter(
-        pl.col("flow") == "export"
-    )
-    reported = trade.group_by("participant", "period", "hs_code").agg(
-        pl.col("carats").sum(), pl.col("value_usd").sum(), pl.col("certificates").sum()
-    )
+    """Exports per participant, quarter and HS code over the years."""
+    trade = trade_in_force(session, first_year, last_year, ("participant", "period", "flow", "hs_code"))
+    return trade.filter(pl.col("flow") == "export").drop("flow")
+
+
+def trade_in_force(session: Session, first_year: int, last_year: int, keys: tuple[str, ...]) -> pl.DataFrame:
+    """Trade summed per ``keys`` (among participant, period, flow, partner, hs_code), with
+    carats, value_usd and certificates: as reported, or, for a participant and year with
+    no trade reported, derived from its certificates in kpcs (the rule of the public pages).
+
+    Derived certificate counts summed over HS codes count a certificate once per code."""
+    reported = figures_frame(session, StatisticsKind.TRADE, first_year, last_year)
     t = CertificateTotal
     rows = session.execute(
         sa.select(
             t.participant,
             t.year,
             t.quarter,
+            t.flow,
+            t.partner,
             t.hs_code,
-            sa.cast(sa.func.sum(t.carats), sa.Float),
-            sa.cast(sa.func.sum(t.value_usd), sa.Float),
-            sa.func.sum(t.certificates),
-        )
-        .where(t.flow == "export", t.partner == ALL, t.hs_code != ALL, t.year.between(first_year, last_year))
-        .group_by(t.participant, t.year, t.quarter, t.hs_code)
+            sa.cast(t.carats, sa.Float),
+            sa.cast(t.value_usd, sa.Float),
+            t.certificates,
+        ).where(t.partner != ALL, t.hs_code != ALL, t.year.between(first_year, last_year), t.certificates > 0)
     ).all()
     derived = pl.DataFrame(
-        [(code, f"{year}-Q{quarter}", hs, ct, usd, n) for code, year, quarter, hs, ct, usd, n in rows],
+        [(code, f"{year}-Q{quarter}", *rest) for code, year, quarter, *rest in rows],
         schema=list(reported.schema.items()),
         orient="row",
     )
-    derived = derived.join(
-        reported.select("participant", "period").unique(), on=["participant", "period"], how="anti"
+    year = pl.col("period").str.slice(0, 4)
+    seen = reported.select("participant", year.alias("year")).unique()
+    derived = derived.with_columns(year.alias("year")).join(seen, on=["participant", "year"], how="anti")
+    return (
+        pl.concat([reported, derived.drop("year")])
+        .group_by(*keys)
+        .agg(pl.col("carats").sum(), pl.col("value_usd").sum(), pl.col("certificates").sum())
     )
-    return pl.concat([reported, derived])
