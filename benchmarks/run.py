@@ -48,6 +48,21 @@ def analysis_only() -> None:
         print(f"{r.area:12} {r.database:14} {r.what}: {r.value}  [{'met' if r.met else 'NOT MET'}]")
 
 
+def certificates_only() -> None:
+    """Run the certificate benchmarks alone (verification in-process, issuing and verifying
+    through HTTP on PostgreSQL) and update their rows in docs/benchmarks.md."""
+    results = bench_verify_in_process()
+    cluster = PostgresCluster().start()
+    try:
+        http_results, _ = bench_http(_database(cluster, "kpcs_bench_http"))
+        results += http_results
+    finally:
+        cluster.stop()
+    update(results, "certificates")
+    for r in results:
+        print(f"{r.area:12} {r.database:14} {r.what}: {r.value}  [{'met' if r.met else 'NOT MET'}]")
+
+
 def main() -> None:
     """Run every benchmark on SQLite and PostgreSQL."""
     results: list[Result] = []
@@ -85,7 +100,9 @@ def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:] == ["analysis"]:
         analysis_only()
+    elif sys.argv[1:] == ["certificates"]:
+        certificates_only()
     elif sys.argv[1:]:
-        raise SystemExit(f"unknown benchmark area {sys.argv[1:]!r}: run all, or 'analysis'")
+        raise SystemExit(f"unknown benchmark area {sys.argv[1:]!r}: run all, 'analysis' or 'certificates'")
     else:
         main()

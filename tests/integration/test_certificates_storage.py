@@ -6,6 +6,7 @@ from __future__ import annotations
 import stat
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -272,3 +273,45 @@ def test_valuation_warnings_once_the_exporter_has_history(issue) -> None:  # typ
     assert [w.type for w in issue(BW, lines=dear).warnings] == ["overvaluation"]
     assert issue(BW).warnings == []
     assert issue(EU, exporting_country="BE", importing_country="IN", lines=cheap).warnings == []
+
+
+def test_the_stored_rows_read_back_as_issued(issue, session_factory, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+    """Issuing writes its rows without the ORM (certificates/store.py): every column, read
+    back through the models, is what the use case gave, on both databases."""
+    lines = [
+        {"hs_code": "7102.31", "origin": "BW", "carats": 1000, "value_usd": 20000},
+        {"hs_code": "7102.21", "origin": "mixed", "carats": "0.01", "value_usd": "0.02"},
+        {"hs_code": "7102.10", "origin": "ZA", "carats": "12345678.99", "value_usd": "98765432.10"},
+    ]
+    issued = issue(BW, lines=lines, parcel_count=7)
+    with session_factory() as session:
+        row = session.scalars(sa.select(Certificate).where(Certificate.number == issued.number)).one()
+        assert (row.status, row.exporting_participant, row.importing_participant) == ("issued", "BW", "EU")
+        assert row.issued_at == clock.now() and row.issued_at.tzinfo is not None
+        assert (row.issued_on, row.expires_on) == (issued.issued_on, issued.expires_on)
+        assert (row.parcel_count, row.kid, row.credential) == (7, issued.kid, issued.credential)
+        assert (row.total_carats, row.total_value_usd) == (Decimal("12346679.00"), Decimal("98785432.12"))
+        assert row.warnings == [] and row.received_at is None and row.cancellation_reason is None
+        assert [
+            (line.position, line.hs_code, line.origin, line.carats, line.value_usd) for line in row.lines
+        ] == [
+            (0, "7102.31", "BW", Decimal("1000.00"), Decimal("20000.00")),
+            (1, "7102.21", "mixed", Decimal("0.01"), Decimal("0.02")),
+            (2, "7102.10", "ZA", Decimal("12345678.99"), Decimal("98765432.10")),
+        ]
+        event = session.scalars(sa.select(AuditEvent).where(AuditEvent.object_id == issued.number)).one()
+        assert (event.tag, event.object_type, event.actor, event.actor_participant) == (
+            "certificate:issued",
+            "certificate",
+            "token:kpcs_authority",
+            "BW",
+        )
+        assert event.occurred_at == clock.now() and event.before is None and event.note is None
+        assert event.after == {
+            "exporting_participant": "BW",
+            "importing_participant": "EU",
+            "total_carats": "12346679.00",
+            "total_value_usd": "98785432.12",
+            "expires_on": issued.expires_on.isoformat(),
+            "kid": issued.kid,
+        }

@@ -29,6 +29,31 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def audit_event(
+    *,
+    actor: Principal,
+    clock: Clock,
+    tag: str,
+    object_type: str,
+    object_id: str,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    note: str | None = None,
+) -> AuditEvent:
+    """An audit event, not yet in any session: for a caller that writes it itself."""
+    return AuditEvent(
+        occurred_at=clock.now(),
+        actor=actor.actor,
+        actor_participant=actor.participant_code,
+        tag=tag,
+        object_type=object_type,
+        object_id=object_id,
+        before=_jsonable(before) if before is not None else None,
+        after=_jsonable(after) if after is not None else None,
+        note=note,
+    )
+
+
 def record(
     session: Session,
     *,
@@ -42,15 +67,14 @@ def record(
     note: str | None = None,
 ) -> AuditEvent:
     """Add an audit event to the caller's transaction (it commits or rolls back with it)."""
-    event = AuditEvent(
-        occurred_at=clock.now(),
-        actor=actor.actor,
-        actor_participant=actor.participant_code,
+    event = audit_event(
+        actor=actor,
+        clock=clock,
         tag=tag,
         object_type=object_type,
         object_id=object_id,
-        before=_jsonable(before) if before is not None else None,
-        after=_jsonable(after) if after is not None else None,
+        before=before,
+        after=after,
         note=note,
     )
     session.add(event)

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, selectinload
 from kpcs.accounts.permissions import Action, Principal, PrincipalKind, can, require, scoped
 from kpcs.audit import tags
 from kpcs.audit.models import AuditEvent
-from kpcs.audit.services import record
-from kpcs.certificates import rules
+from kpcs.audit.services import audit_event, record
+from kpcs.certificates import rules, store
 from kpcs.certificates.credential import JWS_TYPE, CredentialData, CredentialLine, build_payload
 from kpcs.certificates.document import CertificateDocument, Line, Party
 from kpcs.certificates.models import (
@@ -217,6 +217,25 @@ def _valuation_references(
 AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
 
+_SERIALS: sa.Table = CertificateSerial.__table__  # type: ignore[assignment]
+
+
+def _next_serial(dialect: str) -> sa.Executable:
+    """The upsert that takes a participant's next serial (built once per dialect: a number
+    is taken on every issue)."""
+    insert = postgresql_insert(_SERIALS) if dialect == "postgresql" else sqlite_insert(_SERIALS)
+    return (
+        insert.values(participant_code=sa.bindparam("participant"), year=sa.bindparam("year"), last_serial=1)
+        .on_conflict_do_update(
+            index_elements=["participant_code", "year"], set_={"last_serial": _SERIALS.c.last_serial + 1}
+        )
+        .returning(_SERIALS.c.last_serial)
+    )
+
+
+_NEXT_SERIAL = {dialect: _next_serial(dialect) for dialect in ("postgresql", "sqlite")}
+
+
 def _allocate_number(session: Session, participant: str, year: int) -> str:
     """Take the next number for ``participant`` in ``year``, committed at once.
 
@@ -231,14 +250,8 @@ def _allocate_number(session: Session, participant: str, year: int) -> str:
     pool).
     """
     connection = session.connection()
-    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(CertificateSerial).values(participant_code=participant, year=year, last_serial=1)
-    serial = connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["participant_code", "year"],
-            set_={"last_serial": CertificateSerial.last_serial + 1},
-        ).returning(CertificateSerial.last_serial)
-    ).scalar_one()
+    statement = _NEXT_SERIAL[connection.dialect.name]
+    serial = connection.execute(statement, {"participant": participant, "year": year}).scalar_one()
     session.commit()  # ends the autocommit block; the certificate is written in a fresh transaction
     return rules.format_number(participant, year, serial)
 
@@ -336,10 +349,7 @@ def issue_certificate(
                 for i, line in enumerate(lines)
             ],
         )
-        uow.session.add(certificate)
-        uow.flush()
-        record(
-            uow.session,
+        event = audit_event(
             actor=principal,
             clock=clock,
             tag=tags.CERTIFICATE_ISSUED,
@@ -354,7 +364,7 @@ def issue_certificate(
                 "kid": key.kid,
             },
         )
-        uow.flush()
+        store.write_issued(uow.session, certificate, event)
         # Last, so the log's lock is held only for the append: the certificate and its log
         # entry commit together or not at all, even if the process dies in between.
         exchange.notify_issued(uow.session, clock, certificate, snapshot.revision)

@@ -83,9 +83,14 @@ _cache: dict[str, tuple[int, RegistrySnapshot]] = {}
 _lock = threading.Lock()
 
 
+# Read before every issue and every check: built once, as a Core statement on the table,
+# it skips the ORM's statement compilation on each call.
+_REVISION = sa.select(RegistryRevision.__table__.c.revision).where(RegistryRevision.__table__.c.id == 1)
+
+
 def current_revision(session: Session) -> int:
     """The registry revision the database is at."""
-    return session.scalar(sa.select(RegistryRevision.revision).where(RegistryRevision.id == 1)) or 0
+    return session.connection().scalar(_REVISION) or 0
 
 
 def registry_snapshot(session: Session) -> RegistrySnapshot:

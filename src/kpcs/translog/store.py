@@ -34,6 +34,16 @@ def _split(frontier: bytes) -> list[bytes]:
     return [frontier[i : i + merkle.HASH_SIZE] for i in range(0, len(frontier), merkle.HASH_SIZE)]
 
 
+_STATE: sa.Table = LogState.__table__  # type: ignore[assignment]
+# Built once: an append is on the path of every issue.
+_ADVANCE = (
+    sa.update(_STATE)
+    .where(_STATE.c.id == 1)
+    .values(size=_STATE.c.size + sa.bindparam("count", type_=sa.BigInteger))
+    .returning(_STATE.c.size, _STATE.c.frontier)
+)
+
+
 def append(session: Session, leaves: Sequence[tuple[bytes, int]], *, at: datetime) -> Appended:
     """Append ``(leaf hash, certificate id)`` pairs, in the caller's transaction.
 
@@ -44,12 +54,7 @@ def append(session: Session, leaves: Sequence[tuple[bytes, int]], *, at: datetim
     if not leaves:
         raise ValueError("nothing to append")
     connection = session.connection()
-    row = connection.execute(
-        sa.update(LogState)
-        .where(LogState.id == 1)
-        .values(size=LogState.size + len(leaves))
-        .returning(LogState.size, LogState.frontier)
-    ).one()
+    row = connection.execute(_ADVANCE, {"count": len(leaves)}).one()
     new_size, frontier = row
     old_size = new_size - len(leaves)
     tree = merkle.CompactRange(old_size, _split(frontier))
