@@ -13,7 +13,7 @@ module cannot drift from the schema.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,7 +42,7 @@ def _row(obj: object, table: sa.Table, dialect: Dialect) -> dict[str, Any]:
     return row
 
 
-@cache
+@lru_cache(maxsize=16)  # per engine's dialect; tests make many engines
 def _processors(
     table: sa.Table, dialect: Dialect
 ) -> list[tuple[sa.Column[Any], Callable[[Any], Any] | None]]:
