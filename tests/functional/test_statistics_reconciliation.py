@@ -141,3 +141,34 @@ def test_the_page_the_csv_and_the_cli(client: TestClient, make_token, clock, cli
     clock.at += timedelta(days=1)
     table = cli("statistics", "reconcile", "--year", "2025")
     assert table.exit_code == 0 and "3 finding(s) in 2025" in table.output
+
+
+def test_the_page_lists_the_most_findings_first_and_says_when_it_stops(
+    client: TestClient, make_token, clock, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A year of a whole world has thousands of pair-quarters: the page lists the ones with
+    the most findings (and the first certificates behind them) and says how many it left
+    to the CSV."""
+    from kpcs.web.routes import analysis
+
+    w = _world(client, make_token, clock)
+    clock.at = datetime(2025, 1, 10, 9, 0, tzinfo=UTC)
+    india = certificate_body(importing_country="IN")
+    assert client.post("/api/v1/certificates", json=india, headers=w["bw"]).status_code == 201
+    clock.at = datetime(2025, 3, 20, 9, 0, tzinfo=UTC)
+    wgs = auth(make_token(Role.STATISTICS))
+    whole = client.get("/statistics/reconciliation", params={"year": 2025}, headers=wgs).text
+    assert whole.index('data-importer="EU"') < whole.index('data-importer="IN"')  # 3 findings, then 1
+    assert 'id="pairs-shown"' not in whole
+
+    monkeypatch.setattr(analysis, "PAGE_PAIRS", 1)
+    monkeypatch.setattr(analysis, "PAGE_CERTIFICATES", 1)
+    cut = client.get("/statistics/reconciliation", params={"year": 2025}, headers=wgs).text
+    assert 'data-importer="EU"' in cut and 'data-importer="IN"' not in cut
+    assert "The 1 pair-quarters with the most findings are listed, of 2" in cut
+    assert "<strong>4</strong> findings over 2 pair-quarters" in cut  # the totals count every pair
+    mine = client.get("/statistics/reconciliation", params={"year": 2025, "participant": "BW"}, headers=wgs)
+    assert mine.text.count("data-finding=") == 1
+    assert "The first 1 of 3 certificates are listed" in mine.text
+    everything = client.get("/statistics/reconciliation", params={"year": 2025, "format": "csv"}, headers=wgs)
+    assert len(list(csv.DictReader(io.StringIO(everything.text)))) == 2  # the CSV keeps every pair

@@ -259,7 +259,7 @@ def test_unconfirmed_after_days(issue, session_factory, clock) -> None:  # type:
         assert services.unconfirmed(session, EU, later, days=0) == []  # EU exported nothing
 
 
-def test_valuation_warnings_once_the_exporter_has_history(issue) -> None:  # type: ignore[no-untyped-def]
+def test_valuation_warnings_once_the_exporter_has_history(issue, session_factory) -> None:  # type: ignore[no-untyped-def]
     """The contract's valuation reference: the median $/ct of the exporter's certificates of
     the last 12 months, once there are 20; a far-off line warns, and never blocks."""
     cheap = [{"hs_code": "7102.31", "origin": "BW", "carats": 1000, "value_usd": 20000}]  # 20 $/ct
@@ -269,6 +269,9 @@ def test_valuation_warnings_once_the_exporter_has_history(issue) -> None:  # typ
     flagged = issue(BW, lines=cheap)
     assert [w.type for w in flagged.warnings] == ["undervaluation"]
     assert "20.00/ct against a median of US$ 204.06/ct" in flagged.warnings[0].message
+    with session_factory() as session:  # stored with the certificate, as given back
+        stored = session.scalar(sa.select(Certificate.warnings).where(Certificate.number == flagged.number))
+        assert stored == [{"type": w.type, "message": w.message} for w in flagged.warnings]
     dear = [{"hs_code": "7102.31", "origin": "BW", "carats": 10, "value_usd": 10000}]  # 1,000 $/ct
     assert [w.type for w in issue(BW, lines=dear).warnings] == ["overvaluation"]
     assert issue(BW).warnings == []

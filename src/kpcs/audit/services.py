@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -29,54 +29,38 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def audit_event(
-    *,
-    actor: Principal,
-    clock: Clock,
-    tag: str,
-    object_type: str,
-    object_id: str,
-    before: Mapping[str, Any] | None = None,
-    after: Mapping[str, Any] | None = None,
-    note: str | None = None,
-) -> AuditEvent:
+class EventFields(TypedDict):
+    """What an audit event says: who, when (the clock), what, and the change."""
+
+    actor: Principal
+    clock: Clock
+    tag: str
+    object_type: str
+    object_id: str
+    before: NotRequired[Mapping[str, Any] | None]
+    after: NotRequired[Mapping[str, Any] | None]
+    note: NotRequired[str | None]
+
+
+def audit_event(**fields: Unpack[EventFields]) -> AuditEvent:
     """An audit event, not yet in any session: for a caller that writes it itself."""
+    actor, before, after = fields["actor"], fields.get("before"), fields.get("after")
     return AuditEvent(
-        occurred_at=clock.now(),
+        occurred_at=fields["clock"].now(),
         actor=actor.actor,
         actor_participant=actor.participant_code,
-        tag=tag,
-        object_type=object_type,
-        object_id=object_id,
+        tag=fields["tag"],
+        object_type=fields["object_type"],
+        object_id=fields["object_id"],
         before=_jsonable(before) if before is not None else None,
         after=_jsonable(after) if after is not None else None,
-        note=note,
+        note=fields.get("note"),
     )
 
 
-def record(
-    session: Session,
-    *,
-    actor: Principal,
-    clock: Clock,
-    tag: str,
-    object_type: str,
-    object_id: str,
-    before: Mapping[str, Any] | None = None,
-    after: Mapping[str, Any] | None = None,
-    note: str | None = None,
-) -> AuditEvent:
+def record(session: Session, **fields: Unpack[EventFields]) -> AuditEvent:
     """Add an audit event to the caller's transaction (it commits or rolls back with it)."""
-    event = audit_event(
-        actor=actor,
-        clock=clock,
-        tag=tag,
-        object_type=object_type,
-        object_id=object_id,
-        before=before,
-        after=after,
-        note=note,
-    )
+    event = audit_event(**fields)
     session.add(event)
     return event
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
+import polars as pl
 from fastapi import APIRouter, Query, Request
 from markupsafe import Markup
 from pydantic import BaseModel, Field
@@ -166,8 +167,8 @@ def _reconciled(
     today: date,
     participant: str | None,
     partner: str | None,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    pairs, details = services.reconciliation(
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return services.reconciliation(
         session,
         principal,
         year,
@@ -175,7 +176,13 @@ def _reconciled(
         participant=participant.upper() if participant else None,
         partner=partner.upper() if partner else None,
     )
-    return pairs.to_dicts(), details.to_dicts()
+
+
+PAGE_PAIRS = 250
+"""Pair-quarters the reconciliation page lists (the most findings first); the CSV and the
+API have them all. A table of thousands of rows is not read, and costs seconds to send."""
+PAGE_CERTIFICATES = 500
+"""Certificates the page lists behind the findings of the chosen participant or pair."""
 
 
 @api.get("/statistics/reconciliation")
@@ -191,7 +198,7 @@ def reconciliation(
     never confirmed, confirmed with other carats or value, and imports reported beyond the
     certificates received (``pairs``); each certificate that is a finding (``details``)."""
     pairs, details = _reconciled(session, principal, year, context.clock.today(), participant, partner)
-    return {"year": year, "pairs": pairs, "details": details}
+    return {"year": year, "pairs": pairs.to_dicts(), "details": details.to_dicts()}
 
 
 @pages.get("/statistics/reconciliation")
@@ -212,25 +219,32 @@ async def reconciliation_page(
     today = context.clock.today()
     shown = year or today.year - 1
 
-    def build() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def build() -> tuple[pl.DataFrame, pl.DataFrame]:
         with context.read_session_factory() as session:
             return _reconciled(session, principal, shown, today, participant, partner)
 
     pairs, details = await run_in_threadpool(build)
     if format == "csv":
-        return csv_response(pairs, f"kp-reconciliation-{shown}.csv")
+        return csv_response(pairs.to_dicts(), f"kp-reconciliation-{shown}.csv")
     if format == "details":
-        return csv_response(details, f"kp-reconciliation-{shown}-certificates.csv")
-    totals = {
-        key: sum(p[key] for p in pairs)
-        for key in ("issued", "confirmed", "awaiting", "unconfirmed", "differing", "received", "findings")
-    }
-    totals["unmatched"] = sum(1 for p in pairs if p["unmatched_carats"] or p["unmatched_value_usd"])
+        return csv_response(details.to_dicts(), f"kp-reconciliation-{shown}-certificates.csv")
+    counts = ("issued", "confirmed", "awaiting", "unconfirmed", "differing", "received", "findings")
+    totals = {key: int(pairs[key].sum()) for key in counts}
+    unmatched = (pl.col("unmatched_carats") != 0) | (pl.col("unmatched_value_usd") != 0)
+    totals["unmatched"] = pairs.filter(unmatched).height
+    listed = pairs if everything else pairs.filter(pl.col("findings") > 0)
+    filtered = bool(participant or partner)
     values = {
         "year": shown,
-        "pairs": pairs if everything else [p for p in pairs if p["findings"]],
-        "pair_count": len(pairs),
-        "details": details,
+        "pairs": listed.sort(
+            ["findings", "exporter", "importer", "period"], descending=[True, False, False, False]
+        )
+        .head(PAGE_PAIRS)
+        .to_dicts(),
+        "listed_count": listed.height,
+        "pair_count": pairs.height,
+        "details": details.head(PAGE_CERTIFICATES).to_dicts() if filtered else [],
+        "detail_count": details.height,
         "totals": totals,
         "filters": {
             "participant": (participant or "").upper(),
