@@ -5,9 +5,9 @@ The certificates are written straight into the tables in bulk (signing two milli
 credentials would measure the issuing path, which has its own benchmark): 2004–2025, about
 90,000 a year, numbered in order of issue, 1.5 lines each, nine in ten confirmed on
 import a few days to three weeks later, one in a hundred cancelled. They are loaded into a
-database at the revision before the certificate totals, which the upgrade then computes in one pass (as for a database
-upgraded in place); from then on the triggers keep them. Each page is then fetched through
-the real app.
+database at the revision before the certificate totals, which the upgrade then computes in
+one pass (as for a database upgraded in place); from then on the triggers keep them. Each
+page is then fetched through the real app.
 """
 
 from __future__ import annotations
