@@ -25,7 +25,7 @@ from kpcs.statistics.country_analysis import CountryAnalysis
 from kpcs.statistics.templates import FIRST_YEAR
 from kpcs.web.context import AppContext
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
-from kpcs.web.routes.statistics import csv_response
+from kpcs.web.routes.statistics import ShownYear, csv_response
 from kpcs.web.templating import render
 
 api = APIRouter(tags=["analysis"])
@@ -96,7 +96,7 @@ async def workbench(
     request: Request,
     context: ContextDep,
     principal: PrincipalDep,
-    year: Annotated[int | None, Query(ge=FIRST_YEAR, le=2100)] = None,
+    year: ShownYear = None,
     type: str | None = None,
     participant: str | None = None,
     severity: str | None = None,
@@ -206,7 +206,7 @@ async def reconciliation_page(
     request: Request,
     context: ContextDep,
     principal: PrincipalDep,
-    year: Annotated[int | None, Query(ge=FIRST_YEAR, le=2100)] = None,
+    year: ShownYear = None,
     participant: str | None = None,
     partner: str | None = None,
     everything: bool = False,
@@ -343,7 +343,7 @@ def analyses_page(
     session: SessionDep,
     context: ContextDep,
     principal: PrincipalDep,
-    year: Annotated[int | None, Query(ge=FIRST_YEAR, le=2100)] = None,
+    year: ShownYear = None,
 ) -> Response:
     """Every participant's annual analysis for a year: the page and the PDF of each."""
     today = context.clock.today()
@@ -369,7 +369,7 @@ async def analysis_page(
     participant: str,
     context: ContextDep,
     principal: PrincipalDep,
-    year: Annotated[int | None, Query(ge=FIRST_YEAR, le=2100)] = None,
+    year: ShownYear = None,
 ) -> Response:
     """A participant's annual analysis as a page, its charts drawn in SVG."""
     today = context.clock.today()
@@ -397,7 +397,7 @@ async def analysis_pdf(
     participant: str,
     context: ContextDep,
     principal: PrincipalDep,
-    year: Annotated[int | None, Query(ge=FIRST_YEAR, le=2100)] = None,
+    year: ShownYear = None,
 ) -> Response:
     """A participant's annual analysis as a printable PDF."""
     today = context.clock.today()

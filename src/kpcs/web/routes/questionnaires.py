@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
@@ -21,7 +21,7 @@ from kpcs.statistics.questionnaire_pdf import render_questionnaire_pdf
 from kpcs.statistics.templates import FIRST_YEAR
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
 from kpcs.web.forms import act
-from kpcs.web.routes.statistics import csv_response
+from kpcs.web.routes.statistics import ShownYear, csv_response
 from kpcs.web.templating import render
 
 api = APIRouter(tags=["analysis"])
@@ -165,7 +165,7 @@ async def questionnaires_page(
     request: Request,
     context: ContextDep,
     principal: PrincipalDep,
-    year: Annotated[int | None, Query(ge=FIRST_YEAR, le=2100)] = None,
+    year: ShownYear = None,
     status: str | None = None,
     error: str | None = None,
 ) -> Response:

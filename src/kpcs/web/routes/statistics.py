@@ -29,6 +29,8 @@ api = APIRouter(tags=["statistics"])
 pages = APIRouter(include_in_schema=False)
 
 Year = Annotated[int | None, Query(ge=FIRST_YEAR, le=2100, description="calendar year; all years if omitted")]
+ShownYear = Annotated[int | None, Query(ge=FIRST_YEAR, le=2100)]
+"""The year a page shows; the last full year if omitted."""
 
 
 def refused(error: TemplateError) -> JSONResponse:
@@ -114,7 +116,7 @@ async def compliance_page(
     request: Request,
     context: ContextDep,
     principal: PrincipalDep,
-    year: Annotated[int | None, Query(ge=FIRST_YEAR, le=2100)] = None,
+    year: ShownYear = None,
 ) -> Response:
     """Who has submitted what, and what is late or missing."""
     today = context.clock.today()
@@ -250,7 +252,7 @@ async def derived_page(
     request: Request,
     context: ContextDep,
     principal: PrincipalDep,
-    year: Annotated[int | None, Query(ge=FIRST_YEAR, le=2100)] = None,
+    year: ShownYear = None,
     participant: str | None = None,
     format: str | None = None,
 ) -> Response:
