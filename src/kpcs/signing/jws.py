@@ -4,8 +4,9 @@ Signing goes through joserfc, a maintained JOSE library. Verification is a short
 parser over libsodium (PyNaCl), for two reasons: it must refuse everything but one
 algorithm before looking at anything else (``alg: none``, HMAC with the public key as
 secret, ``crit``, unknown header members), and it sits on the hot path of every border
-check, where libsodium verifies about twice as fast as the OpenSSL path. Interoperability
-is proven by tests that verify our tokens with two independent JOSE libraries.
+check, where libsodium's detached verify (:mod:`kpcs.signing.ed25519`) is about twice as
+fast as the OpenSSL path. Interoperability is proven by tests that verify our tokens with
+two independent JOSE libraries.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ import pybase64
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from joserfc import jws as jose_jws
 from joserfc.jwk import OKPKey
-from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 from kpcs.errors import InvalidInput
+from kpcs.signing import ed25519
 
 MAX_TOKEN_LENGTH = 16_384
 """Longest compact JWS accepted; a certificate credential is about 2 KB."""
@@ -216,10 +217,4 @@ def header_problems(header: Mapping[str, Any], *, expected_typ: str) -> list[str
 
 def signature_valid(token: ParsedToken, verify_key: VerifyKey) -> bool:
     """True if ``token``'s Ed25519 signature verifies under ``verify_key``."""
-    if len(token.signature) != 64:
-        return False
-    try:
-        verify_key.verify(token.signing_input, token.signature)
-    except BadSignatureError:
-        return False
-    return True
+    return ed25519.chosen()[1](bytes(verify_key), token.signing_input, token.signature)
