@@ -90,18 +90,22 @@ def write(results: list[Result], notes: list[str]) -> None:
 
 def update(results: list[Result], area: str) -> None:
     """Replace the rows of ``area`` in docs/benchmarks.md with ``results`` (a run of one
-    area: the other rows keep the figures of the last full run), and say when."""
+    area: the other rows keep the figures of the last full run), and say when.
+
+    A run of one area measures the same rows in the same order as the full run, so each
+    new row takes the place of the old one; rows that are new go after the table."""
     lines = DOC.read_text().splitlines()
     rows = [f"| {r.area} | {r.what} | {r.database} | {r.value} | {r.target} | "
             f"{'' if r.met is None else ('yes' if r.met else '**no**')} |" for r in results]  # fmt: skip
-    kept = [line for line in lines if not line.startswith(f"| {area} |")]
-    table_end = max(i for i, line in enumerate(kept) if line.startswith("| "))
+    places = [i for i, line in enumerate(lines) if line.startswith(f"| {area} |")]
+    for place, row in zip(places, rows, strict=False):
+        lines[place] = row
+    table_end = max(i for i, line in enumerate(lines) if line.startswith("| "))
+    lines[table_end + 1 : table_end + 1] = rows[len(places) :]
+    for place in reversed(places[len(rows) :]):
+        del lines[place]
     when = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     stamp = f"- Area `{area}` measured again on its own: {when} (`make bench ONLY={area}`)"
-    kept = (
-        [line for line in kept[: table_end + 1] if not line.startswith(f"- Area `{area}`")]
-        + rows
-        + kept[table_end + 1 :]
-    )
-    header = next(i for i, line in enumerate(kept) if line.startswith("- Machine:"))
-    DOC.write_text("\n".join([*kept[: header + 1], stamp, *kept[header + 1 :]]) + "\n")
+    lines = [line for line in lines if not line.startswith(f"- Area `{area}`")]
+    header = next(i for i, line in enumerate(lines) if line.startswith("- Machine:"))
+    DOC.write_text("\n".join([*lines[: header + 1], stamp, *lines[header + 1 :]]) + "\n")
