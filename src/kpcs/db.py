@@ -7,7 +7,8 @@ storage test runs on both. Nothing here connects at import time.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -170,6 +171,28 @@ def make_engine(url: str, *, sqlite_migrations: bool = False, **kwargs: Any) -> 
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return sa.create_engine(sa_url, **kwargs)
+
+
+@contextmanager
+def joins_by_index(connection: sa.Connection) -> Iterator[None]:
+    """Within the block, PostgreSQL joins by index lookups only (no hash or merge joins).
+
+    For reads of a small slice of two big tables whose slices line up in a way the planner
+    cannot know from its statistics (a year's certificates and their confirmations: it
+    hashes the whole confirmations table to join the few it needs). SQLite already does.
+    """
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        # SET, not SET LOCAL: pages read in autocommit, where SET LOCAL does nothing; the
+        # RESET below puts the pooled connection back as it was.
+        connection.exec_driver_sql("SET enable_hashjoin = off")
+        connection.exec_driver_sql("SET enable_mergejoin = off")
+    try:
+        yield
+    finally:
+        if postgres:
+            connection.exec_driver_sql("RESET enable_hashjoin")
+            connection.exec_driver_sql("RESET enable_mergejoin")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
