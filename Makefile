@@ -55,6 +55,10 @@ bench: install test-deps
 		echo "installing Debian's wrk package (HTTP load generator)"; \
 		$(SUDO) apt-get update -q && $(APT_INSTALL) wrk; \
 	fi
+	@if ! /sbin/ldconfig -p | grep -q 'libsodium\.so'; then \
+		echo "installing Debian's libsodium23 (the Ed25519 verification kpcs measures)"; \
+		$(SUDO) apt-get update -q && $(APT_INSTALL) libsodium23; \
+	fi
 	$(BIN)/python -m benchmarks.run $(ONLY)
 
 clean:
