@@ -25,7 +25,7 @@ from kpcs.statistics.country_analysis import CountryAnalysis
 from kpcs.statistics.templates import FIRST_YEAR
 from kpcs.web.context import AppContext
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
-from kpcs.web.routes.statistics import ShownYear, csv_response
+from kpcs.web.routes.statistics import ShownYear, csv_response, shown_year
 from kpcs.web.templating import render
 
 api = APIRouter(tags=["analysis"])
@@ -106,7 +106,7 @@ async def workbench(
     the thresholds in force and a form to change them (``format=csv`` downloads the list)."""
     require(principal, Action.VIEW_ANOMALIES)
     today = context.clock.today()
-    shown = year or today.year - 1
+    shown = shown_year(year, today)
 
     def build() -> dict[str, Any]:
         with context.read_session_factory() as session:
@@ -217,7 +217,7 @@ async def reconciliation_page(
     pairs, ``format=details`` for the certificates)."""
     require(principal, Action.VIEW_RECONCILIATION, participant=participant.upper() if participant else None)
     today = context.clock.today()
-    shown = year or today.year - 1
+    shown = shown_year(year, today)
 
     def build() -> tuple[pl.DataFrame, pl.DataFrame]:
         with context.read_session_factory() as session:
@@ -348,7 +348,7 @@ def analyses_page(
     """Every participant's annual analysis for a year: the page and the PDF of each."""
     today = context.clock.today()
     values = {
-        "year": year or today.year - 1,
+        "year": shown_year(year, today),
         "participants": analyses.participants_for(session, principal),
         "years": list(range(today.year, FIRST_YEAR - 1, -1)),
     }
@@ -373,7 +373,7 @@ async def analysis_page(
 ) -> Response:
     """A participant's annual analysis as a page, its charts drawn in SVG."""
     today = context.clock.today()
-    shown = year or today.year - 1
+    shown = shown_year(year, today)
 
     def build() -> dict[str, Any]:
         found = _analysis(context, principal, participant, shown, today)
@@ -401,7 +401,7 @@ async def analysis_pdf(
 ) -> Response:
     """A participant's annual analysis as a printable PDF."""
     today = context.clock.today()
-    shown = year or today.year - 1
+    shown = shown_year(year, today)
 
     def build() -> bytes:
         found = _analysis(context, principal, participant, shown, today)

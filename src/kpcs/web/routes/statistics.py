@@ -30,7 +30,13 @@ pages = APIRouter(include_in_schema=False)
 
 Year = Annotated[int | None, Query(ge=FIRST_YEAR, le=2100, description="calendar year; all years if omitted")]
 ShownYear = Annotated[int | None, Query(ge=FIRST_YEAR, le=2100)]
-"""The year a page shows; the last full year if omitted."""
+"""The year a page shows; the last full year if omitted (see :func:`shown_year`)."""
+
+
+def shown_year(year: int | None, today: date) -> int:
+    """The year a statistics page shows: the one asked for, else last year, the latest
+    whose statistics are complete."""
+    return year or today.year - 1
 
 
 def refused(error: TemplateError) -> JSONResponse:
@@ -120,7 +126,7 @@ async def compliance_page(
 ) -> Response:
     """Who has submitted what, and what is late or missing."""
     today = context.clock.today()
-    shown = year or today.year - 1
+    shown = shown_year(year, today)
 
     def build() -> dict[str, Any]:
         with context.session_factory() as session:
