@@ -88,12 +88,21 @@ class Instance:
             timeout=30,
         )
 
-    def start(self) -> None:
-        """Start `kpcs serve` and wait until it answers."""
+    def start(self, *serve_args: str) -> None:
+        """Start `kpcs serve` (with ``serve_args``, e.g. ``--workers 2``) and wait until it answers."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with (self.data_dir / "serve.log").open("ab") as log:  # the child keeps its own copy
             self.process = subprocess.Popen(
-                [KPCS, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log"],
+                [
+                    KPCS,
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--no-access-log",
+                    *serve_args,
+                ],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

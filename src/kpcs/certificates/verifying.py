@@ -29,6 +29,7 @@ from kpcs.certificates.verification import (
 )
 from kpcs.clock import Clock
 from kpcs.participants.models import RegistryRevision
+from kpcs.participants.snapshot import current_revision
 from kpcs.signing.jws import MalformedToken
 from kpcs.signing.keys import KeyRing
 
@@ -142,12 +143,22 @@ def verify_online(session: Session, keyring: KeyRing, clock: Clock, presented: s
     of the number also returns the registry revision, and only if a key changed since is the
     trust list reloaded and the signature checked again. (The web app hands it a session in
     autocommit, so the whole check is one round trip to the database.)
+
+    A credential the held list cannot even attribute (its key is not in it) costs one more
+    read of the revision: it may be signed by a key this system published a moment ago, in
+    this process or another (a participant's first certificate), and a customs officer must
+    never be told a genuine certificate is not valid because a cache was behind.
     """
     token = credential_text(presented)
     revision, trust = keyring.cached_trust_list() or keyring.trust_list_with_revision(session)
     result = verify_offline(token, trust, now=clock.now())
     if result.number is None:
-        return result
+        if current_revision(session) == revision:
+            return result
+        revision, trust = keyring.trust_list_with_revision(session)
+        result = verify_offline(token, trust, now=clock.now())
+        if result.number is None:
+            return result
     current, facts = _lookup(session, clock, result.number)
     if current != revision:
         result = verify_offline(token, keyring.trust_list(session), now=clock.now())
