@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from kpcs.accounts.models import Role
 from kpcs.certificates.qr import encode_qr_text, qr_png
+from tests.conftest import auth
 from tests.functional.test_pages import sign_in
 
 ISSUE_FORM = {
@@ -51,7 +52,13 @@ def test_issue_form_issues_and_shows_the_certificate(client: TestClient, make_us
     assert "Cancel this certificate" in page.text
 
 
-def test_issue_form_lists_every_problem_and_keeps_the_input(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+def visible_text(html: str) -> str:
+    """What a reader sees: the page without tags and attributes (block ends as a space)."""
+    blocks = re.sub(r"</(li|p|td|th|div|h\d)>", " ", html)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", blocks))
+
+
+def test_issue_form_lists_every_problem_at_once_in_the_forms_words(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
     csrf = _clerk(client, make_user)
     response = client.post(
         "/certificates/new",
@@ -59,19 +66,52 @@ def test_issue_form_lists_every_problem_and_keeps_the_input(client: TestClient, 
             **ISSUE_FORM,
             "csrf_token": csrf,
             "importing_country": "BW",
+            "importer_address": "",
             "hs_code": ["7104.21", "7102.10"],
             "carats": ["abc", "10"],
+            "value_usd": ["310250", "-5"],
         },
     )
     assert response.status_code == 422
-    assert "lines.0.carats" in response.text and "a number" in response.text
+    text = visible_text(response.text)
+    # An unreadable number no longer hides the rules: every problem in one answer.
+    assert "Line 1 — carats: a number, e.g. 1520.35" in text
+    assert "Line 1 — HS code:" in text and "synthetic" in text
+    assert "Line 2 — value in US$: must be greater than zero" in text
+    assert "Importer — address: required" in text
+    assert "Importing country:" in text and "trade between two different participants" in text
+    assert "5 things to fix" in text
+    assert "lines.0" not in text and "importer.address" not in text  # no request paths for a clerk
     assert "Okavango Diamond Company" in response.text  # nothing the clerk typed is lost
+    # The fields at fault are marked for the eye and for screen readers.
+    assert re.search(r'name="carats" value="abc"[^>]*aria-invalid="true"', response.text)
+    assert re.search(r'name="importer_address"[^>]*aria-invalid="true"', response.text)
+
+
+def test_issue_form_with_no_country_chosen_still_checks_the_rest(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    csrf = _clerk(client, make_user)
     response = client.post(
         "/certificates/new",
-        data={**ISSUE_FORM, "csrf_token": csrf, "importing_country": "BW", "hs_code": ["7104.21", "7102.10"]},
+        data={**ISSUE_FORM, "csrf_token": csrf, "importing_country": "", "parcel_count": "two"},
     )
-    assert response.status_code == 422 and "synthetic" in response.text and "distinct" not in response.text
-    assert "trade between two different participants" in response.text
+    text = visible_text(response.text)
+    assert response.status_code == 422
+    assert "Importing country: choose a country" in text
+    assert "Number of parcels: a whole number" in text
+    assert "not a participant" not in text and "ZZ" not in text  # nothing about the stand-ins
+
+
+def test_a_suspended_authority_is_told_why_it_cannot_issue(client: TestClient, make_user, make_token) -> None:  # type: ignore[no-untyped-def]
+    admin = make_token(Role.ADMIN)
+    body = {"status": "suspended", "reason": "Plenary decision (test)", "effective_on": "2024-01-01"}
+    assert client.post("/api/v1/participants/BW/status", json=body, headers=auth(admin)).status_code == 201
+    _clerk(client, make_user)
+    page = client.get("/certificates/new")
+    assert page.status_code == 200
+    text = visible_text(page.text)
+    assert "Your authority cannot issue certificates today" in text
+    assert "suspended since 2024-01-01 (Plenary decision (test))" in text
+    assert 'id="issue-form"' not in page.text  # no form that can only fail
 
 
 def test_live_check_and_new_line(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
@@ -86,8 +126,14 @@ def test_live_check_and_new_line(client: TestClient, make_user) -> None:  # type
         headers={"HX-Request": "true"},
     )
     assert "not a participant" in bad.text
-    line = client.get("/certificates/new/line", headers={"HX-Request": "true"})
-    assert 'name="hs_code"' in line.text and "<html" not in line.text
+    line = client.get("/certificates/new/line?index=2", headers={"HX-Request": "true"})
+    assert 'name="hs_code"' in line.text and "<html" not in line.text and "Line 3" in line.text
+    several = client.post(
+        "/certificates/new/check",
+        data={**ISSUE_FORM, "csrf_token": csrf, "importing_country": "KE", "carats": ["1520.35", ""]},
+        headers={"HX-Request": "true"},
+    )
+    assert "Line 2 — carats: required" in visible_text(several.text) and "not a participant" in several.text
 
 
 def test_inbox_confirm_and_discrepancy_flag(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]

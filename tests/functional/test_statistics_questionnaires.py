@@ -247,7 +247,7 @@ def test_the_pages(client: TestClient, make_user, world) -> None:  # type: ignor
     csrf = sign_in(client, "wgs", password)
     reviewed = client.post(f"{here}/questions/1/review", data={"decision": "escalate", "note": "",
                                                                 "csrf_token": csrf})  # fmt: skip
-    assert "note: must not be empty" in reviewed.text
+    assert "Note: must not be empty" in reviewed.text
     reviewed = client.post(f"{here}/questions/1/review", data={"decision": "escalate", "note": "to plenary",
                                                                 "csrf_token": csrf})  # fmt: skip
     assert re.search(r'id="question-1" data-state="escalated"', reviewed.text)

@@ -167,6 +167,21 @@ def check_certificate(
     return problems
 
 
+def export_refusals(session: Session, principal: Principal, clock: Clock) -> list[rules.Problem]:
+    """Why the caller's participant cannot export today, in the rules' words (empty when it
+    can, and for the operator, who issues for any participant hosted here).
+
+    The issue page says this up front: a suspended participant's clerk must learn why, not
+    meet an empty list of countries.
+    """
+    code = principal.participant_code
+    if code is None:
+        return []
+    today = clock.today()
+    standing = _standing(registry_snapshot(session), code, today)
+    return rules.standing_problems(standing, role="export", field="exporting_country", on=today)
+
+
 _references: dict[tuple[str, str, str, date], Reference] = {}
 _references_lock = threading.Lock()
 

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from kpcs.accounts.permissions import Action
+from kpcs.accounts.permissions import Action, require
 from kpcs.certificates import services
 from kpcs.certificates.models import CancellationReason, LossKind
 from kpcs.certificates.pdf import render_certificate_pdf
@@ -31,10 +31,12 @@ from kpcs.certificates.schemas import (
 )
 from kpcs.errors import FieldProblem, InvalidInput, KPCSError
 from kpcs.participants.services import trading_countries
+from kpcs.web import labels
 from kpcs.web.deps import ClockDep, ContextDep, PrincipalDep, SessionDep, allowed
 from kpcs.web.errors import status_for
 from kpcs.web.forms import act
 from kpcs.web.htmx import is_htmx_partial
+from kpcs.web.issue_form import EMPTY_LINE, IssueForm, read_issue_form
 from kpcs.web.templating import render
 
 api = APIRouter(tags=["certificates"])
@@ -245,81 +247,6 @@ def unconfirmed_page(
     return render(request, "certificates/unconfirmed.html", {"rows": rows, "days": days}, principal=principal)
 
 
-def _form_lists(form: Any) -> list[dict[str, str]]:
-    columns = {name: form.getlist(name) for name in ("hs_code", "origin", "carats", "value_usd")}
-    count = max((len(values) for values in columns.values()), default=0)
-    lines = []
-    for index in range(count):
-        line = {name: (values[index] if index < len(values) else "") for name, values in columns.items()}
-        if any(v.strip() for v in line.values()):
-            lines.append(line)
-    return lines
-
-
-def _decimal(value: str, field: str, problems: list[FieldProblem]) -> Decimal:
-    try:
-        return Decimal(value.replace(",", "").strip())
-    except InvalidOperation:
-        problems.append(FieldProblem(field, "a number, e.g. 1520.35"))
-        return Decimal(0)
-
-
-def _parse_issue_form(form: Any) -> tuple[dict[str, Any], CertificateCreate | None, list[FieldProblem]]:
-    """The issue form's fields as a request body, or the problems that stop it being one."""
-    values = {
-        name: str(form.get(name, "")).strip()
-        for name in (
-            "exporting_country",
-            "importing_country",
-            "exporter_name",
-            "exporter_address",
-            "importer_name",
-            "importer_address",
-            "parcel_count",
-            "expires_on",
-        )
-    }
-    lines = _form_lists(form)
-    problems: list[FieldProblem] = []
-    body_lines = []
-    for index, line in enumerate(lines):
-        body_lines.append(
-            {
-                "hs_code": line["hs_code"],
-                "origin": line["origin"],
-                "carats": _decimal(line["carats"], f"lines.{index}.carats", problems),
-                "value_usd": _decimal(line["value_usd"], f"lines.{index}.value_usd", problems),
-            }
-        )
-    parcels = 0
-    try:
-        parcels = int(values["parcel_count"] or "0")
-    except ValueError:
-        problems.append(FieldProblem("parcel_count", "a whole number"))
-    expires: date | None = None
-    if values["expires_on"]:
-        try:
-            expires = date.fromisoformat(values["expires_on"])
-        except ValueError:
-            problems.append(FieldProblem("expires_on", "a date, YYYY-MM-DD"))
-    shown = values | {"lines": lines or [{"hs_code": "7102.31", "origin": "", "carats": "", "value_usd": ""}]}
-    if problems:
-        return shown, None, problems
-    try:
-        body = CertificateCreate(
-            exporting_country=values["exporting_country"],
-            importing_country=values["importing_country"],
-            exporter={"name": values["exporter_name"], "address": values["exporter_address"]},
-            importer={"name": values["importer_name"], "address": values["importer_address"]},
-            parcel_count=parcels,
-            lines=body_lines,
-            expires_on=expires,
-        )
-    except ValidationError as exc:
-        return shown, None, [FieldProblem(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
-    return shown, body, []
-
-
 def _issue_context(
     session: SessionDep,
     clock: ClockDep,
@@ -329,9 +256,12 @@ def _issue_context(
 ) -> dict[str, Any]:
     countries = trading_countries(session, clock.today())
     own = principal.participant_code
+    shown_problems = labels.shown(problems)
     return {
         "form": form,
-        "problems": problems,
+        "problems": shown_problems,
+        "invalid": {p.field for p in shown_problems},
+        "cannot_export": services.export_refusals(session, principal, clock),
         "export_countries": [c for c in countries if own is None or c.participant == own],
         "import_countries": [c for c in countries if c.participant != own],
         "hs_codes": HS_IN_SCOPE,
@@ -341,15 +271,13 @@ def _issue_context(
 
 @pages.get("/certificates/new")
 def issue_page(request: Request, session: SessionDep, clock: ClockDep, principal: PrincipalDep) -> Response:
-    """The issue form."""
-    from kpcs.accounts.permissions import require
-
+    """The issue form, or why the caller's participant cannot export today."""
     require(principal, Action.ISSUE_CERTIFICATE)
     form = {
         "exporting_country": principal.participant_code
         if principal.participant_code not in (None, "EU")
         else "",
-        "lines": [{"hs_code": "7102.31", "origin": "", "carats": "", "value_usd": ""}],
+        "lines": [dict(EMPTY_LINE)],
         "parcel_count": "1",
     }
     return render(
@@ -361,12 +289,23 @@ def issue_page(request: Request, session: SessionDep, clock: ClockDep, principal
 
 
 @pages.get("/certificates/new/line")
-def new_line(request: Request, principal: PrincipalDep) -> Response:
+def new_line(
+    request: Request, principal: PrincipalDep, index: Annotated[int, Query(ge=0, le=100)] = 1
+) -> Response:
     """One more empty line for the issue form (HTMX)."""
-    line = {"hs_code": "7102.31", "origin": "", "carats": "", "value_usd": ""}
     return render(
-        request, "certificates/_line.html", {"line": line, "hs_codes": HS_IN_SCOPE}, principal=principal
+        request,
+        "certificates/_line.html",
+        {"line": dict(EMPTY_LINE), "hs_codes": HS_IN_SCOPE, "number": index + 1, "invalid": set()},
+        principal=principal,
     )
+
+
+def _form_problems(
+    session: SessionDep, clock: ClockDep, principal: PrincipalDep, form: IssueForm
+) -> list[FieldProblem]:
+    """Everything wrong with the form at once: unreadable fields and the Scheme's rules."""
+    return form.all_problems(lambda probe: services.check_certificate(session, principal, clock, probe))
 
 
 @pages.post("/certificates/new/check")
@@ -374,13 +313,13 @@ async def issue_check(
     request: Request, session: SessionDep, clock: ClockDep, principal: PrincipalDep
 ) -> Response:
     """Live validation while the clerk types: the problems the form would meet."""
-    form = await request.form()
-    _shown, body, problems = _parse_issue_form(form)
-    if body is not None:
-        found = await run_in_threadpool(services.check_certificate, session, principal, clock, body)
-        problems = [FieldProblem(p.field, p.message) for p in found]
+    form = read_issue_form(await request.form())
+    problems = await run_in_threadpool(_form_problems, session, clock, principal, form)
     return render(
-        request, "certificates/_problems.html", {"problems": problems, "checked": True}, principal=principal
+        request,
+        "certificates/_problems.html",
+        {"problems": labels.shown(problems), "checked": True},
+        principal=principal,
     )
 
 
@@ -389,19 +328,29 @@ async def issue_submit(
     request: Request, session: SessionDep, context: ContextDep, principal: PrincipalDep
 ) -> Response:
     """Issue from the form; on refusal the form comes back filled in, with every problem."""
-    form = await request.form()
-    shown, body, problems = _parse_issue_form(form)
-    if body is not None:
+    form = read_issue_form(await request.form())
+    if form.body is not None and not form.problems:
         try:
             issued = await run_in_threadpool(
-                services.issue_certificate, context.uow(), principal, context.clock, context.keyring, body
+                services.issue_certificate,
+                context.uow(),
+                principal,
+                context.clock,
+                context.keyring,
+                form.body,
             )
             return RedirectResponse(f"/certificates/{issued.number}", status_code=303)
         except KPCSError as exc:
             if status_for(exc) in (401, 403):
                 raise
-            problems = list(getattr(exc, "problems", [])) or [FieldProblem("certificate", exc.message)]
-    page_context = await run_in_threadpool(_issue_context, session, context.clock, principal, shown, problems)
+            problems = list(getattr(exc, "problems", [])) or [
+                FieldProblem(getattr(exc, "field", None) or "certificate", exc.message)
+            ]
+    else:
+        problems = await run_in_threadpool(_form_problems, session, context.clock, principal, form)
+    page_context = await run_in_threadpool(
+        _issue_context, session, context.clock, principal, form.shown, problems
+    )
     return render(request, "certificates/new.html", page_context, principal=principal, status_code=422)
 
 
