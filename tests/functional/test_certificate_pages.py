@@ -3,12 +3,14 @@ page and fraud register, as a clerk and a customs officer use them."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from fastapi.testclient import TestClient
 
 from kpcs.accounts.models import Role
 from kpcs.certificates.qr import encode_qr_text, qr_png
+from kpcs.errors import Conflict
 from tests.conftest import auth
 from tests.functional.test_pages import sign_in
 
@@ -28,8 +30,11 @@ ISSUE_FORM = {
 
 
 def _clerk(client: TestClient, make_user, participant: str = "BW") -> str:  # type: ignore[no-untyped-def]
+    """Sign in as the participant's clerk (made on first use in the test)."""
     name = f"clerk{participant.lower()}"
-    return sign_in(client, name, make_user(name, [Role.AUTHORITY], participant))
+    with contextlib.suppress(Conflict):  # signing in again later in the same test
+        make_user(name, [Role.AUTHORITY], participant)
+    return sign_in(client, name, "correct horse 42")
 
 
 def _issue_through_form(client: TestClient, csrf: str, **changes: object) -> str:
@@ -139,12 +144,17 @@ def test_live_check_and_new_line(client: TestClient, make_user) -> None:  # type
 def test_inbox_confirm_and_discrepancy_flag(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
     csrf = _clerk(client, make_user, "BW")
     number = _issue_through_form(client, csrf)
+    clean = _issue_through_form(client, csrf)
     client.post("/sign-out", data={"csrf_token": csrf})
     eu_csrf = _clerk(client, make_user, "EU")
     inbox = client.get("/inbox")
     assert inbox.status_code == 200 and number in inbox.text and "Inbox" in inbox.text
     page = client.get(f"/certificates/{number}")
     assert "Confirm the import" in page.text and "Cancel this certificate" not in page.text
+    misdated = client.post(
+        f"/certificates/{number}/confirm", data={"csrf_token": eu_csrf, "received_on": "03/03/2025"}
+    )
+    assert "Date received: a date, YYYY-MM-DD" in visible_text(misdated.text)  # the form's words
     confirmed = client.post(
         f"/certificates/{number}/confirm",
         data={
@@ -152,15 +162,35 @@ def test_inbox_confirm_and_discrepancy_flag(client: TestClient, make_user) -> No
             "received_on": "2025-03-03",
             "carats_received": "1500",
             "parcels_received": "",
+            "note": "One parcel's seal was broken; weighed at the Diamond Office.",
         },
     )
     assert confirmed.status_code == 200 and "The goods received differ from the certificate" in confirmed.text
+    client.post(f"/certificates/{clean}/confirm", data={"csrf_token": eu_csrf, "received_on": "2025-03-03"})
     again = client.post(
         f"/certificates/{number}/confirm", data={"csrf_token": eu_csrf, "received_on": "2025-03-03"}
     )
     assert "already confirmed" in again.text
+
+    def badge(html: str) -> str:
+        match = re.search(r'<span class="badge ([^"]+)" id="certificate-status"[^>]*>([^<]+)<', html)
+        assert match, "the certificate page shows its status"
+        return f"{match[1]}: {match[2]}"
+
+    # Its own status, not the green badge of a clean confirmation, on both sides' pages,
+    # with the importer's note.
+    assert badge(again.text) == "cert-confirmed-discrepancies: confirmed with discrepancies"
+    assert badge(client.get(f"/certificates/{clean}").text) == "cert-confirmed: confirmed"
+    assert "seal was broken" in again.text
     listing = client.get("/certificates?direction=incoming", headers={"HX-Request": "true"})
-    assert "discrepancy" in listing.text and "<html" not in listing.text
+    assert "<html" not in listing.text and "confirmed with discrepancies" in listing.text
+    only = client.get("/certificates?direction=incoming&status=discrepancies", headers={"HX-Request": "true"})
+    assert number in only.text and clean not in only.text
+    client.post("/sign-out", data={"csrf_token": eu_csrf})
+    _clerk(client, make_user, "BW")
+    exporter_side = client.get(f"/certificates/{number}")
+    assert badge(exporter_side.text) == "cert-confirmed-discrepancies: confirmed with discrepancies"
+    assert "Importer's note:" in exporter_side.text and "seal was broken" in exporter_side.text
 
 
 def test_cancel_loss_and_unconfirmed_pages(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
@@ -172,12 +202,20 @@ def test_cancel_loss_and_unconfirmed_pages(client: TestClient, make_user) -> Non
     csv = client.get("/certificates/unconfirmed?days=0&format=csv")
     assert csv.headers["content-type"].startswith("text/csv") and csv.text.startswith("number,")
     assert len(csv.text.strip().splitlines()) == 3
+    page = client.get(f"/certificates/{first}")
+    assert re.search(r'<input type="checkbox" name="confirm" value="yes" required>', page.text)
+    unasked = client.post(
+        f"/certificates/{first}/cancel", data={"csrf_token": csrf, "reason": "printing_error"}
+    )
+    assert "tick the box" in unasked.text and 'id="certificate-status">issued' in unasked.text
     no_note = client.post(
-        f"/certificates/{first}/cancel", data={"csrf_token": csrf, "reason": "other", "note": ""}
+        f"/certificates/{first}/cancel",
+        data={"csrf_token": csrf, "reason": "other", "note": "", "confirm": "yes"},
     )
     assert "say why" in no_note.text
     cancelled = client.post(
-        f"/certificates/{first}/cancel", data={"csrf_token": csrf, "reason": "printing_error"}
+        f"/certificates/{first}/cancel",
+        data={"csrf_token": csrf, "reason": "printing_error", "confirm": "yes"},
     )
     assert 'id="certificate-status">cancelled' in cancelled.text
     lost = client.post(
@@ -186,6 +224,38 @@ def test_cancel_loss_and_unconfirmed_pages(client: TestClient, make_user) -> Non
     )
     assert "Reported stolen" in lost.text
     assert client.get("/certificates/unconfirmed?days=-1").status_code == 422
+
+
+def test_unconfirmed_certificates_are_chased(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    csrf = _clerk(client, make_user, "BW")
+    first = _issue_through_form(client, csrf)
+    second = _issue_through_form(client, csrf)
+    listed = client.get("/certificates/unconfirmed?days=0")
+    assert listed.text.count("none yet") == 2
+    one = client.post(
+        f"/certificates/{first}/remind", data={"csrf_token": csrf, "back": "unconfirmed", "days": "0"}
+    )
+    assert f"Reminder sent for {first}." in one.text
+    row = re.search(rf"{first}</a>.*?</tr>", one.text, re.S)
+    assert row and "1, last 2025-03-03 09:30 UTC" in row.group(0)
+    everyone = client.post(
+        "/certificates/unconfirmed/remind",
+        data={"csrf_token": csrf, "days": "0", "note": "Please send the return slips."},
+    )
+    text = visible_text(everyone.text)
+    assert "Reminders sent for 1 certificate." in text
+    assert f"Not sent for 1: {first} (a reminder already went today at 09:30 UTC" in text
+    page = client.get(f"/certificates/{second}")
+    assert "reminder sent to the importing authority" in page.text  # on the timeline
+    assert "1 reminder sent" in visible_text(page.text) and "Please send the return slips." in page.text
+    client.post("/sign-out", data={"csrf_token": csrf})
+    eu_csrf = _clerk(client, make_user, "EU")
+    inbox = client.get("/certificates?direction=incoming")
+    assert inbox.text.count("1 reminder, last 2025-03-03") == 2
+    importer_side = client.get(f"/certificates/{second}")
+    assert "is waiting for your import confirmation" in importer_side.text
+    assert 'id="remind-form"' not in importer_side.text  # only the exporter chases
+    assert client.post(f"/certificates/{second}/remind", data={"csrf_token": eu_csrf}).status_code == 403
 
 
 def test_verify_page_paste_number_and_qr_photo(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]

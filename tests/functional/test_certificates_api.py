@@ -199,3 +199,60 @@ def test_issue_is_audited_and_check_endpoint(client: TestClient, make_token) -> 
         "/api/v1/audit", params={"object_id": number}, headers=auth(make_token(Role.ADMIN))
     ).json()
     assert [e["tag"] for e in events] == ["certificate:issued"]
+
+
+def test_reminders_chase_the_importer_once_a_day(client: TestClient, make_token, clock) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    bw, eu, admin = (
+        make_token(Role.AUTHORITY, "BW"),
+        make_token(Role.AUTHORITY, "EU"),
+        make_token(Role.ADMIN),
+    )
+    number = client.post("/api/v1/certificates", json=certificate_body(), headers=auth(bw)).json()["number"]
+    other = client.post("/api/v1/certificates", json=certificate_body(), headers=auth(bw)).json()["number"]
+    reminded = client.post(
+        f"/api/v1/certificates/{number}/reminders", json={"note": "Courier says delivered"}, headers=auth(bw)
+    )
+    assert reminded.status_code == 201, reminded.text
+    assert reminded.json()["route"] == "here" and reminded.json()["note"] == "Courier says delivered"
+    twice = client.post(f"/api/v1/certificates/{number}/reminders", json={}, headers=auth(bw))
+    assert twice.status_code == 422 and twice.json()["detail"][0]["rule"] == "one-reminder-a-day"
+    assert (
+        client.post(f"/api/v1/certificates/{number}/reminders", json={}, headers=auth(eu)).status_code == 403
+    )
+
+    clock.at += timedelta(days=1)
+    everyone = client.post("/api/v1/certificates/unconfirmed/reminders", json={"days": 1}, headers=auth(bw))
+    assert everyone.status_code == 200, everyone.text
+    assert sorted(everyone.json()["sent"]) == sorted([number, other]) and everyone.json()["skipped"] == {}
+    assert (
+        client.post(
+            "/api/v1/certificates/unconfirmed/reminders", json={"days": -1}, headers=auth(bw)
+        ).status_code
+        == 422
+    )
+
+    detail = client.get(f"/api/v1/certificates/{number}", headers=auth(eu)).json()
+    assert [r["note"] for r in detail["reminders"]] == ["Courier says delivered", None]
+    assert [t["event"] for t in detail["timeline"]].count("reminder sent to the importing authority") == 2
+    row = next(
+        r
+        for r in client.get("/api/v1/certificates/unconfirmed?days=0", headers=auth(bw)).json()
+        if r["number"] == number
+    )
+    assert row["reminders"] == 2 and row["last_reminded_at"].startswith(clock.today().isoformat())
+
+    confirmed = client.post(
+        f"/api/v1/certificates/{number}/import-confirmation",
+        json={"received_on": clock.today().isoformat()},
+        headers=auth(eu),
+    )
+    assert confirmed.status_code == 200
+    clock.at += timedelta(days=1)
+    late = client.post(f"/api/v1/certificates/{number}/reminders", json={}, headers=auth(bw))
+    assert late.status_code == 422 and "already confirmed" in late.text
+    events = client.get(
+        "/api/v1/audit", params={"tag": "certificate:reminder-sent"}, headers=auth(admin)
+    ).json()
+    assert len(events) == 3 and {e["object_id"] for e in events} == {number, other}

@@ -81,6 +81,31 @@ def test_issue_on_one_node_confirm_on_the_other(cluster: ExchangeCluster) -> Non
     )
 
 
+def test_a_reminder_reaches_the_importers_node(cluster: ExchangeCluster) -> None:
+    bw, india = cluster["BW"], cluster["IN"]
+    number = issue(bw, "BW", to_india())["number"]
+    wait_for(lambda: certificate(india, "IN", number), timeout=10, what="the pre-notification")
+    with bw.client("authority", "BW") as client:
+        sent = client.post(f"/api/v1/certificates/{number}/reminders", json={"note": "Still no return slip"})
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["route"] == "exchange"
+    copy = wait_for(
+        lambda: (c := certificate(india, "IN", number)) and c["reminders"] and c,
+        timeout=10,
+        what="the reminder at the importer's node",
+    )
+    assert copy["reminders"][0]["note"] == "Still no return slip"
+    assert copy["reminders"][0]["route"] == "received" and copy["reminders"][0]["sent_by"] == "node:BW"
+    assert "reminder received from the exporting authority" in [t["event"] for t in copy["timeline"]]
+    wait_for(
+        lambda: (
+            "reminder delivered" in [t["event"] for t in (certificate(bw, "BW", number) or {})["timeline"]]
+        ),
+        timeout=10,
+        what="the delivery on the exporter's timeline",
+    )
+
+
 def test_participant_without_node_is_served_by_the_hub(cluster: ExchangeCluster) -> None:
     bw, hub = cluster["BW"], cluster.hub
     issued = issue(bw, "BW", certificate_body(importing_country="AE"))

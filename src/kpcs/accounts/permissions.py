@@ -95,6 +95,7 @@ class Action(StrEnum):
     VIEW_CERTIFICATES = "certificate:view"
     CONFIRM_IMPORT = "certificate:confirm-import"
     CANCEL_CERTIFICATE = "certificate:cancel"
+    REMIND_IMPORTER = "certificate:remind-importer"
     REPORT_LOSS = "certificate:report-loss"
     REPORT_FRAUD = "fraud:report"
     VIEW_FRAUD_EVIDENCE = "fraud:view-evidence"
@@ -199,6 +200,7 @@ POLICY: dict[Action, Rule] = {
     Action.VIEW_CERTIFICATES: _view_certificates,
     Action.CONFIRM_IMPORT: _acting_for(Role.AUTHORITY),
     Action.CANCEL_CERTIFICATE: _acting_for(Role.AUTHORITY),
+    Action.REMIND_IMPORTER: _acting_for(Role.AUTHORITY),
     Action.REPORT_LOSS: _acting_for(Role.AUTHORITY),
     Action.REPORT_FRAUD: _acting_for(Role.AUTHORITY, Role.CUSTOMS),
     Action.VIEW_FRAUD_EVIDENCE: _role(Role.AUTHORITY, Role.CUSTOMS, Role.ADMIN, Role.MONITORING),

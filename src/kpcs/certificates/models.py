@@ -1,47 +1,40 @@
 """Tables of certificates, their lines, import confirmations, loss reports, number
-serials, and the register of fraudulent certificates."""
+serials, reminders, and the register of fraudulent certificates. The vocabulary (statuses,
+reasons) lives in :mod:`kpcs.certificates.domain`, re-exported here for the tables' users."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from kpcs.certificates.domain import (
+    CancellationReason,
+    CertificateStatus,
+    LossKind,
+    ReminderRoute,
+)
 from kpcs.db import Base
+
+__all__ = [
+    "CancellationReason",
+    "Certificate",
+    "CertificateLine",
+    "CertificateSerial",
+    "CertificateStatus",
+    "ConfirmationReminder",
+    "FraudReport",
+    "ImportConfirmation",
+    "LossKind",
+    "LossReport",
+    "ReminderRoute",
+]
 
 Carats = sa.Numeric(16, 2)
 Money = sa.Numeric(18, 2)
-
-
-class CertificateStatus(StrEnum):
-    """Stored life-cycle states. ``expired`` is not stored: it is an ``issued`` certificate
-    past its expiry date, so it needs no job to flip it."""
-
-    ISSUED = "issued"
-    CONFIRMED = "confirmed"
-    CANCELLED = "cancelled"
-
-
-class CancellationReason(StrEnum):
-    """Why an exporting authority cancels (voids) a certificate (USKPA's void reasons)."""
-
-    PRINTING_ERROR = "printing_error"
-    TRANSPOSITION_ERROR = "transposition_error"
-    SHIPMENT_WITHDRAWN = "shipment_withdrawn"
-    SHIPMENT_RETURNED = "shipment_returned"
-    LOST_IN_TRANSIT = "lost_in_transit"
-    OTHER = "other"
-
-
-class LossKind(StrEnum):
-    """A report that a certificate went missing."""
-
-    LOST = "lost"
-    STOLEN = "stolen"
 
 
 class Certificate(Base):
@@ -102,6 +95,9 @@ class Certificate(Base):
     loss_reports: Mapped[list[LossReport]] = relationship(
         back_populates="certificate", order_by="LossReport.id"
     )
+    reminders: Mapped[list[ConfirmationReminder]] = relationship(
+        back_populates="certificate", order_by="ConfirmationReminder.id"
+    )
 
 
 class CertificateLine(Base):
@@ -157,6 +153,27 @@ class LossReport(Base):
     reported_by: Mapped[str] = mapped_column(sa.String(120))
 
     certificate: Mapped[Certificate] = relationship(back_populates="loss_reports")
+
+
+class ConfirmationReminder(Base):
+    """The exporting authority chasing a return slip: a reminder to the importing authority
+    that the certificate is still unconfirmed (the import-confirmation decision asks
+    exporters to follow up). Kept on both sides: the exporter's and the importer's system."""
+
+    __tablename__ = "confirmation_reminders"
+    __table_args__ = (sa.Index("ix_confirmation_reminders_certificate", "certificate_id", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificates.id"))
+    sent_at: Mapped[datetime]
+    sent_by: Mapped[str] = mapped_column(sa.String(120), comment="the actor, as the audit log names it")
+    route: Mapped[ReminderRoute]
+    message_id: Mapped[str | None] = mapped_column(
+        sa.String(36), comment="the exchange message that carried it (sent or received)"
+    )
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+    certificate: Mapped[Certificate] = relationship(back_populates="reminders")
 
 
 class CertificateSerial(Base):

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from kpcs.certificates.models import CancellationReason, CertificateStatus
+from kpcs.certificates.domain import CancellationReason, CertificateStatus
 from kpcs.countries import country_name, is_country
 from kpcs.participants.registry import ParticipantKind, ParticipantStatus, StatusEntry
 
@@ -258,6 +258,37 @@ def effective_status(status: CertificateStatus, expires_on: date, today: date) -
     if status is CertificateStatus.ISSUED and expires_on < today:
         return "expired"
     return status.value
+
+
+def shown_status(status: str, *, discrepancies: bool) -> str:
+    """The status as pages show it: a return slip that reports goods differing from the
+    certificate is not the same news as a clean one (the API keeps ``confirmed``)."""
+    return (
+        "confirmed with discrepancies" if status == CertificateStatus.CONFIRMED and discrepancies else status
+    )
+
+
+def reminder_problems(
+    status: CertificateStatus, *, last_sent_at: datetime | None, now: datetime
+) -> list[Problem]:
+    """Why the importing authority cannot be reminded of this certificate now.
+
+    One reminder a day at most: a reminder is a letter from one authority to another, not
+    an alarm, and a second click the same day is far more likely a mistake.
+    """
+    if status is CertificateStatus.CONFIRMED:
+        return [Problem("certificate", "confirmed", "the import is already confirmed: nothing to chase")]
+    if status is CertificateStatus.CANCELLED:
+        return [Problem("certificate", "cancelled", "the certificate was cancelled: nothing to confirm")]
+    if last_sent_at is not None and last_sent_at.date() == now.date():
+        return [
+            Problem(
+                "certificate",
+                "one-reminder-a-day",
+                f"a reminder already went today at {last_sent_at:%H:%M} UTC (one a day at most)",
+            )
+        ]
+    return []
 
 
 def confirmation_problems(

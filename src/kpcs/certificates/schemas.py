@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 
-from kpcs.certificates.models import LossKind
+from kpcs.certificates.domain import LossKind
 
 # Money and weight are JSON numbers (CONTRACT: "both as JSON numbers"); inside they are
 # exact Decimals.
@@ -112,6 +112,15 @@ class LossReportPublic(BaseModel):
     reported_at: datetime
 
 
+class ReminderPublic(BaseModel):
+    """A reminder to the importing authority that the certificate awaits its return slip."""
+
+    sent_at: datetime
+    sent_by: str
+    route: str = Field(description="here, exchange (sent to the importer's system) or received")
+    note: str | None
+
+
 class TimelineEntry(BaseModel):
     """One event in a certificate's life."""
 
@@ -148,9 +157,10 @@ class CertificatePublic(BaseModel):
 
 
 class CertificateDetail(CertificatePublic):
-    """A certificate with its timeline (the certificate page)."""
+    """A certificate with its timeline and the reminders sent about it (the certificate page)."""
 
     timeline: list[TimelineEntry]
+    reminders: list[ReminderPublic] = Field(default_factory=list)
 
 
 class CertificateSummary(BaseModel):
@@ -170,6 +180,8 @@ class CertificateSummary(BaseModel):
     received_on: date | None
     has_discrepancies: bool
     days_open: int | None = Field(None, description="days since issue while unconfirmed")
+    reminders: int = Field(0, description="reminders sent to the importing authority")
+    last_reminded_at: datetime | None = None
 
 
 class ConfirmationCreate(BaseModel):
@@ -182,6 +194,31 @@ class ConfirmationCreate(BaseModel):
     value_usd_received: Decimal | None = Field(default=None, max_digits=18)
     parcels_received: int | None = Field(default=None, ge=0, le=100_000)
     note: str | None = Field(default=None, max_length=2000)
+
+
+class ReminderCreate(BaseModel):
+    """Body of ``POST /certificates/{number}/reminders``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class RemindersCreate(BaseModel):
+    """Body of ``POST /certificates/unconfirmed/reminders``: chase every certificate still
+    unconfirmed ``days`` after issue."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    days: int = Field(default=30, ge=0, le=3650)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class RemindersSent(BaseModel):
+    """What a round of reminders did."""
+
+    sent: list[str]
+    skipped: dict[str, str] = Field(description="certificate number -> why no reminder went")
 
 
 class CancellationCreate(BaseModel):

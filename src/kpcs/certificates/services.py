@@ -8,7 +8,8 @@ come from :mod:`kpcs.certificates.rules`, and who may see what from
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +31,7 @@ from kpcs.certificates.models import (
     CertificateLine,
     CertificateSerial,
     CertificateStatus,
+    ConfirmationReminder,
     ImportConfirmation,
     LossReport,
 )
@@ -45,6 +47,7 @@ from kpcs.certificates.schemas import (
     LossReportCreate,
     LossReportPublic,
     PartyPublic,
+    ReminderPublic,
     TimelineEntry,
     WarningPublic,
 )
@@ -391,7 +394,7 @@ def issue_certificate(
 # --- reading ---------------------------------------------------------------------------------
 
 
-def _load(session: Session, principal: Principal, number: str) -> Certificate:
+def load_visible(session: Session, principal: Principal, number: str) -> Certificate:
     """A certificate the principal may see; 404 otherwise (existence is not leaked)."""
     stmt = (
         scoped(sa.select(Certificate), principal, Action.VIEW_CERTIFICATES)
@@ -400,6 +403,7 @@ def _load(session: Session, principal: Principal, number: str) -> Certificate:
             selectinload(Certificate.lines),
             selectinload(Certificate.confirmation),
             selectinload(Certificate.loss_reports),
+            selectinload(Certificate.reminders),
         )
     )
     certificate = session.scalar(stmt)
@@ -475,12 +479,15 @@ _TIMELINE_WORDS = {
     tags.CERTIFICATE_CONFIRMATION_DELIVERED: "import confirmation delivered",
     tags.CERTIFICATE_CANCELLATION_DELIVERED: "cancellation delivered",
     tags.CERTIFICATE_MESSAGE_HELD: "message held for review",
+    tags.CERTIFICATE_REMINDER_SENT: "reminder sent to the importing authority",
+    tags.CERTIFICATE_REMINDER_RECEIVED: "reminder received from the exporting authority",
+    tags.CERTIFICATE_REMINDER_DELIVERED: "reminder delivered",
 }
 
 
 def get_certificate(session: Session, principal: Principal, clock: Clock, number: str) -> CertificateDetail:
     """One certificate with its timeline, for the exporting or importing side."""
-    certificate = _load(session, principal, number)
+    certificate = load_visible(session, principal, number)
     events = session.scalars(
         sa.select(AuditEvent)
         .where(AuditEvent.object_type == "certificate", AuditEvent.object_id == certificate.number)
@@ -490,7 +497,11 @@ def get_certificate(session: Session, principal: Principal, clock: Clock, number
         TimelineEntry(at=e.occurred_at, event=_TIMELINE_WORDS.get(e.tag, e.tag), actor=e.actor, detail=e.note)
         for e in events
     ]
-    return CertificateDetail(**_public(certificate, clock.today()).model_dump(), timeline=timeline)
+    return CertificateDetail(
+        **_public(certificate, clock.today()).model_dump(),
+        timeline=timeline,
+        reminders=[reminder_public(r) for r in certificate.reminders],
+    )
 
 
 def list_certificates(
@@ -535,10 +546,15 @@ def list_certificates(
         .limit(max(1, min(limit, 1000)))
         .offset(max(0, offset))
     )
-    return [_summary(c, today) for c in session.scalars(stmt)]
+    return _summaries(session, list(session.scalars(stmt)), today)
 
 
 def _status_filter(stmt: sa.Select[Any], status: str, today: date) -> sa.Select[Any]:
+    if status in ("discrepancies", "confirmed with discrepancies"):
+        # JSON arrays have a length function on both databases.
+        return stmt.join(ImportConfirmation, ImportConfirmation.certificate_id == Certificate.id).where(
+            sa.func.json_array_length(ImportConfirmation.discrepancies) > 0
+        )
     if status == "expired":
         return stmt.where(Certificate.status == CertificateStatus.ISSUED, Certificate.expires_on < today)
     if status == "issued":
@@ -546,10 +562,50 @@ def _status_filter(stmt: sa.Select[Any], status: str, today: date) -> sa.Select[
     try:
         return stmt.where(Certificate.status == CertificateStatus(status))
     except ValueError:
-        raise InvalidInput.field("status", "issued, confirmed, cancelled or expired") from None
+        raise InvalidInput.field(
+            "status", "issued, confirmed, discrepancies (confirmed with discrepancies), cancelled or expired"
+        ) from None
 
 
-def _summary(c: Certificate, today: date) -> CertificateSummary:
+def reminder_counts(session: Session, certificate_ids: Iterable[int]) -> dict[int, tuple[int, datetime]]:
+    """How many reminders each certificate's importer has had, and when the last one went."""
+    ids = list(certificate_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        sa.select(
+            ConfirmationReminder.certificate_id,
+            sa.func.count(),
+            sa.func.max(ConfirmationReminder.sent_at),
+        )
+        .where(ConfirmationReminder.certificate_id.in_(ids))
+        .group_by(ConfirmationReminder.certificate_id)
+    )
+    return {row[0]: (int(row[1]), _aware(row[2])) for row in rows}
+
+
+def _aware(value: datetime | str) -> datetime:
+    """An aggregate of a date-time column may come back as text on SQLite: read it as UTC."""
+    parsed = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def reminder_public(reminder: ConfirmationReminder) -> ReminderPublic:
+    """A reminder as the API and the pages show it."""
+    return ReminderPublic(
+        sent_at=reminder.sent_at, sent_by=reminder.sent_by, route=reminder.route.value, note=reminder.note
+    )
+
+
+def _summaries(session: Session, certificates: list[Certificate], today: date) -> list[CertificateSummary]:
+    """List rows, each with how often its importer was reminded (one query for all)."""
+    reminded = reminder_counts(session, [c.id for c in certificates])
+    return [_summary(c, today, *reminded.get(c.id, (0, None))) for c in certificates]
+
+
+def _summary(
+    c: Certificate, today: date, reminder_count: int = 0, last_reminded_at: datetime | None = None
+) -> CertificateSummary:
     confirmation = c.confirmation
     open_ = c.status is CertificateStatus.ISSUED
     return CertificateSummary(
@@ -567,6 +623,8 @@ def _summary(c: Certificate, today: date) -> CertificateSummary:
         received_on=confirmation.received_on if confirmation else None,
         has_discrepancies=bool(confirmation and confirmation.discrepancies),
         days_open=(today - c.issued_on).days if open_ else None,
+        reminders=reminder_count,
+        last_reminded_at=last_reminded_at,
     )
 
 
@@ -588,7 +646,9 @@ def unconfirmed(
     )
     if principal.participant_code is not None:
         stmt = stmt.where(Certificate.exporting_participant == principal.participant_code)
-    return [_summary(c, today) for c in session.scalars(stmt.order_by(Certificate.issued_on, Certificate.id))]
+    return _summaries(
+        session, list(session.scalars(stmt.order_by(Certificate.issued_on, Certificate.id))), today
+    )
 
 
 # --- changes ---------------------------------------------------------------------------------
@@ -605,7 +665,7 @@ def confirm_import(
     """The return slip: the importing authority confirms receipt, once; differences between
     the goods and the certificate are recorded and shown to both sides."""
     with uow:
-        certificate = _load(uow.session, principal, number)
+        certificate = load_visible(uow.session, principal, number)
         require(principal, Action.CONFIRM_IMPORT, participant=certificate.importing_participant)
         exchange.topology(uow.session).require_served_here(
             certificate.importing_participant, "confirming an import"
@@ -677,7 +737,7 @@ def cancel_certificate(
     if reason is CancellationReason.OTHER and not note:
         raise InvalidInput.field("note", "say why, when the reason is 'other'")
     with uow:
-        certificate = _load(uow.session, principal, number)
+        certificate = load_visible(uow.session, principal, number)
         require(principal, Action.CANCEL_CERTIFICATE, participant=certificate.exporting_participant)
         exchange.topology(uow.session).require_served_here(certificate.exporting_participant, "cancelling")
         if certificate.status is CertificateStatus.CANCELLED:
@@ -716,7 +776,7 @@ def report_loss(
 ) -> CertificatePublic:
     """Record that a certificate was lost or stolen; every verification will say so."""
     with uow:
-        certificate = _load(uow.session, principal, number)
+        certificate = load_visible(uow.session, principal, number)
         if not (
             can(principal, Action.REPORT_LOSS, participant=certificate.exporting_participant)
             or can(principal, Action.REPORT_LOSS, participant=certificate.importing_participant)
@@ -751,7 +811,7 @@ def certificate_document(
     session: Session, principal: Principal, clock: Clock, number: str
 ) -> CertificateDocument:
     """What the printed certificate shows."""
-    c = _load(session, principal, number)
+    c = load_visible(session, principal, number)
     names = dict(
         session.execute(
             sa.select(Participant.code, Participant.name).where(

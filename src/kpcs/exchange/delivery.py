@@ -240,6 +240,7 @@ class Deliverer:
             MessageKind.PRE_NOTIFICATION: tags.CERTIFICATE_NOTIFIED,
             MessageKind.IMPORT_CONFIRMATION: tags.CERTIFICATE_CONFIRMATION_DELIVERED,
             MessageKind.CANCELLATION: tags.CERTIFICATE_CANCELLATION_DELIVERED,
+            MessageKind.CONFIRMATION_REMINDER: tags.CERTIFICATE_REMINDER_DELIVERED,
         }.get(message.kind)
         if tag is None or message.certificate_number is None:
             return

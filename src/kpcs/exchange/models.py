@@ -25,6 +25,7 @@ class MessageKind(StrEnum):
     PRE_NOTIFICATION = "pre-notification"  # a certificate is on its way to the importer
     IMPORT_CONFIRMATION = "import-confirmation"  # the return slip, back to the exporter
     CANCELLATION = "cancellation"  # the exporter voided a certificate
+    CONFIRMATION_REMINDER = "confirmation-reminder"  # the exporter chases a missing return slip
     TRUST_LIST = "trust-list"  # the hub's keys, for a node to verify what others sign
 
 

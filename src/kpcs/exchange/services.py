@@ -33,7 +33,9 @@ from kpcs.certificates.models import (
     Certificate,
     CertificateLine,
     CertificateStatus,
+    ConfirmationReminder,
     ImportConfirmation,
+    ReminderRoute,
 )
 from kpcs.certificates.verification import verify_offline
 from kpcs.clock import Clock
@@ -503,7 +505,45 @@ def _apply_to(session: Session, clock: Clock, message: Message, certificate: Cer
             note=f"cancelled by {message.sender}: {reason.value.replace('_', ' ')}",
         )
         return "cancelled"
+    if message.kind is MessageKind.CONFIRMATION_REMINDER:
+        return _remember_reminder(session, clock, message, certificate)
     raise MessageRefused(f"a {message.kind.value} message does not concern a certificate")
+
+
+def _remember_reminder(session: Session, clock: Clock, message: Message, certificate: Certificate) -> str:
+    """The exporter chases its return slip: the importing authority sees the reminder on
+    the certificate and in its inbox (unless the confirmation is already on its way)."""
+    if certificate.exporting_participant != message.sender:
+        raise MessageRefused(f"{message.sender} is not the exporter of {certificate.number}")
+    if certificate.status is not CertificateStatus.ISSUED:
+        return f"not shown: the certificate is {certificate.status.value} here"
+    try:
+        sent_at = datetime.fromisoformat(str(message.body.get("sent_at")))
+    except ValueError:
+        sent_at = message.sent_at
+    note = message.body.get("note")
+    note = str(note)[:2000] if note else None
+    session.add(
+        ConfirmationReminder(
+            certificate_id=certificate.id,
+            sent_at=sent_at,
+            sent_by=f"node:{message.sender}",
+            route=ReminderRoute.RECEIVED,
+            message_id=message.id,
+            note=note,
+        )
+    )
+    record(
+        session,
+        actor=exchange_peer(message.sender),
+        clock=clock,
+        tag=tags.CERTIFICATE_REMINDER_RECEIVED,
+        object_type="certificate",
+        object_id=certificate.number,
+        note=f"the KP authority of {message.sender} asks for the import confirmation"
+        + (f" — {note}" if note else ""),
+    )
+    return "reminder shown to the importing authority"
 
 
 def _hold(

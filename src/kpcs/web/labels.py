@@ -39,6 +39,8 @@ CERTIFICATE_LABELS: Mapping[str, str] = {
     "note": "Note",
     "reason": "Reason",
     "kind": "Lost or stolen",
+    "confirm": "",
+    "days": "Older than (days)",
 }
 
 _LINE = re.compile(r"^lines\.(\d+)\.(\w+)$")

@@ -7,6 +7,7 @@ import io
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
@@ -15,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from kpcs.accounts.permissions import Action, require
-from kpcs.certificates import services
+from kpcs.certificates import reminders, services
 from kpcs.certificates.models import CancellationReason, LossKind
 from kpcs.certificates.pdf import render_certificate_pdf
 from kpcs.certificates.qr import encode_qr_text, qr_svg
@@ -28,6 +29,10 @@ from kpcs.certificates.schemas import (
     CertificateSummary,
     ConfirmationCreate,
     LossReportCreate,
+    ReminderCreate,
+    ReminderPublic,
+    RemindersCreate,
+    RemindersSent,
 )
 from kpcs.errors import FieldProblem, InvalidInput, KPCSError
 from kpcs.participants.services import trading_countries
@@ -104,6 +109,19 @@ def list_unconfirmed(
 ) -> list[CertificateSummary]:
     """Exported certificates still without an import confirmation ``days`` after issue."""
     return services.unconfirmed(session, principal, clock, days=days)
+
+
+@api.post("/certificates/unconfirmed/reminders", response_model=RemindersSent)
+def remind_unconfirmed(body: RemindersCreate, context: ContextDep, principal: PrincipalDep) -> RemindersSent:
+    """Remind the importing authorities of every certificate still unconfirmed ``days``
+    after issue; lists those reminded and, with why, those not (one reminder a day)."""
+    return reminders.remind_unconfirmed(context.uow(), principal, context.clock, body)
+
+
+@api.post("/certificates/{number}/reminders", response_model=ReminderPublic, status_code=201)
+def remind(number: str, body: ReminderCreate, context: ContextDep, principal: PrincipalDep) -> ReminderPublic:
+    """Remind the importing authority that the certificate still awaits its import confirmation."""
+    return reminders.send_reminder(context.uow(), principal, context.clock, number, body)
 
 
 @api.get("/certificates/{number}", response_model=CertificateDetail)
@@ -217,7 +235,13 @@ def certificates_page(
         "rows": rows,
         "direction": direction,
         "filters": {"status": status or "", "partner": partner or "", "q": q or ""},
-        "statuses": ["issued", "confirmed", "cancelled", "expired"],
+        "statuses": [
+            ("issued", "Issued"),
+            ("confirmed", "Confirmed"),
+            ("discrepancies", "Confirmed with discrepancies"),
+            ("cancelled", "Cancelled"),
+            ("expired", "Expired"),
+        ],
     }
     template = "certificates/_table.html" if is_htmx_partial(request) else "certificates/list.html"
     return render(request, template, context, principal=principal)
@@ -237,6 +261,8 @@ def unconfirmed_page(
     principal: PrincipalDep,
     days: int = 30,
     format: str | None = None,
+    notice: str | None = None,
+    error: str | None = None,
 ) -> Response:
     """Exported certificates still unconfirmed after ``days``: a page and a CSV."""
     if days < 0 or days > 3650:
@@ -244,7 +270,38 @@ def unconfirmed_page(
     rows = services.unconfirmed(session, principal, clock, days=days)
     if format == "csv":
         return _unconfirmed_csv(rows, days)
-    return render(request, "certificates/unconfirmed.html", {"rows": rows, "days": days}, principal=principal)
+    context = {"rows": rows, "days": days, "notice": notice, "error": error}
+    return render(request, "certificates/unconfirmed.html", context, principal=principal)
+
+
+@pages.post("/certificates/unconfirmed/remind")
+async def remind_all_form(request: Request, context: ContextDep, principal: PrincipalDep) -> Response:
+    """Remind the importers of every certificate listed on the unconfirmed page."""
+    form = await request.form()
+    days = str(form.get("days", "30")).strip()
+    sent: list[RemindersSent] = []
+
+    def run() -> None:
+        body = RemindersCreate(
+            days=int(days) if days.isdigit() else -1, note=str(form.get("note", "")) or None
+        )
+        sent.append(reminders.remind_unconfirmed(context.uow(), principal, context.clock, body))
+
+    here = f"/certificates/unconfirmed?days={quote(days)}"
+    response = await act(run, here, here)
+    if sent:
+        return RedirectResponse(f"{here}&notice={quote(_reminders_notice(sent[0]))}", status_code=303)
+    return response
+
+
+def _reminders_notice(result: RemindersSent) -> str:
+    """What a round of reminders did, in one sentence for the clerk."""
+    told = f"Reminders sent for {len(result.sent)} certificate{'s' if len(result.sent) != 1 else ''}."
+    if result.skipped:
+        told += f" Not sent for {len(result.skipped)}: " + "; ".join(
+            f"{number} ({why})" for number, why in result.skipped.items()
+        )
+    return told
 
 
 def _issue_context(
@@ -423,14 +480,37 @@ async def confirm_form(
     return await _act(request, number, run)
 
 
+@pages.post("/certificates/{number}/remind")
+async def remind_form(
+    request: Request, number: str, context: ContextDep, principal: PrincipalDep
+) -> Response:
+    """Remind the importing authority (from the certificate page or the unconfirmed list)."""
+    form = await request.form()
+
+    def run() -> None:
+        body = ReminderCreate(note=str(form.get("note", "")) or None)
+        reminders.send_reminder(context.uow(), principal, context.clock, number, body)
+
+    if form.get("back") == "unconfirmed":
+        days = str(form.get("days", "30"))
+        here = f"/certificates/unconfirmed?days={quote(days)}"
+        done = f"{here}&notice={quote(f'Reminder sent for {number.upper()}.')}"
+        return await act(run, done, here)
+    return await act(run, f"/certificates/{number}#reminders", f"/certificates/{number}#actions")
+
+
 @pages.post("/certificates/{number}/cancel")
 async def cancel_form(
     request: Request, number: str, context: ContextDep, principal: PrincipalDep
 ) -> Response:
-    """The cancellation form."""
+    """The cancellation form; the clerk ticks a box to confirm, for a void is for good."""
     form = await request.form()
 
     def run() -> None:
+        if form.get("confirm") != "yes":
+            raise InvalidInput.field(
+                "confirm", "tick the box to confirm that the certificate is void for good"
+            )
         body = CancellationCreate(reason=str(form.get("reason", "")), note=str(form.get("note", "")) or None)
         services.cancel_certificate(context.uow(), principal, context.clock, number, body)
 
