@@ -27,6 +27,36 @@ def test_home_page_says_what_this_is(client: TestClient) -> None:
     assert client.get("/static/vendor/htmx-2.0.11.min.js").status_code == 200
 
 
+def test_home_page_starts_each_roles_first_task(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    tasks = ("verify", "issue", "inbox", "submit", "summary")
+    anonymous = client.get("/")
+    for task in tasks:
+        assert f'id="task-{task}"' in anonymous.text, task
+    assert (
+        'href="/verify" role="button"' in anonymous.text
+        and 'href="/statistics" role="button"' in anonymous.text
+    )
+    assert 'href="/sign-in?next=/certificates/new"' in anonymous.text  # the clerk's task, after signing in
+    sign_in(client, "clerk", make_user("clerk", [Role.AUTHORITY], "BW"))
+    clerk = client.get("/")
+    for href in ("/certificates/new", "/inbox", "/statistics/submit", "/verify", "/statistics"):
+        assert f'href="{href}" role="button"' in clerk.text, href
+
+
+def test_small_things_a_newcomer_trips_on(client: TestClient) -> None:
+    # The log's API as an older README named it, and the Chair's list as the API names it.
+    moved = client.get("/log/sth", follow_redirects=False)
+    assert moved.status_code == 308 and moved.headers["location"] == "/api/v1/log/sth"
+    proof = client.get("/log/proof?leaf_hash=x&tree_size=1", follow_redirects=False)
+    assert proof.headers["location"] == "/api/v1/log/proof?leaf_hash=x&tree_size=1"
+    assert client.get("/log/sth").json()["tree_size"] >= 0
+    chairs = client.get("/chairs")
+    assert chairs.status_code == 200 and 'id="chairs"' in chairs.text
+    log = client.get("/log")
+    assert "ms since 1970 (UTC)</td>" not in log.text
+    assert re.search(r'id="signed-at"[^>]*>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC<', log.text)
+
+
 def test_participants_page_and_htmx_fragment(client: TestClient) -> None:
     page = client.get("/participants", params={"status": "restricted", "on": "2016-06-01"})
     assert page.status_code == 200 and "<html" in page.text

@@ -122,14 +122,20 @@ def test_templates_download_with_code_lists(client: TestClient) -> None:
 
     from openpyxl import load_workbook
 
-    assert client.get("/statistics/templates/trade.csv").text == HEADER
+    trade = client.get("/statistics/templates/trade.csv").text
+    assert trade.startswith(HEADER)
+    assert "# BW,2025-Q1,export,EU,7102.31,152035.40,31025000.00,41\n" in trade  # an example row
+    assert "YYYY-Q1 to YYYY-Q4" in trade  # and the period format
     production = client.get("/statistics/templates/production.csv").text
-    assert production == "participant,period,mining_type,carats,value_usd\n"
+    assert production.startswith("participant,period,mining_type,carats,value_usd\n")
+    assert "YYYY-H1 or YYYY-H2" in production and "# BW,2025-H1,LSM,11250000,1850000000\n" in production
     xlsx = client.get("/statistics/templates/trade.xlsx")
     assert xlsx.status_code == 200 and xlsx.headers["content-type"].startswith(
         "application/vnd.openxmlformats"
     )
     book = load_workbook(io.BytesIO(xlsx.content))
+    guide = [row[0] for row in book["how to fill in"].iter_rows(values_only=True)]
+    assert any("YYYY-Q1 to YYYY-Q4" in str(line) for line in guide) and "BW" in guide[-1]
     sheet = book["trade"]
     assert [c.value for c in sheet[1]] == HEADER.strip().split(",")
     codes = [row[0] for row in book["codes"].iter_rows(min_row=2, values_only=True) if row[0]]
@@ -138,3 +144,42 @@ def test_templates_download_with_code_lists(client: TestClient) -> None:
     assert listed["A2:A1048576"].startswith("=codes!$A$2")
     assert listed["E2:E1048576"] == "=codes!$C$2:$C$4"  # the three HS codes
     assert client.get("/statistics/templates/anything.xlsx").status_code == 404
+
+
+def test_the_template_comes_back_as_its_notes_say(client: TestClient, make_token) -> None:  # type: ignore[no-untyped-def]
+    token = make_token(Role.STATISTICS)
+    template = client.get("/statistics/templates/trade.csv").text.replace("2025-", "2024-")
+    untouched = upload(client, token, template)
+    assert untouched.status_code == 422  # the example is a note, never figures by mistake
+    assert untouched.json()["detail"][0]["message"] == "the file has a header but no figures"
+    kept = template.replace("# BW,2024-Q1", "BW,2024-Q1")
+    assert upload(client, token, kept).status_code == 201
+
+
+def test_csv_as_excel_writes_it_in_europe(client: TestClient, make_token) -> None:  # type: ignore[no-untyped-def]
+    token = make_token(Role.STATISTICS)
+    european = (
+        "sep=;\r\n"
+        "participant;period;flow;partner;hs_code;carats;value_usd;certificates\r\n"
+        "BW;2024-Q1;export;EU;7102.31;152035,40;31.025.000,00;41\r\n"
+        "\r\n"
+        "BW;2024-Q1;export;IN;7102.21;1 000;20000,5;3\r\n"
+    ).encode("cp1252")
+    stored = client.post(
+        "/api/v1/statistics/submissions",
+        files={"file": ("export.csv", european, "text/csv")},
+        headers=auth(token),
+    )
+    assert stored.status_code == 201, stored.text
+    rows = {r["partner"]: r for r in client.get("/api/v1/statistics/trade", params={"year": 2024}).json()}
+    assert rows["EU"]["carats"] == 152035.40 and rows["EU"]["value_usd"] == 31025000.00
+    assert rows["IN"]["carats"] == 1000 and rows["IN"]["value_usd"] == 20000.5
+    # A mistake is still named at the line where the clerk sees it.
+    broken = european.replace(b"BW;2024-Q1;export;IN", b"BW;2024-Q9;export;IN")
+    refused = client.post(
+        "/api/v1/statistics/submissions",
+        files={"file": ("export.csv", broken, "text/csv")},
+        headers=auth(token),
+    )
+    assert refused.status_code == 422
+    assert [(d["row"], d["column"]) for d in refused.json()["detail"]] == [(5, "period")]

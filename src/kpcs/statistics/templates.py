@@ -9,6 +9,7 @@ header is row 1, the first figures row 2.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -73,20 +74,86 @@ def kind_of(header: Iterable[str]) -> StatisticsKind:
 
 
 def read_table(content: bytes, filename: str) -> pl.DataFrame:
-    """A CSV or XLSX file as a frame of text columns (no type guessing: the checks decide)."""
+    """A CSV or XLSX file as a frame of text columns (no type guessing: the checks decide).
+
+    CSV comes as the contract writes it (commas, decimal points) or as Excel writes it in
+    much of Europe: semicolons, decimal commas, perhaps a ``sep=;`` first line and the
+    Windows code page. Lines that begin with ``#`` are notes (the template's example row).
+    """
     if filename.lower().endswith(".xlsx") or content[:4] == b"PK\x03\x04":
         return _read_xlsx(content)
+    text = _decode(content)
+    separator, skip = _separator(text)
+    lines: list[int] | None = None
+    if skip or _NOTES_OR_BLANKS.search(text):
+        # Notes, blank lines or a `sep=` line: read what is left, but keep each row's line
+        # number in the file, so that an error still names the row the clerk sees.
+        kept, lines = [], []
+        for number, line in enumerate(text.splitlines()[skip:], start=skip + 1):
+            if line.strip() and not line.lstrip().startswith("#"):
+                kept.append(line)
+                lines.append(number)
+        text = "\n".join(kept)
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise TemplateError(
-            [RowError(None, None, f"the file is not UTF-8 text (byte {exc.start})")]
-        ) from None
-    try:
-        frame = pl.read_csv(io.StringIO(text), infer_schema=False, truncate_ragged_lines=False)
+        frame = pl.read_csv(
+            io.StringIO(text), separator=separator, infer_schema=False, truncate_ragged_lines=False
+        )
     except pl.exceptions.PolarsError as exc:
         raise TemplateError([RowError(None, None, f"the file is not a readable CSV: {exc}")]) from None
+    if lines is not None and frame.height == len(lines) - 1 and LINE not in frame.columns:
+        frame = frame.with_columns(pl.Series(LINE, lines[1:], dtype=pl.Int64))
+    if separator == ";":
+        frame = _decimal_commas(frame)
     return frame
+
+
+LINE = "__line"
+"""The column that carries each row's line number in the file, when it is not simply its
+position (notes and blank lines were left out)."""
+_NOTES_OR_BLANKS = re.compile(r"(?m)^[ \t]*(#|\r?$)")
+
+
+def _decode(content: bytes) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if b"\x00" in content:
+            raise TemplateError(
+                [RowError(None, None, f"the file is not text (byte {exc.start}): save it as CSV or XLSX")]
+            ) from None
+        # Excel's plain "CSV" is written in the Windows code page; every valid value is ASCII,
+        # so anything else is named by the row checks with the value as written.
+        return content.decode("cp1252", errors="replace")
+
+
+def _separator(text: str) -> tuple[str, int]:
+    """The field separator, from Excel's ``sep=`` line or the header row, and the lines
+    to skip before the header."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0].strip()
+    if first.lower().startswith("sep=") and len(first) == 5:
+        return first[4], 1
+    if ";" in first and "," not in first:
+        return ";", 0
+    return ",", 0
+
+
+_AMOUNT_COLUMNS = ("carats", "value_usd")
+_GROUPED = r"^[0-9]{1,3}(\.[0-9]{3})+(,[0-9]*)?$"
+
+
+def _decimal_commas(frame: pl.DataFrame) -> pl.DataFrame:
+    """Amounts as Excel writes them with a decimal comma (``152035,40``, ``31.025.000,00``,
+    ``1 520,35``) in the contract's form (``152035.40``). A dot in such a file is only ever
+    a thousands separator, but one that does not group thousands is left for the checks."""
+    names = {name.strip().lower(): name for name in frame.columns}
+    fixes = []
+    for column in _AMOUNT_COLUMNS:
+        if column not in names:
+            continue
+        value = pl.col(names[column]).str.replace_all(r"[\s\u00a0\u202f]", "")
+        ungrouped = pl.when(value.str.contains(_GROUPED)).then(value.str.replace_all(".", "", literal=True))
+        fixes.append(ungrouped.otherwise(value).str.replace(",", ".", literal=True).alias(names[column]))
+    return frame.with_columns(fixes) if fixes else frame
 
 
 def _read_xlsx(content: bytes) -> pl.DataFrame:
@@ -134,14 +201,18 @@ def validate(
 
     ``only_participant``: an authority may submit for its own participant only.
     """
-    kind = kind_of(frame.columns)
-    frame = frame.rename({name: name.strip().lower() for name in frame.columns})
+    kind = kind_of(name for name in frame.columns if name != LINE)
+    frame = frame.rename({name: name.strip().lower() for name in frame.columns if name != LINE})
     if frame.height == 0:
         raise TemplateError([RowError(None, None, "the file has a header but no figures")])
     codes = sorted(set(participants))
-    text = frame.with_columns(
-        pl.col(c).fill_null("").str.strip_chars() for c in frame.columns
-    ).with_row_index("row", offset=2)
+    figures = [c for c in frame.columns if c != LINE]
+    text = frame.with_columns(pl.col(c).fill_null("").str.strip_chars() for c in figures)
+    text = (
+        text.rename({LINE: "row"}).select("row", *figures)
+        if LINE in text.columns
+        else text.with_row_index("row", offset=2)
+    )
     latest_year = today.year
     period_pattern = r"^([0-9]{4})-Q([1-4])$" if kind is StatisticsKind.TRADE else r"^([0-9]{4})-H([12])$"
     period_example = "2025-Q1 … 2025-Q4" if kind is StatisticsKind.TRADE else "2025-H1 or 2025-H2"
@@ -266,6 +337,53 @@ def period_year(period: str) -> int:
     return int(period[:4])
 
 
+EXAMPLES = {
+    StatisticsKind.TRADE: "BW,2025-Q1,export,EU,7102.31,152035.40,31025000.00,41",
+    StatisticsKind.PRODUCTION: "BW,2025-H1,LSM,11250000,1850000000",
+}
+"""A valid row of each template, as CONTRACT.md shows it."""
+
+GUIDANCE = {
+    StatisticsKind.TRADE: (
+        "One row per participant, quarter, flow, partner and HS code.",
+        "participant and partner: KP participant codes (BW, EU, IN…); partner is the destination "
+        "of an export or the provenance of an import.",
+        "period: a quarter, YYYY-Q1 to YYYY-Q4 (e.g. 2025-Q1). flow: export or import.",
+        "hs_code: 7102.10, 7102.21 or 7102.31.",
+        "carats and value_usd (US dollars): at most 2 decimals, no thousands separators; "
+        "certificates: the number of KP certificates, a whole number. Write 0 for none.",
+    ),
+    StatisticsKind.PRODUCTION: (
+        "One row per participant, half-year and mining type.",
+        "participant: a KP participant code (BW, EU, IN…).",
+        "period: a half-year, YYYY-H1 or YYYY-H2 (e.g. 2025-H1).",
+        "mining_type: LSM (large-scale mining) or ASM (artisanal and small-scale mining).",
+        "carats and value_usd (US dollars): at most 2 decimals, no thousands separators. Write 0 for none.",
+    ),
+}
+
+
+def template_csv(kind: StatisticsKind) -> str:
+    """The CSV template: the header, how to fill it in, and an example row, as notes (lines
+    that begin with ``#`` are ignored when the file comes back)."""
+    notes = [
+        *GUIDANCE[kind],
+        "Semicolons and decimal commas, as Excel writes them in Europe, are accepted too.",
+    ]
+    return (
+        "\n".join(
+            [
+                ",".join(COLUMNS[kind]),
+                *(f"# {line}" for line in notes),
+                "# Lines that begin with # are notes and are ignored."
+                " An example row (remove the # to keep it):",
+                f"# {EXAMPLES[kind]}",
+            ]
+        )
+        + "\n"
+    )
+
+
 def template_workbook(kind: StatisticsKind, participants: list[tuple[str, str]]) -> bytes:
     """An XLSX of the template: the header row, a sheet of valid codes, and validation on
     the coded columns, so that a clerk picks codes from lists instead of typing them."""
@@ -278,6 +396,13 @@ def template_workbook(kind: StatisticsKind, participants: list[tuple[str, str]])
     sheet.title = kind.value
     columns = COLUMNS[kind]
     sheet.append(list(columns))
+    guide = book.create_sheet("how to fill in")
+    guide.append([f"The {kind.value} template: fill in the first sheet, one row per line, under its header."])
+    for line in GUIDANCE[kind]:
+        guide.append([line])
+    guide.append(["An example row:"])
+    guide.append(list(columns))
+    guide.append(EXAMPLES[kind].split(","))
     codes = book.create_sheet("codes")
     codes.append(["participant", "name", "hs_code", "flow", "mining_type"])
     lists = [
@@ -302,6 +427,15 @@ def template_workbook(kind: StatisticsKind, participants: list[tuple[str, str]])
         sheet.add_data_validation(rule)
         rule.add(f"{letter}2:{letter}1048576")
 
+    period = DataValidation(type="textLength", operator="equal", formula1="7")
+    period.prompt = (
+        "A quarter, YYYY-Q1 to YYYY-Q4" if kind is StatisticsKind.TRADE else "A half-year, YYYY-H1 or YYYY-H2"
+    )
+    period.error = period.prompt
+    period.showInputMessage = True
+    period.showErrorMessage = True
+    sheet.add_data_validation(period)
+    period.add(f"{chr(ord('A') + columns.index('period'))}2:{chr(ord('A') + columns.index('period'))}1048576")
     allow("participant", "A", len(participants), "Pick the participant's code from the list")
     if kind is StatisticsKind.TRADE:
         allow("partner", "A", len(participants), "Pick the partner's participant code from the list")

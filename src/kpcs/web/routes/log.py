@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from kpcs.errors import KPCSError
 from kpcs.translog import merkle, services
@@ -69,6 +70,8 @@ async def log_page(
             "head": head,
             "head_problems": head_problems(head, trust),
             "root_b64": b64(head.root_hash),
+            # The head carries milliseconds since 1970 (RFC 9162); a person reads a date.
+            "signed_at": datetime.fromtimestamp(head.timestamp / 1000, UTC),
             "receipt": None,
             "proof_checks": None,
             "error": None,
@@ -96,3 +99,13 @@ async def log_page(
     context_values = await run_in_threadpool(build)
     context_values["size"] = context_values["head"].tree_size
     return render(request, "log.html", context_values, principal=principal)
+
+
+@pages.get("/log/{part}", include_in_schema=False)
+def log_api_elsewhere(request: Request, part: str) -> Response:
+    """``/log/sth`` and the other log endpoints live under ``/api/v1/log/``: older notes
+    (and the README, once) named them without the prefix; send readers there."""
+    if part not in ("sth", "entries", "proof", "consistency"):
+        return RedirectResponse("/log", status_code=303)
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"/api/v1/log/{part}{query}", status_code=308)

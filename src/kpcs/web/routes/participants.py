@@ -235,6 +235,12 @@ def working_bodies_page(request: Request, session: SessionDep, principal: Princi
     )
 
 
+@pages.get("/chairs")
+def chairs_page() -> Response:
+    """The KP Chair by year is a section of the working bodies' page (the API has ``/api/v1/chairs``)."""
+    return RedirectResponse("/working-bodies#chairs", status_code=308)
+
+
 @pages.get("/sources")
 def sources_page(request: Request, session: SessionDep, principal: PrincipalDep) -> Response:
     """Where the registry's facts come from."""

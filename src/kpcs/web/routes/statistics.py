@@ -21,7 +21,7 @@ from kpcs.participants.models import Participant
 from kpcs.participants.registry import ParticipantKind
 from kpcs.statistics import compliance, public, services
 from kpcs.statistics.models import StatisticsKind
-from kpcs.statistics.templates import COLUMNS, FIRST_YEAR, TemplateError, template_workbook
+from kpcs.statistics.templates import FIRST_YEAR, TemplateError, template_csv, template_workbook
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
 from kpcs.web.templating import render
 
@@ -310,7 +310,7 @@ def template_file(name: str, session: SessionDep) -> Response:
         ) from None
     if extension == "csv":
         return Response(
-            ",".join(COLUMNS[kind]) + "\n",
+            template_csv(kind),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="kpcs-{kind.value}-template.csv"'},
         )
