@@ -25,18 +25,27 @@ _OVERFLOWING = """
       found.push(el.tagName.toLowerCase() + id + cls + ' right=' + Math.round(box.right));
     }
   }
-  return {width, scrollWidth: document.documentElement.scrollWidth, found: found.slice(0, 10)};
+  const boxes = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const style = getComputedStyle(el);
+    if (['auto', 'scroll'].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1) {
+      boxes.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' ' + el.scrollWidth + '>' + el.clientWidth);
+    }
+  }
+  return {width, scrollWidth: document.documentElement.scrollWidth, found: found.slice(0, 10), boxes};
 }
 """
 
 
 def assert_fits_width(page: Page) -> None:
-    """Fail, naming the culprits, if the page scrolls sideways at the window's width."""
+    """Fail, naming the culprits, if the page scrolls sideways at the window's width, or if
+    a box on it (a table in its scrolling frame) must be scrolled sideways to be read."""
     result = page.evaluate(_OVERFLOWING)
     wide, width = result["scrollWidth"], result["width"]
     assert wide <= width and not result["found"], (
         f"the page is wider than the window ({wide} > {width} px): {result['found']}"
     )
+    assert not result["boxes"], f"content must be scrolled sideways to be read: {result['boxes']}"
 
 
 def assert_no_scrolling_box_needed(page: Page, selector: str) -> None:
