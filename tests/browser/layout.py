@@ -29,7 +29,8 @@ _OVERFLOWING = """
   for (const el of document.body.querySelectorAll('*')) {
     const style = getComputedStyle(el);
     if (['auto', 'scroll'].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1) {
-      boxes.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' ' + el.scrollWidth + '>' + el.clientWidth);
+      const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '');
+      boxes.push(name + ' ' + el.scrollWidth + '>' + el.clientWidth);
     }
   }
   return {width, scrollWidth: document.documentElement.scrollWidth, found: found.slice(0, 10), boxes};

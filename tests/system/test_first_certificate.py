@@ -60,7 +60,18 @@ def test_a_first_certificate_verifies_at_once_in_every_worker(hub: Instance, tmp
     for _ in range(TRIES):
         assert verify_api(hub, warm)["valid"] is True
 
+    before = httpx.get(f"{hub.url}/api/v1/trust-list", timeout=30)
+    assert before.headers["cache-control"] == "no-cache"
     credential = first_certificate(hub, "IN")
+    # A cache holding the list from before India's key must not be told it is still good.
+    after = httpx.get(
+        f"{hub.url}/api/v1/trust-list", headers={"If-None-Match": before.headers["etag"]}, timeout=30
+    )
+    assert after.status_code == 200 and "IN" in {k["participant"] for k in after.json()["keys"]}
+    again = httpx.get(
+        f"{hub.url}/api/v1/trust-list", headers={"If-None-Match": after.headers["etag"]}, timeout=30
+    )
+    assert again.status_code == 304
 
     for attempt in range(TRIES):
         result = verify_api(hub, credential)

@@ -45,10 +45,20 @@ def verify_number(number: str, session: SessionDep, clock: ClockDep) -> NumberCh
     return check_number(session, clock, number)
 
 
-@api.get("/trust-list")
-def trust_list(context: ContextDep) -> JSONResponse:
-    """Every signing key (JWKS, RFC 7517), each with ``kid``, ``kty``, ``crv``, ``x`` and ``participant``."""
-    return JSONResponse(context.keyring.trust_list().to_jwks(), headers={"Cache-Control": "max-age=60"})
+@api.get("/trust-list", response_model=None)
+def trust_list(request: Request, context: ContextDep) -> Response:
+    """Every signing key (JWKS, RFC 7517), each with ``kid``, ``kty``, ``crv``, ``x`` and ``participant``.
+
+    Caches must ask again each time (``no-cache``), cheaply: the ETag is the registry
+    revision, which every key change moves, so a key published a moment ago is never
+    hidden behind a cached copy, and an unchanged list costs a 304.
+    """
+    revision, keys = context.keyring.trust_list_with_revision()
+    etag = f'"kpcs-keys-{revision}"'
+    headers = {"Cache-Control": "no-cache", "ETag": etag}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return JSONResponse(keys.to_jwks(), headers=headers)
 
 
 @api.get("/trust-list/signed", response_class=Response)
