@@ -17,7 +17,6 @@ from kpcs.certificates.models import (
     ImportConfirmation,
     LossReport,
 )
-from kpcs.certificates.qr import QR_PREFIX, decode_qr_text
 from kpcs.certificates.schemas import NumberCheck
 from kpcs.certificates.verification import (
     FraudNote,
@@ -25,6 +24,7 @@ from kpcs.certificates.verification import (
     RegistryFacts,
     Verification,
     apply_facts,
+    credential_text,
     verify_offline,
 )
 from kpcs.clock import Clock
@@ -37,17 +37,6 @@ def number_key(number: str) -> str:
     """A number reduced for matching: upper case, without spaces, dashes, dots or slashes,
     so that 'BW-2025-000001', 'bw 2025 000001' and 'BW2025000001' are the same."""
     return re.sub(r"[\s\-./]", "", number).upper()
-
-
-def credential_text(text: str) -> str:
-    """The compact JWS from what a user pasted: the JWS itself or a QR code's ``KPC1:`` text."""
-    stripped = text.strip()
-    if stripped.upper().startswith(QR_PREFIX):
-        try:
-            return decode_qr_text(stripped)
-        except ValueError as exc:
-            raise MalformedToken(f"the QR code text is not a KP credential: {exc}") from exc
-    return stripped
 
 
 def _frauds(session: Session, number: str) -> tuple[FraudNote, ...]:
