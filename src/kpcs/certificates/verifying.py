@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -17,7 +18,6 @@ from kpcs.certificates.models import (
     ImportConfirmation,
     LossReport,
 )
-from kpcs.certificates.schemas import NumberCheck
 from kpcs.certificates.verification import (
     FraudNote,
     LossNote,
@@ -31,6 +31,9 @@ from kpcs.clock import Clock
 from kpcs.participants.models import RegistryRevision
 from kpcs.signing.jws import MalformedToken
 from kpcs.signing.keys import KeyRing
+
+if TYPE_CHECKING:
+    from kpcs.certificates.schemas import NumberCheck
 
 
 def number_key(number: str) -> str:
@@ -147,6 +150,10 @@ def verify_online(session: Session, keyring: KeyRing, clock: Clock, presented: s
 
 def check_number(session: Session, clock: Clock, number: str) -> NumberCheck:
     """What the registry knows of a certificate number, for a paper certificate in hand."""
+    # The API schemas (pydantic models, slow to build) are imported here and not at the top:
+    # `kpcs verify` online needs this module but not this function.
+    from kpcs.certificates.schemas import NumberCheck
+
     cleaned = number.strip()
     if not cleaned or len(cleaned) > 100:
         raise MalformedToken("give the certificate number as printed (at most 100 characters)")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.connection
 import signal
 import socket
 from typing import Annotated
@@ -13,8 +11,9 @@ import typer
 from kpcs.cli.output import console
 from kpcs.cli.state import state
 
-# uvicorn and the web app (FastAPI, templates, Matplotlib for the charts) are imported by the
-# functions that serve, not here: every other command would pay for them at start-up.
+# uvicorn and the web app (FastAPI, templates, Matplotlib for the charts), and multiprocessing
+# for several workers, are imported by the functions that serve, not here: every other command
+# would pay for them at start-up.
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
@@ -52,6 +51,9 @@ def _worker(host: str, port: int, access_log: bool) -> None:
 
 def _serve_workers(host: str, port: int, workers: int, access_log: bool) -> None:
     """Run ``workers`` processes; stop them all on Ctrl-C or SIGTERM, or if one dies."""
+    import multiprocessing
+    import multiprocessing.connection
+
     context = multiprocessing.get_context("spawn")
     processes = [
         context.Process(target=_worker, args=(host, port, access_log), name=f"kpcs-worker-{n}")
