@@ -13,6 +13,7 @@ from tests.pgcluster import PostgresCluster
 from benchmarks.anomalies import bench_anomalies
 from benchmarks.certificate_history import bench_certificate_history
 from benchmarks.certificates import bench_http, bench_verify_in_process
+from benchmarks.cli import bench_cli
 from benchmarks.common import Result, update, write
 from benchmarks.exchange import bench_exchange
 from benchmarks.matrix import bench_matrix
@@ -63,6 +64,15 @@ def certificates_only() -> None:
         print(f"{r.area:12} {r.database:14} {r.what}: {r.value}  [{'met' if r.met else 'NOT MET'}]")
 
 
+def cli_only() -> None:
+    """Run the CLI start-up benchmark alone and update its rows in docs/benchmarks.md."""
+    results = bench_cli()
+    update(results, "cli")
+    for r in results:
+        flag = "" if r.met is None else ("  [met]" if r.met else "  [NOT MET]")
+        print(f"{r.area:12} {r.database:14} {r.what}: {r.value}{flag}")
+
+
 def main() -> None:
     """Run every benchmark on SQLite and PostgreSQL."""
     results: list[Result] = []
@@ -91,6 +101,7 @@ def main() -> None:
         notes += http_notes
     finally:
         cluster.stop()
+    results += bench_cli()
     write(results, notes)
     for r in results:
         flag = "" if r.met is None else ("  [met]" if r.met else "  [NOT MET]")
@@ -102,7 +113,11 @@ if __name__ == "__main__":
         analysis_only()
     elif sys.argv[1:] == ["certificates"]:
         certificates_only()
+    elif sys.argv[1:] == ["cli"]:
+        cli_only()
     elif sys.argv[1:]:
-        raise SystemExit(f"unknown benchmark area {sys.argv[1:]!r}: run all, 'analysis' or 'certificates'")
+        raise SystemExit(
+            f"unknown benchmark area {sys.argv[1:]!r}: run all, 'analysis', 'certificates' or 'cli'"
+        )
     else:
         main()

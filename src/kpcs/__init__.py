@@ -6,11 +6,10 @@ unit of work and a clock); ``kpcs.web`` and ``kpcs.cli`` are its two entry point
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib
+from typing import TYPE_CHECKING
 
 from kpcs.clock import Clock, FixedClock, SystemClock
-from kpcs.config import Settings, get_settings
-from kpcs.db import UnitOfWork, make_engine, make_session_factory
 from kpcs.errors import (
     Conflict,
     DomainError,
@@ -21,10 +20,44 @@ from kpcs.errors import (
     PermissionDenied,
 )
 
-try:
-    __version__ = version("kpcs")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
+if TYPE_CHECKING:
+    from kpcs.config import Settings, get_settings
+    from kpcs.db import UnitOfWork, make_engine, make_session_factory
+
+    __version__: str
+
+# Importing any module of kpcs runs this file first. The names below pull in pydantic-settings
+# and SQLAlchemy (and the version, a search of the installed distributions), so they are loaded
+# on first use (PEP 562): `kpcs --help` and an offline `kpcs verify` need none of them (issue 15).
+_LAZY = {
+    "Settings": "kpcs.config",
+    "get_settings": "kpcs.config",
+    "UnitOfWork": "kpcs.db",
+    "make_engine": "kpcs.db",
+    "make_session_factory": "kpcs.db",
+}
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kpcs")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0.0.0"
+
+
+def __getattr__(name: str) -> object:
+    """The names of ``__all__`` that are loaded on first use (then kept as plain attributes)."""
+    if name == "__version__":
+        value: object = _version()
+    elif name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Clock",

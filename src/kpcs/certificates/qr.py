@@ -16,11 +16,16 @@ from __future__ import annotations
 import io
 import re
 import zlib
+from typing import TYPE_CHECKING
 
 import base45  # type: ignore[import-untyped]  # it ships no type information
-import segno
-import zxingcpp
-from PIL import Image, ImageOps, UnidentifiedImageError
+
+# segno draws symbols and zxing-cpp with Pillow reads photos; both are imported by the functions
+# that use them, so that decoding a QR code's text (`kpcs verify`, offline) loads neither.
+if TYPE_CHECKING:
+    import segno
+    import zxingcpp
+    from PIL import Image
 
 __all__ = [
     "MAX_CREDENTIAL_BYTES",
@@ -97,6 +102,8 @@ def _check_compact_jws(text: str) -> str:
 
 def _fit(text: str, *, mask: int | None = None) -> tuple[int, segno.QRCode]:
     """The QR code for ``text`` and the index of its error level in ``_ERROR_LEVELS``."""
+    import segno
+
     for index, error in enumerate(_ERROR_LEVELS):
         try:
             return index, segno.make_qr(text, error=error, mask=mask)
@@ -213,11 +220,12 @@ def qr_png(text: str, *, scale: int) -> bytes:
     return buffer.getvalue()
 
 
-_QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
-
-
 def _read(image: Image.Image, binarizer: zxingcpp.Binarizer) -> list[str]:
-    found = zxingcpp.read_barcodes(image, formats=_QR_ONLY, binarizer=binarizer)
+    import zxingcpp
+
+    found = zxingcpp.read_barcodes(
+        image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode), binarizer=binarizer
+    )
     return [barcode.text for barcode in found if barcode.valid]
 
 
@@ -227,6 +235,9 @@ def decode_qr_image(data: bytes) -> list[str]:
     Returns an empty list if the image holds no readable QR code. Raises ValueError if the data
     is not a JPEG or PNG image, or the image is larger than 40 megapixels.
     """
+    import zxingcpp
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     if not data:
         raise ValueError("the file is empty; expected a JPEG or PNG image")
     try:

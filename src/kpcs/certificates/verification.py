@@ -13,8 +13,9 @@ from datetime import date, datetime
 from typing import Any
 
 from kpcs.certificates.credential import JWS_TYPE, CredentialFormatError, read_claims
+from kpcs.certificates.qr import QR_PREFIX, decode_qr_text
+from kpcs.signing.domain import KeyPurpose
 from kpcs.signing.jws import MalformedToken, header_problems, is_base64url, parse_compact, signature_valid
-from kpcs.signing.models import KeyPurpose
 from kpcs.signing.trust_list import TrustList
 
 
@@ -43,6 +44,17 @@ class Verification:
             "signature_verified": self.signature_verified,
             "certificate": self.subject if self.signature_verified else None,
         }
+
+
+def credential_text(text: str) -> str:
+    """The compact JWS from what a user pasted: the JWS itself or a QR code's ``KPC1:`` text."""
+    stripped = text.strip()
+    if stripped.upper().startswith(QR_PREFIX):
+        try:
+            return decode_qr_text(stripped)
+        except ValueError as exc:
+            raise MalformedToken(f"the QR code text is not a KP credential: {exc}") from exc
+    return stripped
 
 
 def _fail(problems: list[str], **known: Any) -> Verification:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -17,14 +18,13 @@ from kpcs.certificates.models import (
     ImportConfirmation,
     LossReport,
 )
-from kpcs.certificates.qr import QR_PREFIX, decode_qr_text
-from kpcs.certificates.schemas import NumberCheck
 from kpcs.certificates.verification import (
     FraudNote,
     LossNote,
     RegistryFacts,
     Verification,
     apply_facts,
+    credential_text,
     verify_offline,
 )
 from kpcs.clock import Clock
@@ -33,22 +33,14 @@ from kpcs.participants.snapshot import current_revision
 from kpcs.signing.jws import MalformedToken
 from kpcs.signing.keys import KeyRing
 
+if TYPE_CHECKING:
+    from kpcs.certificates.schemas import NumberCheck
+
 
 def number_key(number: str) -> str:
     """A number reduced for matching: upper case, without spaces, dashes, dots or slashes,
     so that 'BW-2025-000001', 'bw 2025 000001' and 'BW2025000001' are the same."""
     return re.sub(r"[\s\-./]", "", number).upper()
-
-
-def credential_text(text: str) -> str:
-    """The compact JWS from what a user pasted: the JWS itself or a QR code's ``KPC1:`` text."""
-    stripped = text.strip()
-    if stripped.upper().startswith(QR_PREFIX):
-        try:
-            return decode_qr_text(stripped)
-        except ValueError as exc:
-            raise MalformedToken(f"the QR code text is not a KP credential: {exc}") from exc
-    return stripped
 
 
 def _frauds(session: Session, number: str) -> tuple[FraudNote, ...]:
@@ -169,6 +161,10 @@ def verify_online(session: Session, keyring: KeyRing, clock: Clock, presented: s
 
 def check_number(session: Session, clock: Clock, number: str) -> NumberCheck:
     """What the registry knows of a certificate number, for a paper certificate in hand."""
+    # The API schemas (pydantic models, slow to build) are imported here and not at the top:
+    # `kpcs verify` online needs this module but not this function.
+    from kpcs.certificates.schemas import NumberCheck
+
     cleaned = number.strip()
     if not cleaned or len(cleaned) > 100:
         raise MalformedToken("give the certificate number as printed (at most 100 characters)")

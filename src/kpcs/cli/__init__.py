@@ -3,18 +3,44 @@
 Wiring happens once, lazily, in :class:`CliState` (created by the root callback): a
 command that needs no database never opens one. User errors print one red line on
 stderr and exit 1; Typer's usage errors exit 2; tracebacks are for bugs only.
+
+Every command imports only what it uses. Typer reads every command's signature to build
+``kpcs --help`` (and to run any one command), so the command modules import at their top
+only what those signatures need; services, and through them SQLAlchemy, Polars, Matplotlib,
+the PDF writer or the web app, are imported inside the command that calls them. That keeps
+``kpcs --help`` and an offline ``kpcs verify`` to a fraction of a second (issue 15);
+``tests/functional/test_cli_startup.py`` holds it.
 """
 
 from __future__ import annotations
 
+import sys
+from typing import TYPE_CHECKING, TypeGuard
+
 import typer
-from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 
 from kpcs.cli.output import err_console
 from kpcs.cli.state import CliState
 from kpcs.errors import KPCSError
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+    from sqlalchemy.exc import OperationalError
+
+# The two checks below look the error classes up in sys.modules rather than import them: a
+# command that never loaded SQLAlchemy or pydantic cannot have raised their errors, and
+# importing them here, only to name those errors, would cost every command their import time.
+
+
+def _is_database_error(exc: Exception) -> TypeGuard[OperationalError]:
+    loaded = sys.modules.get("sqlalchemy.exc")
+    return loaded is not None and isinstance(exc, loaded.OperationalError)
+
+
+def _is_invalid_settings(exc: Exception) -> TypeGuard[ValidationError]:
+    loaded = sys.modules.get("pydantic")
+    return loaded is not None and isinstance(exc, loaded.ValidationError)
 
 
 class _KPCSGroup(TyperGroup):
@@ -30,14 +56,16 @@ class _KPCSGroup(TyperGroup):
                     where = f"row {problem.row}, " if problem.row is not None else ""
                     err_console.print(f"  - {where}{problem.field}: {problem.message}", highlight=False)
             raise typer.Exit(1) from None
-        except OperationalError as exc:
-            err_console.print(f"[red]error:[/red] cannot use the database: {exc.orig}", highlight=False)
-            raise typer.Exit(1) from None
-        except ValidationError as exc:
-            for err in exc.errors():
-                where = ".".join(str(p) for p in err["loc"]) or "configuration"
-                err_console.print(f"[red]error:[/red] {where}: {err['msg']}", highlight=False)
-            raise typer.Exit(1) from None
+        except Exception as exc:
+            if _is_database_error(exc):
+                err_console.print(f"[red]error:[/red] cannot use the database: {exc.orig}", highlight=False)
+                raise typer.Exit(1) from None
+            if _is_invalid_settings(exc):
+                for err in exc.errors():
+                    where = ".".join(str(p) for p in err["loc"]) or "configuration"
+                    err_console.print(f"[red]error:[/red] {where}: {err['msg']}", highlight=False)
+                raise typer.Exit(1) from None
+            raise
 
 
 app = typer.Typer(

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from kpcs.audit.services import list_events
 from kpcs.cli.output import print_json, print_table
 from kpcs.cli.state import state
 
@@ -21,6 +20,8 @@ def audit(
     json_: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Show the audit log, newest first."""
+    from kpcs.audit.services import list_events
+
     cli = state(ctx)
     with cli.session_factory() as session:
         events = list_events(

@@ -5,23 +5,28 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 
-from kpcs.certificates import services
-from kpcs.certificates.pdf import render_certificate_pdf
-from kpcs.certificates.schemas import CancellationCreate, CertificateCreate, ConfirmationCreate
 from kpcs.cli.output import console, print_json, print_table
 from kpcs.cli.state import state
 from kpcs.errors import FieldProblem, InvalidInput
-from kpcs.translog.services import current_head
+
+if TYPE_CHECKING:
+    from kpcs.certificates.schemas import CertificateCreate
+
+# The certificate services (and through them SQLAlchemy, the exchange and the log) and the PDF
+# writer are imported inside the commands: `kpcs --help` and `kpcs verify` need neither.
 
 app = typer.Typer(help="Issue, list, confirm and cancel KP certificates.", no_args_is_help=True)
 
 
 def _read_body(path: Path) -> CertificateCreate:
+    from pydantic import ValidationError
+
+    from kpcs.certificates.schemas import CertificateCreate
+
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -46,6 +51,9 @@ def issue(
     json_: Annotated[bool, typer.Option("--json", help="print the certificate object")] = False,
 ) -> None:
     """Issue a certificate from a JSON file; prints its number (last line) or every problem."""
+    from kpcs.certificates import services
+    from kpcs.translog.services import current_head
+
     cli = state(ctx)
     body = _read_body(file)
     issued = services.issue_certificate(cli.uow(), cli.principal, cli.clock, cli.keyring, body)
@@ -73,6 +81,8 @@ def list_(
     json_: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """List certificates, newest first."""
+    from kpcs.certificates import services
+
     cli = state(ctx)
     with cli.session_factory() as session:
         rows = services.list_certificates(
@@ -103,6 +113,8 @@ def list_(
 @app.command("show")
 def show(ctx: typer.Context, number: str) -> None:
     """One certificate as JSON, with its timeline."""
+    from kpcs.certificates import services
+
     cli = state(ctx)
     with cli.session_factory() as session:
         print_json(
@@ -119,6 +131,9 @@ def pdf(
     ] = None,
 ) -> None:
     """Write the printable certificate."""
+    from kpcs.certificates import services
+    from kpcs.certificates.pdf import render_certificate_pdf
+
     cli = state(ctx)
     with cli.session_factory() as session:
         document = services.certificate_document(session, cli.principal, cli.clock, number)
@@ -138,6 +153,11 @@ def confirm(
     note: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Confirm an import (the return slip)."""
+    from pydantic import ValidationError
+
+    from kpcs.certificates import services
+    from kpcs.certificates.schemas import ConfirmationCreate
+
     cli = state(ctx)
     try:
         body = ConfirmationCreate(
@@ -174,6 +194,9 @@ def cancel(
     note: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Cancel a certificate that was not used."""
+    from kpcs.certificates import services
+    from kpcs.certificates.schemas import CancellationCreate
+
     cli = state(ctx)
     result = services.cancel_certificate(
         cli.uow(), cli.principal, cli.clock, number, CancellationCreate(reason=reason, note=note)
@@ -188,6 +211,8 @@ def unconfirmed(
     json_: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Certificates still without an import confirmation after DAYS."""
+    from kpcs.certificates import services
+
     cli = state(ctx)
     with cli.session_factory() as session:
         rows = services.unconfirmed(session, cli.principal, cli.clock, days=days)

@@ -7,12 +7,11 @@ from typing import Annotated
 
 import typer
 
-from kpcs import migrations
 from kpcs.cli.output import console
 from kpcs.cli.state import state
-from kpcs.participants.datafile import load_registry_file
-from kpcs.participants.loader import apply_registry
-from kpcs.statistics.services import load_published_production
+
+# Alembic, the registry loader and the statistics services (Polars, DuckDB) are imported by the
+# commands that use them: every other command would pay for them at start-up.
 
 app = typer.Typer(help="Create, migrate and check the database.", no_args_is_help=True)
 
@@ -25,6 +24,11 @@ def upgrade(
     ] = None,
 ) -> None:
     """Migrate the database to the latest schema and load the participant registry (idempotent)."""
+    from kpcs import migrations
+    from kpcs.participants.datafile import load_registry_file
+    from kpcs.participants.loader import apply_registry
+    from kpcs.statistics.services import load_published_production
+
     cli = state(ctx)
     data = load_registry_file(registry)  # checked before anything is written
     if cli.settings.database_url is None:
@@ -44,6 +48,8 @@ def upgrade(
 @app.command("check")
 def check(ctx: typer.Context) -> None:
     """Fail if the models have changes that no migration covers."""
+    from kpcs import migrations
+
     migrations.check(state(ctx).settings.sqlalchemy_url)
     console.print("models and migrations agree")
 
@@ -51,4 +57,6 @@ def check(ctx: typer.Context) -> None:
 @app.command("revision")
 def revision(ctx: typer.Context, message: Annotated[str, typer.Option("-m", "--message")]) -> None:
     """Write a new migration from the difference between the models and the database."""
+    from kpcs import migrations
+
     migrations.revision(state(ctx).settings.sqlalchemy_url, message)

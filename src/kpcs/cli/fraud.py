@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from kpcs.certificates.fraud import Evidence, list_fraud_reports, report_fraud
 from kpcs.cli.output import console, print_json, print_table
 from kpcs.cli.state import state
 from kpcs.errors import InvalidInput
@@ -24,6 +23,8 @@ def report(
     evidence: Annotated[Path | None, typer.Option(help="PDF, PNG or JPEG")] = None,
 ) -> None:
     """Add a suspected forgery to the register."""
+    from kpcs.certificates.fraud import Evidence, report_fraud
+
     cli = state(ctx)
     file = None
     if evidence is not None:
@@ -47,6 +48,8 @@ def report(
 @app.command("list")
 def list_(ctx: typer.Context, json_: Annotated[bool, typer.Option("--json")] = False) -> None:
     """The register, newest first."""
+    from kpcs.certificates.fraud import list_fraud_reports
+
     cli = state(ctx)
     with cli.session_factory() as session:
         rows = list_fraud_reports(session)

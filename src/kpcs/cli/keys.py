@@ -5,16 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 
-from kpcs.accounts.permissions import SYSTEM
 from kpcs.cli.output import console, print_json, print_table
 from kpcs.cli.state import state
 from kpcs.errors import KPCSError
-from kpcs.signing.keys import list_keys, revoke_key, rotate_key
-from kpcs.signing.models import INSTANCE_OWNER, KeyPurpose
-from kpcs.signing.trust_list import open_signed_trust_list, sign_trust_list
+from kpcs.signing.domain import INSTANCE_OWNER, KeyPurpose
 
 keys_app = typer.Typer(help="Signing keys: list, rotate, revoke.", no_args_is_help=True)
 trust_app = typer.Typer(help="The trust list for offline verification.", no_args_is_help=True)
@@ -37,6 +33,8 @@ def list_(
     json_: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Every key with its status and validity window."""
+    from kpcs.signing.keys import list_keys
+
     cli = state(ctx)
     with cli.session_factory() as session:
         rows = list_keys(session, cli.principal, owner=participant)
@@ -70,6 +68,8 @@ def rotate(
     ] = KeyPurpose.CERTIFICATES,
 ) -> None:
     """Retire the active key (it still verifies what it signed) and start a new one."""
+    from kpcs.signing.keys import rotate_key
+
     cli = state(ctx)
     what, owner = _owner_and_purpose(participant, purpose)
     kid = rotate_key(cli.uow(), cli.principal, cli.clock, cli.keyring.files, what, owner)
@@ -83,6 +83,8 @@ def revoke(
     reason: Annotated[str, typer.Option(help="why (e.g. the key file may have been copied)")],
 ) -> None:
     """Revoke a key: nothing it signed verifies any more (put `--` before a kid that starts with `-`)."""
+    from kpcs.signing.keys import revoke_key
+
     cli = state(ctx)
     revoke_key(cli.uow(), cli.principal, cli.clock, kid, reason)
     console.print(f"revoked {kid}", highlight=False)
@@ -94,6 +96,9 @@ def export(
     out: Annotated[Path, typer.Option("--out", "-o", help="file to write")] = Path("trust-list.jws"),
 ) -> None:
     """Write this instance's signed, dated trust list (for offline verifiers)."""
+    from kpcs.accounts.permissions import SYSTEM
+    from kpcs.signing.trust_list import sign_trust_list
+
     cli = state(ctx)
     signer = cli.keyring.active(KeyPurpose.TRUST_LIST, INSTANCE_OWNER, actor=SYSTEM)
     trust = cli.keyring.trust_list()
@@ -117,6 +122,10 @@ def fetch(
     pin: Annotated[str | None, typer.Option(help="kid the trust list must be signed by")] = None,
 ) -> None:
     """Download a signed trust list, check its signature, and save it."""
+    import httpx
+
+    from kpcs.signing.trust_list import open_signed_trust_list
+
     try:
         response = httpx.get(url.rstrip("/") + "/api/v1/trust-list/signed", timeout=30)
         response.raise_for_status()

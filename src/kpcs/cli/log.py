@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import httpx
 import typer
 
 from kpcs.cli.output import console, err_console
 from kpcs.errors import KPCSError
-from kpcs.signing.trust_list import TrustList
-from kpcs.translog.audit import (
-    AuditState,
-    decode_proof,
-    growth_problems,
-    head_from_state,
-    key_problems,
-    log_keys,
-    replay_problems,
-)
-from kpcs.translog.heads import Head
+
+if TYPE_CHECKING:
+    import httpx
 
 app = typer.Typer(help="The transparency log.", no_args_is_help=True)
 
@@ -30,6 +21,8 @@ INTEGRITY_FAILURE = 3
 
 
 def _get(client: httpx.Client, url: str, **params: Any) -> Any:
+    import httpx
+
     try:
         response = client.get(url, params=params or None)
         response.raise_for_status()
@@ -58,6 +51,20 @@ def audit(
     accept_new_key: Annotated[bool, typer.Option(help="trust a log key other than the pinned one")] = False,
 ) -> None:
     """Check that the log only grew since the last audit; exit 3 on a fork or rewrite."""
+    import httpx
+
+    from kpcs.signing.trust_list import TrustList
+    from kpcs.translog.audit import (
+        AuditState,
+        decode_proof,
+        growth_problems,
+        head_from_state,
+        key_problems,
+        log_keys,
+        replay_problems,
+    )
+    from kpcs.translog.heads import Head
+
     base = url.rstrip("/")
     state = AuditState(url=base)
     if state_file.exists():

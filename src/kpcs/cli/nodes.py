@@ -9,7 +9,6 @@ import typer
 
 from kpcs.cli.output import console, print_json, print_table
 from kpcs.cli.state import state
-from kpcs.exchange import services
 
 app = typer.Typer(help="National nodes and the exchange of messages with them.", no_args_is_help=True)
 
@@ -23,6 +22,8 @@ def enroll(
     """Make a one-time enrollment token (valid 7 days); printed as the last line of stdout.
 
     Start the node with KPCS_NODE=CODE, KPCS_HUB_URL and KPCS_ENROLLMENT_TOKEN set."""
+    from kpcs.exchange import services
+
     cli = state(ctx)
     token = services.create_enrollment(cli.uow(), cli.principal, cli.clock, participant, url)
     console.print(
@@ -38,6 +39,8 @@ def status(
     json_: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Queues, failures and the last contact of every node (or of the hub, on a node)."""
+    from kpcs.exchange import services
+
     cli = state(ctx)
     with cli.session_factory() as session:
         found = services.exchange_status(session, cli.principal)
@@ -82,6 +85,8 @@ def retry(
     message_id: Annotated[str, typer.Argument(help="the id of a failed message")],
 ) -> None:
     """Send a failed message again, once its cause is fixed."""
+    from kpcs.exchange import services
+
     cli = state(ctx)
     services.retry_failed(cli.uow(), cli.principal, cli.clock, message_id)
     console.print(f"message {message_id} is pending again")

@@ -10,9 +10,7 @@ import typer
 from kpcs.cli.output import console, print_json, print_table
 from kpcs.cli.state import state
 from kpcs.errors import InvalidInput
-from kpcs.participants import services
 from kpcs.participants.registry import ParticipantKind, ParticipantStatus
-from kpcs.participants.schemas import StatusChangeCreate
 
 app = typer.Typer(help="The participant registry.", no_args_is_help=True)
 
@@ -30,6 +28,8 @@ def list_(
     on: OnOption = None,
 ) -> None:
     """List participants and observers with their status."""
+    from kpcs.participants import services
+
     cli = state(ctx)
     on_date = on.date() if on else cli.clock.today()
     with cli.session_factory() as session:
@@ -52,6 +52,8 @@ def show(
     on: OnOption = None,
 ) -> None:
     """One participant with its status history."""
+    from kpcs.participants import services
+
     cli = state(ctx)
     with cli.session_factory() as session:
         detail = services.get_participant(session, code, on=on.date() if on else cli.clock.today())
@@ -88,6 +90,9 @@ def set_status(
     zone: Annotated[list[str] | None, typer.Option(help="a compliant zone (restricted); repeat")] = None,
 ) -> None:
     """Append a status change to a participant's history."""
+    from kpcs.participants import services
+    from kpcs.participants.schemas import StatusChangeCreate
+
     cli = state(ctx)
     try:
         change = StatusChangeCreate(
@@ -111,6 +116,8 @@ def set_validity(
     max_days: Annotated[int, typer.Option(help="longest validity the authority allows")],
 ) -> None:
     """Configure how long a participant's certificates are valid."""
+    from kpcs.participants import services
+
     cli = state(ctx)
     authority = services.configure_authority(
         cli.uow(),

@@ -10,8 +10,8 @@ import typer
 
 from kpcs.cli.output import console, print_json, print_table
 from kpcs.cli.state import state
-from kpcs.statistics import daq
-from kpcs.statistics.questionnaire_pdf import render_questionnaire_pdf
+
+# The questionnaire services (Polars, DuckDB) and the PDF writer are imported inside the commands.
 
 app = typer.Typer(help="Data Anomaly Questionnaires: draw up, send, answer, review.", no_args_is_help=True)
 
@@ -55,6 +55,8 @@ def list_(
     json_: Json = False,
 ) -> None:
     """The questionnaires, with where their questions stand."""
+    from kpcs.statistics import daq
+
     cli = state(ctx)
     with cli.session_factory() as session:
         found = daq.questionnaires(session, cli.principal, cli.clock.today(), year=year, status=status)
@@ -89,6 +91,8 @@ def draw_up(
     json_: Json = False,
 ) -> None:
     """A draft questionnaire: one question per anomaly of the year that concerns the participant."""
+    from kpcs.statistics import daq
+
     cli = state(ctx)
     done = daq.draw_up(
         cli.uow(), cli.principal, cli.clock, year=year, participant=participant.upper(), severity=severity
@@ -104,10 +108,14 @@ def show(
     json_: Json = False,
 ) -> None:
     """One questionnaire with its questions (and, with --pdf, the printable copy)."""
+    from kpcs.statistics import daq
+
     cli = state(ctx)
     with cli.session_factory() as session:
         detail = daq.questionnaire(session, cli.principal, questionnaire_id, cli.clock.today())
     if pdf is not None:
+        from kpcs.statistics.questionnaire_pdf import render_questionnaire_pdf
+
         pdf.write_bytes(render_questionnaire_pdf(detail, cli.clock.today()))
     _show(detail, json_)
 
@@ -119,6 +127,8 @@ def send(
     deadline: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: two months from today)")] = None,
 ) -> None:
     """Send a draft to the participant."""
+    from kpcs.statistics import daq
+
     cli = state(ctx)
     try:
         due = date.fromisoformat(deadline) if deadline else None
@@ -139,6 +149,8 @@ def answer(
     text: Annotated[str, typer.Option("--text", help="the answer")],
 ) -> None:
     """Answer one question (the participant's authority)."""
+    from kpcs.statistics import daq
+
     cli = state(ctx)
     done = daq.answer(cli.uow(), cli.principal, cli.clock, questionnaire_id, number, text)
     console.print(
@@ -155,6 +167,8 @@ def review(
     note: Annotated[str | None, typer.Option(help="what is still needed, or why it is escalated")] = None,
 ) -> None:
     """Accept an answer, ask again or escalate (the Working Group on Statistics)."""
+    from kpcs.statistics import daq
+
     cli = state(ctx)
     done = daq.review(cli.uow(), cli.principal, cli.clock, questionnaire_id, number, decision, note)
     console.print(

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.connection
 import signal
 import socket
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from kpcs.cli.output import console
 from kpcs.cli.state import state
-from kpcs.web.app import create_app
+
+# uvicorn and the web app (FastAPI, templates, Matplotlib for the charts), and multiprocessing
+# for several workers, are imported by the functions that serve, not here: every other command
+# would pay for them at start-up.
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
@@ -37,6 +37,8 @@ def _listening_socket(host: str, port: int) -> socket.socket:
 
 def _worker(host: str, port: int, access_log: bool) -> None:
     """One worker process: its own socket and an app built from the KPCS_* environment."""
+    import uvicorn
+
     config = uvicorn.Config(
         "kpcs.web.app:app_from_environment",
         factory=True,
@@ -49,6 +51,9 @@ def _worker(host: str, port: int, access_log: bool) -> None:
 
 def _serve_workers(host: str, port: int, workers: int, access_log: bool) -> None:
     """Run ``workers`` processes; stop them all on Ctrl-C or SIGTERM, or if one dies."""
+    import multiprocessing
+    import multiprocessing.connection
+
     context = multiprocessing.get_context("spawn")
     processes = [
         context.Process(target=_worker, args=(host, port, access_log), name=f"kpcs-worker-{n}")
@@ -85,5 +90,9 @@ def serve(
     if workers > 1:
         _serve_workers(host, port, workers, access_log)
         return
+    import uvicorn
+
+    from kpcs.web.app import create_app
+
     app = create_app(cli.settings, clock=cli.clock)
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log, proxy_headers=False)

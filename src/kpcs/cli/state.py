@@ -1,20 +1,28 @@
-"""What CLI commands share: settings, database and the operator's identity, built lazily."""
+"""What CLI commands share: settings, database and the operator's identity, built lazily.
+
+Each of these is imported when a command first asks for it, not when the CLI starts: help
+and offline verification need no settings, database, keys or evidence store.
+"""
 
 from __future__ import annotations
 
 import getpass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
-from kpcs.accounts.permissions import Principal, operator
-from kpcs.certificates.fraud import EvidenceStore
 from kpcs.clock import Clock, SystemClock
-from kpcs.config import Settings, get_settings
-from kpcs.db import UnitOfWork, make_engine, make_session_factory
-from kpcs.signing.keys import KeyFiles, KeyRing
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from kpcs.accounts.permissions import Principal
+    from kpcs.certificates.fraud import EvidenceStore
+    from kpcs.config import Settings
+    from kpcs.db import UnitOfWork
+    from kpcs.signing.keys import KeyRing
 
 
 class CliState:
@@ -27,26 +35,36 @@ class CliState:
     @cached_property
     def settings(self) -> Settings:
         """The settings in effect (environment, unless given)."""
+        from kpcs.config import get_settings
+
         return self._settings or get_settings()
 
     @cached_property
     def engine(self) -> Engine:
         """The database engine."""
+        from kpcs.db import make_engine
+
         return make_engine(self.settings.sqlalchemy_url)
 
     @cached_property
     def session_factory(self) -> sessionmaker[Session]:
         """Sessions on :attr:`engine`."""
+        from kpcs.db import make_session_factory
+
         return make_session_factory(self.engine)
 
     @cached_property
     def keyring(self) -> KeyRing:
         """Signing keys, on the same data directory as the web app."""
+        from kpcs.signing.keys import KeyFiles, KeyRing
+
         return KeyRing(self.session_factory, KeyFiles(self.settings.data_dir / "keys"), self.clock)
 
     @cached_property
     def evidence(self) -> EvidenceStore:
         """Evidence files of the fraud register."""
+        from kpcs.certificates.fraud import EvidenceStore
+
         return EvidenceStore(self.settings.data_dir / "evidence")
 
     def close(self) -> None:
@@ -56,11 +74,15 @@ class CliState:
 
     def uow(self) -> UnitOfWork:
         """A unit of work for one use case."""
+        from kpcs.db import UnitOfWork
+
         return UnitOfWork(self.session_factory)
 
     @cached_property
     def principal(self) -> Principal:
         """The operator at the keyboard, named by their login in the audit log."""
+        from kpcs.accounts.permissions import operator
+
         try:
             name = getpass.getuser()
         except (KeyError, OSError):

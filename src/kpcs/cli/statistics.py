@@ -7,16 +7,14 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-import polars as pl
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kpcs.cli import questionnaires
 from kpcs.cli.output import console, err_console, print_json, print_table
 from kpcs.cli.state import state
-from kpcs.statistics import analyses, analysis_charts, compliance, daq, services
-from kpcs.statistics.analysis_pdf import render_analysis_pdf
-from kpcs.statistics.templates import TemplateError
+
+# The statistics services (Polars, DuckDB), the charts (Matplotlib) and the PDF writer are
+# imported inside the commands that use them: every other command would pay for them at start-up.
 
 app = typer.Typer(help="Statistics: submissions and figures.", no_args_is_help=True)
 app.add_typer(questionnaires.app, name="questionnaires")
@@ -28,6 +26,9 @@ def submit(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="a CSV or XLSX in a template")],
 ) -> None:
     """Check a trade or production file and store it whole; or name every bad row and store nothing."""
+    from kpcs.statistics import services
+    from kpcs.statistics.templates import TemplateError
+
     cli = state(ctx)
     try:
         done = services.submit(cli.uow(), cli.principal, cli.clock, file.read_bytes(), file.name)
@@ -54,6 +55,8 @@ def compliance_report(
     json_: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """What is missing or late for a year, by how many days, and the steps taken."""
+    from kpcs.statistics import compliance
+
     cli = state(ctx)
     with cli.session_factory() as session:
         cases = compliance.compliance(session, year, cli.clock.today(), participant=participant)
@@ -92,6 +95,8 @@ def escalate(
     note: Annotated[str | None, typer.Option(help="e.g. the letter's reference")] = None,
 ) -> None:
     """Record a step taken about a late or missing submission."""
+    from kpcs.statistics import compliance
+
     cli = state(ctx)
     on = date.fromisoformat(taken_on) if taken_on else cli.clock.today()
     done = compliance.record_escalation(
@@ -123,6 +128,8 @@ def anomalies(
     json_: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """The anomalies of a year, for the Data Anomaly Questionnaire."""
+    from kpcs.statistics import daq
+
     cli = state(ctx)
     overrides: dict[str, str] = {}
     for item in threshold or []:
@@ -176,6 +183,10 @@ def reconcile(
 ) -> None:
     """Certificates between partners in kpcs: never confirmed, confirmed with other amounts,
     and imports reported beyond the certificates received, per pair and quarter."""
+    import polars as pl
+
+    from kpcs.statistics import services
+
     cli = state(ctx)
     with cli.session_factory() as session:
         pairs, certificates = services.reconciliation(
@@ -214,6 +225,8 @@ def assess(
     json_: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """How a proposed export compares with the exporter's history, other exporters and the origin."""
+    from kpcs.statistics import services
+
     cli = state(ctx)
     with cli.session_factory() as session:
         report = services.assess_export(
@@ -256,6 +269,11 @@ def analyses_run(
     participant: Annotated[list[str] | None, typer.Option(help="only this participant (repeatable)")] = None,
 ) -> None:
     """Every participant's annual statistical analysis as a PDF, in one run."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from kpcs.statistics import analyses, analysis_charts
+    from kpcs.statistics.analysis_pdf import render_analysis_pdf
+
     cli = state(ctx)
     target = out or cli.settings.data_dir / "analyses" / str(year)
     target.mkdir(parents=True, exist_ok=True)

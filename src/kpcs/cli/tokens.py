@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from kpcs.accounts import services
 from kpcs.cli.output import console, print_json, print_table
 from kpcs.cli.state import state
 
@@ -24,6 +23,8 @@ def create(
     expires_in_days: Annotated[int | None, typer.Option(help="expire after this many days")] = None,
 ) -> None:
     """Create a token; it is printed once, as the last line of stdout, and never stored."""
+    from kpcs.accounts import services
+
     cli = state(ctx)
     new = services.create_token(
         cli.uow(),
@@ -50,6 +51,8 @@ def list_(
     json_: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """List tokens (never their secrets)."""
+    from kpcs.accounts import services
+
     cli = state(ctx)
     with cli.session_factory() as session:
         tokens = services.list_tokens(session, cli.principal, include_revoked=all_)
@@ -78,6 +81,8 @@ def list_(
 @app.command("revoke")
 def revoke(ctx: typer.Context, token: Annotated[str, typer.Argument(help="token id or prefix")]) -> None:
     """Revoke a token; it stops working at once."""
+    from kpcs.accounts import services
+
     cli = state(ctx)
     revoked = services.revoke_token(cli.uow(), cli.principal, cli.clock, token_ref=token)
     console.print(f"revoked token {revoked.id} ({revoked.prefix}…)", highlight=False)

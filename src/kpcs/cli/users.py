@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from kpcs.accounts import services
 from kpcs.cli.output import console, print_json, print_table
 from kpcs.cli.state import state
 
@@ -35,6 +34,8 @@ def create(
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Create a user (asks for the password unless --password-stdin)."""
+    from kpcs.accounts import services
+
     cli = state(ctx)
     password = _read_password(password_stdin)
     user = services.create_user(
@@ -59,6 +60,8 @@ def list_(
     ctx: typer.Context, json_: Annotated[bool, typer.Option("--json", help="print JSON")] = False
 ) -> None:
     """List users."""
+    from kpcs.accounts import services
+
     cli = state(ctx)
     with cli.session_factory() as session:
         users = services.list_users(session, cli.principal)
@@ -85,6 +88,8 @@ def list_(
 @app.command("set-password")
 def set_password(ctx: typer.Context, username: str, password_stdin: PasswordStdin = False) -> None:
     """Set a user's password; their open sessions end."""
+    from kpcs.accounts import services
+
     cli = state(ctx)
     services.set_password(
         cli.uow(), cli.principal, cli.clock, username=username, password=_read_password(password_stdin)
@@ -95,6 +100,8 @@ def set_password(ctx: typer.Context, username: str, password_stdin: PasswordStdi
 @app.command("deactivate")
 def deactivate(ctx: typer.Context, username: str) -> None:
     """Stop a user from signing in (their sessions end at once)."""
+    from kpcs.accounts import services
+
     cli = state(ctx)
     services.set_active(cli.uow(), cli.principal, cli.clock, username=username, active=False)
     console.print(f"user {username} deactivated", highlight=False)
@@ -103,6 +110,8 @@ def deactivate(ctx: typer.Context, username: str) -> None:
 @app.command("activate")
 def activate(ctx: typer.Context, username: str) -> None:
     """Let a deactivated user sign in again."""
+    from kpcs.accounts import services
+
     cli = state(ctx)
     services.set_active(cli.uow(), cli.principal, cli.clock, username=username, active=True)
     console.print(f"user {username} activated", highlight=False)

@@ -5,21 +5,24 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kpcs.certificates.verification import Verification, verify_offline
-from kpcs.certificates.verifying import credential_text, verify_online
 from kpcs.cli.output import console, print_json
 from kpcs.cli.state import state
 from kpcs.errors import InvalidInput
-from kpcs.signing.trust_list import TrustList, open_signed_trust_list
+
+if TYPE_CHECKING:
+    from kpcs.certificates.verification import Verification
+    from kpcs.signing.trust_list import TrustList
 
 STALE_AFTER_DAYS = 7
 
 
 def _load_trust_list(path: Path, pin: str | None) -> tuple[TrustList, str]:
+    from kpcs.signing.trust_list import TrustList, open_signed_trust_list
+
     try:
         text = path.read_text(encoding="utf-8").strip()
     except OSError as exc:
@@ -61,10 +64,15 @@ def verify(
             raise InvalidInput.field("credential", f"cannot read {credential[1:]}: {exc.strerror}") from None
     result: Verification
     if trust_list is not None:
+        # Offline: the credential and the saved trust list are all it reads (no settings, no database).
+        from kpcs.certificates.verification import credential_text, verify_offline
+
         keys, note = _load_trust_list(trust_list, pin)
         result = verify_offline(credential_text(text), keys, now=cli.clock.now())
         note += "; offline: cancellations, import confirmations and fraud reports are not checked"
     else:
+        from kpcs.certificates.verifying import verify_online
+
         with cli.session_factory() as session:
             result = verify_online(session, cli.keyring, cli.clock, text)
         note = f"checked against this server's trust list and registry ({cli.settings.sqlalchemy_url.split('://')[0]})"

@@ -19,17 +19,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import pybase64
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from joserfc import jws as jose_jws
-from joserfc.jwk import OKPKey
 from nacl.signing import VerifyKey
 
 from kpcs.errors import InvalidInput
 from kpcs.signing import ed25519
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from joserfc.jwk import OKPKey
 
 MAX_TOKEN_LENGTH = 16_384
 """Longest compact JWS accepted; a certificate credential is about 2 KB."""
@@ -107,6 +108,7 @@ def thumbprint(x: str) -> str:
 def _jose_key(private_key: Ed25519PrivateKey) -> OKPKey:
     # Converting a key for joserfc (through PEM) costs more than signing with it.
     from cryptography.hazmat.primitives import serialization
+    from joserfc.jwk import OKPKey
 
     pem = private_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -123,6 +125,10 @@ def sign_compact(
     extra_header: dict[str, Any] | None = None,
 ) -> str:
     """Sign ``payload`` (as compact JSON) into a compact JWS with ``alg: EdDSA``."""
+    # joserfc is imported here, not at the top: who only verifies (an offline `kpcs verify`)
+    # does not load it.
+    from joserfc import jws as jose_jws
+
     header = {"alg": "EdDSA", "typ": typ, "kid": kid} | (extra_header or {})
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, sort_keys=False).encode("utf-8")
     with warnings.catch_warnings():

@@ -4,24 +4,15 @@ database; they live in files (mode 0600) under ``KPCS_DATA_DIR/keys``."""
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kpcs.db import Base
 
-
-class KeyPurpose(StrEnum):
-    """What a key signs."""
-
-    CERTIFICATES = "certificates"  # KP certificates of one participant's authority
-    LOG = "log"  # signed tree heads of the transparency log
-    TRUST_LIST = "trust-list"  # the signed, dated copy of the trust list
-
-
-INSTANCE_OWNER = "kpcs"
-"""``owner`` of keys that belong to this kpcs instance rather than to a participant."""
+# Re-exported for the callers that import them from here; they live in the pure domain module.
+from kpcs.signing.domain import INSTANCE_OWNER as INSTANCE_OWNER
+from kpcs.signing.domain import KeyPurpose as KeyPurpose
 
 
 class SigningKey(Base):

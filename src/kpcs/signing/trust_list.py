@@ -16,6 +16,7 @@ from typing import Any
 
 from nacl.signing import VerifyKey
 
+from kpcs.signing.domain import KeyPurpose
 from kpcs.signing.jws import (
     MalformedToken,
     b64url_decode,
@@ -25,7 +26,6 @@ from kpcs.signing.jws import (
     signature_valid,
     thumbprint,
 )
-from kpcs.signing.models import KeyPurpose
 
 SIGNED_TRUST_LIST_TYPE = "kpcs-trust-list+jwt"
 

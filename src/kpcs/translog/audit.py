@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kpcs.signing.models import KeyPurpose
+from kpcs.signing.domain import KeyPurpose
 from kpcs.signing.trust_list import TrustList
 from kpcs.translog import merkle
 from kpcs.translog.heads import Head, head_problems, unb64

@@ -10,8 +10,8 @@ import binascii
 from dataclasses import dataclass
 from typing import Any
 
+from kpcs.signing.domain import KeyPurpose
 from kpcs.signing.jws import MalformedToken, header_problems, parse_compact, signature_valid
-from kpcs.signing.models import KeyPurpose
 from kpcs.signing.trust_list import TrustList
 from kpcs.translog.merkle import HASH_SIZE
 
