@@ -56,6 +56,24 @@ def test_confirm_cancel_unconfirmed(cli: Cli, tmp_path: Path) -> None:
     assert json.loads(cli("certificates", "unconfirmed", "--days", "0", "--json").output) == []
 
 
+def test_remind_the_importer(cli: Cli, tmp_path: Path) -> None:
+    body = tmp_path / "shipment.json"
+    body.write_text(json.dumps(certificate_body()))
+    first = cli("certificates", "issue", "--file", str(body)).output.strip().splitlines()[-1]
+    second = cli("certificates", "issue", "--file", str(body)).output.strip().splitlines()[-1]
+    one = cli("certificates", "remind", first, "--note", "Courier reports delivery")
+    assert one.exit_code == 0 and f"reminder sent for {first} (here)" in one.output
+    every = cli("certificates", "remind", "--unconfirmed-days", "0")
+    assert every.exit_code == 0, every.output
+    assert f"reminder sent for {second}" in every.output
+    assert f"not sent for {first}: a reminder already went today" in every.output
+    assert "1 reminder(s) sent, 1 not sent" in every.output
+    listed = json.loads(cli("certificates", "unconfirmed", "--days", "0", "--json").output)
+    assert {r["number"]: r["reminders"] for r in listed} == {first: 1, second: 1}
+    neither = cli("certificates", "remind")
+    assert neither.exit_code == 1 and "give a certificate number or --unconfirmed-days" in neither.output
+
+
 def test_keys_rotate_revoke_and_offline_verify(cli: Cli, tmp_path: Path) -> None:
     number = _issue(cli, tmp_path)
     credential = json.loads(cli("certificates", "show", number).output)["credential"]

@@ -221,6 +221,50 @@ def unconfirmed(
         return
     print_table(
         f"Unconfirmed after {days} days",
-        ["number", "to", "importer", "issued", "days open"],
-        [(r.number, r.importing_participant, r.importer_name, r.issued_on, r.days_open) for r in rows],
+        ["number", "to", "importer", "issued", "days open", "reminders", "last reminder"],
+        [
+            (
+                r.number,
+                r.importing_participant,
+                r.importer_name,
+                r.issued_on,
+                r.days_open,
+                r.reminders,
+                r.last_reminded_at.strftime("%Y-%m-%d %H:%M") if r.last_reminded_at else "",
+            )
+            for r in rows
+        ],
     )
+
+
+@app.command("remind")
+def remind(
+    ctx: typer.Context,
+    number: Annotated[str | None, typer.Argument(help="the certificate to chase")] = None,
+    unconfirmed_days: Annotated[
+        int | None,
+        typer.Option(min=0, help="instead: every certificate still unconfirmed this many days after issue"),
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="a note to the importing authority")] = None,
+) -> None:
+    """Remind the importing authority that a certificate awaits its import confirmation
+    (one reminder a day; through the exchange when the importer runs its own system)."""
+    from kpcs.certificates import reminders
+    from kpcs.certificates.schemas import ReminderCreate, RemindersCreate
+
+    cli = state(ctx)
+    if (number is None) == (unconfirmed_days is None):
+        raise InvalidInput.field("number", "give a certificate number or --unconfirmed-days, not both")
+    if number is not None:
+        sent = reminders.send_reminder(cli.uow(), cli.principal, cli.clock, number, ReminderCreate(note=note))
+        console.print(f"reminder sent for {number.upper()} ({sent.route})", highlight=False)
+        return
+    assert unconfirmed_days is not None
+    result = reminders.remind_unconfirmed(
+        cli.uow(), cli.principal, cli.clock, RemindersCreate(days=unconfirmed_days, note=note)
+    )
+    for sent_for in result.sent:
+        console.print(f"reminder sent for {sent_for}", highlight=False)
+    for skipped, why in result.skipped.items():
+        console.print(f"not sent for {skipped}: {why}", highlight=False)
+    console.print(f"{len(result.sent)} reminder(s) sent, {len(result.skipped)} not sent", highlight=False)
