@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kpcs.accounts.models import Role
 from kpcs.accounts.permissions import Principal, PrincipalKind
 from kpcs.audit.models import AuditEvent
-from kpcs.certificates import services
+from kpcs.certificates import reading, services
 from kpcs.certificates.models import Certificate, CertificateSerial
 from kpcs.certificates.schemas import CancellationCreate, CertificateCreate, ConfirmationCreate
 from kpcs.certificates.verification import verify_offline
@@ -157,7 +157,7 @@ def test_confirmation_records_discrepancies_once(issue, session_factory, clock) 
             UnitOfWork(session_factory), BW, clock, cert.number, CancellationCreate(reason="printing_error")
         )
     with session_factory() as session:
-        detail = services.get_certificate(session, BW, clock, cert.number)
+        detail = reading.get_certificate(session, BW, clock, cert.number)
         assert [t.event for t in detail.timeline] == ["issued and signed", "import confirmed"]
         assert "carats 1720.35 → 1700.00" in (detail.timeline[1].detail or "")
 
@@ -201,7 +201,7 @@ def test_expired_certificate_cannot_cover_a_late_arrival(issue, session_factory,
     cert = issue(BW, expires_on="2025-03-10")
     later = FixedClock(clock.now() + timedelta(days=30))
     with session_factory() as session:
-        assert services.get_certificate(session, BW, later, cert.number).status == "expired"
+        assert reading.get_certificate(session, BW, later, cert.number).status == "expired"
     with pytest.raises(services.ShipmentRefused, match="expired on 2025-03-10"):
         services.confirm_import(
             UnitOfWork(session_factory),
@@ -227,7 +227,7 @@ def test_visibility_is_scoped(issue, session_factory, clock) -> None:  # type: i
     with session_factory() as session:
 
         def numbers(principal: Principal, **kw: object) -> set[str]:
-            return {row.number for row in services.list_certificates(session, principal, clock, **kw)}
+            return {row.number for row in reading.list_certificates(session, principal, clock, **kw)}
 
         assert numbers(BW) == {bw_to_eu.number, in_to_bw.number}
         assert numbers(BW, direction="outgoing") == {bw_to_eu.number}
@@ -237,9 +237,9 @@ def test_visibility_is_scoped(issue, session_factory, clock) -> None:  # type: i
         assert numbers(token_principal(Role.CUSTOMS, "EU")) == {bw_to_eu.number}
         assert numbers(token_principal(Role.STATISTICS, None)) == {bw_to_eu.number, in_to_bw.number}
         with pytest.raises(NotFound):
-            services.get_certificate(session, ZW, clock, bw_to_eu.number)
+            reading.get_certificate(session, ZW, clock, bw_to_eu.number)
         with pytest.raises(InvalidInput):
-            services.list_certificates(session, BW, clock, status="lost")
+            reading.list_certificates(session, BW, clock, status="lost")
 
 
 def test_unconfirmed_after_days(issue, session_factory, clock) -> None:  # type: ignore[no-untyped-def]
@@ -253,10 +253,10 @@ def test_unconfirmed_after_days(issue, session_factory, clock) -> None:  # type:
         ConfirmationCreate(received_on=date(2025, 3, 5)),
     )
     with session_factory() as session:
-        rows = services.unconfirmed(session, BW, later, days=30)
+        rows = reading.unconfirmed(session, BW, later, days=30)
         assert [(r.number, r.days_open) for r in rows] == [(old.number, 40)]
-        assert services.unconfirmed(session, BW, later, days=41) == []
-        assert services.unconfirmed(session, EU, later, days=0) == []  # EU exported nothing
+        assert reading.unconfirmed(session, BW, later, days=41) == []
+        assert reading.unconfirmed(session, EU, later, days=0) == []  # EU exported nothing
 
 
 def test_valuation_warnings_once_the_exporter_has_history(issue, session_factory) -> None:  # type: ignore[no-untyped-def]

@@ -21,8 +21,9 @@ from kpcs.audit.services import record
 from kpcs.certificates import rules
 from kpcs.certificates.domain import CertificateStatus, ReminderRoute
 from kpcs.certificates.models import Certificate, ConfirmationReminder
+from kpcs.certificates.reading import load_visible, reminder_counts, reminder_public
 from kpcs.certificates.schemas import ReminderCreate, ReminderPublic, RemindersCreate, RemindersSent
-from kpcs.certificates.services import ShipmentRefused, load_visible, reminder_counts, reminder_public
+from kpcs.certificates.services import ShipmentRefused
 from kpcs.clock import Clock
 from kpcs.db import UnitOfWork
 from kpcs.errors import Conflict, InvalidInput

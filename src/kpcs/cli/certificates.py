@@ -81,11 +81,11 @@ def list_(
     json_: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """List certificates, newest first."""
-    from kpcs.certificates import services
+    from kpcs.certificates import reading
 
     cli = state(ctx)
     with cli.session_factory() as session:
-        rows = services.list_certificates(
+        rows = reading.list_certificates(
             session, cli.principal, cli.clock, status=status, partner=participant, limit=limit
         )
     if json_:
@@ -113,13 +113,11 @@ def list_(
 @app.command("show")
 def show(ctx: typer.Context, number: str) -> None:
     """One certificate as JSON, with its timeline."""
-    from kpcs.certificates import services
+    from kpcs.certificates import reading
 
     cli = state(ctx)
     with cli.session_factory() as session:
-        print_json(
-            services.get_certificate(session, cli.principal, cli.clock, number).model_dump(mode="json")
-        )
+        print_json(reading.get_certificate(session, cli.principal, cli.clock, number).model_dump(mode="json"))
 
 
 @app.command("pdf")
@@ -131,12 +129,12 @@ def pdf(
     ] = None,
 ) -> None:
     """Write the printable certificate."""
-    from kpcs.certificates import services
+    from kpcs.certificates import reading
     from kpcs.certificates.pdf import render_certificate_pdf
 
     cli = state(ctx)
     with cli.session_factory() as session:
-        document = services.certificate_document(session, cli.principal, cli.clock, number)
+        document = reading.certificate_document(session, cli.principal, cli.clock, number)
     target = out or Path(f"{document.number}.pdf")
     target.write_bytes(render_certificate_pdf(document))
     console.print(f"wrote {target}", highlight=False)
@@ -211,11 +209,11 @@ def unconfirmed(
     json_: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Certificates still without an import confirmation after DAYS."""
-    from kpcs.certificates import services
+    from kpcs.certificates import reading
 
     cli = state(ctx)
     with cli.session_factory() as session:
-        rows = services.unconfirmed(session, cli.principal, cli.clock, days=days)
+        rows = reading.unconfirmed(session, cli.principal, cli.clock, days=days)
     if json_:
         print_json([r.model_dump(mode="json") for r in rows])
         return

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from kpcs.accounts.permissions import Action, require
-from kpcs.certificates import reminders, services
+from kpcs.certificates import reading, reminders, services
 from kpcs.certificates.models import CancellationReason, LossKind
 from kpcs.certificates.pdf import render_certificate_pdf
 from kpcs.certificates.qr import encode_qr_text, qr_svg
@@ -87,7 +87,7 @@ def list_certificates(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[CertificatePublic]:
     """The caller participant's certificates, newest first (``direction``: outgoing or incoming)."""
-    rows = services.list_certificates(
+    rows = reading.list_certificates(
         session,
         principal,
         clock,
@@ -97,7 +97,7 @@ def list_certificates(
         limit=limit,
         offset=offset,
     )
-    return [services.get_certificate(session, principal, clock, row.number) for row in rows]
+    return [reading.get_certificate(session, principal, clock, row.number) for row in rows]
 
 
 @api.get("/certificates/unconfirmed", response_model=list[CertificateSummary])
@@ -108,7 +108,7 @@ def list_unconfirmed(
     days: Annotated[int, Query(ge=0, le=3650)] = 30,
 ) -> list[CertificateSummary]:
     """Exported certificates still without an import confirmation ``days`` after issue."""
-    return services.unconfirmed(session, principal, clock, days=days)
+    return reading.unconfirmed(session, principal, clock, days=days)
 
 
 @api.post("/certificates/unconfirmed/reminders", response_model=RemindersSent)
@@ -127,13 +127,13 @@ def remind(number: str, body: ReminderCreate, context: ContextDep, principal: Pr
 @api.get("/certificates/{number}", response_model=CertificateDetail)
 def get(number: str, session: SessionDep, clock: ClockDep, principal: PrincipalDep) -> CertificateDetail:
     """One certificate (exporting or importing side), with its timeline."""
-    return services.get_certificate(session, principal, clock, number)
+    return reading.get_certificate(session, principal, clock, number)
 
 
 @api.get("/certificates/{number}/pdf", response_class=Response)
 def pdf(number: str, session: SessionDep, clock: ClockDep, principal: PrincipalDep) -> Response:
     """The printable certificate, with the credential in its QR code."""
-    document = services.certificate_document(session, principal, clock, number)
+    document = reading.certificate_document(session, principal, clock, number)
     return Response(
         render_certificate_pdf(document),
         media_type="application/pdf",
@@ -221,7 +221,7 @@ def certificates_page(
     """The authority's outgoing list or its inbox of incoming shipments."""
     if principal.participant_code is None:
         direction = ""
-    rows = services.list_certificates(
+    rows = reading.list_certificates(
         session,
         principal,
         clock,
@@ -267,7 +267,7 @@ def unconfirmed_page(
     """Exported certificates still unconfirmed after ``days``: a page and a CSV."""
     if days < 0 or days > 3650:
         raise InvalidInput.field("days", "between 0 and 3650")
-    rows = services.unconfirmed(session, principal, clock, days=days)
+    rows = reading.unconfirmed(session, principal, clock, days=days)
     if format == "csv":
         return _unconfirmed_csv(rows, days)
     context = {"rows": rows, "days": days, "notice": notice, "error": error}
@@ -421,7 +421,7 @@ def certificate_page(
     error: str | None = None,
 ) -> Response:
     """A certificate with its timeline, QR code and the actions open to the caller."""
-    detail = services.get_certificate(session, principal, clock, number)
+    detail = reading.get_certificate(session, principal, clock, number)
     return render(
         request,
         "certificates/detail.html",
