@@ -61,6 +61,7 @@ def load_visible(session: Session, principal: Principal, number: str) -> Certifi
 
 
 def public_certificate(c: Certificate, today: date) -> CertificatePublic:
+    """The certificate object of the API (CONTRACT.md), as of ``today`` (expiry)."""
     confirmation = c.confirmation
     return CertificatePublic(
         number=c.number,
