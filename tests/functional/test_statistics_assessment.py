@@ -61,6 +61,7 @@ def test_assessing_through_the_api_the_page_and_the_cli(client: TestClient, make
     assert empty.status_code == 200 and 'id="assessment"' not in empty.text and 'value="BW"' in empty.text
     bad = client.get("/statistics/assess", params={**usual, "carats": "many"}, headers=botswana)
     assert bad.status_code == 422 and 'data-field="carats"' in bad.text
+    assert "<strong>Carats</strong>:" in bad.text  # named as the form labels it
 
     printed = cli("statistics", "assess", "--exporter", "BW", "--carats", "600", "--value", "24000",
                   "--hs-code", "7102.31", "--origin", "BW", "--json")  # fmt: skip

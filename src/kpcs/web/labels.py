@@ -43,6 +43,16 @@ CERTIFICATE_LABELS: Mapping[str, str] = {
     "days": "Older than (days)",
 }
 
+# The statistical assessment of a proposed export (statistics/assess.html).
+ASSESSMENT_LABELS: Mapping[str, str] = {
+    "proposal": "",
+    "exporter": "Exporter",
+    "carats": "Carats",
+    "value_usd": "Value (US$)",
+    "hs_code": "HS code",
+    "origin": "Origin",
+}
+
 _LINE = re.compile(r"^lines\.(\d+)\.(\w+)$")
 
 

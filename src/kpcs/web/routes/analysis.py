@@ -23,6 +23,7 @@ from kpcs.statistics.analysis_pdf import render_analysis_pdf
 from kpcs.statistics.anomalies import TYPES
 from kpcs.statistics.country_analysis import CountryAnalysis
 from kpcs.statistics.templates import FIRST_YEAR
+from kpcs.web import labels
 from kpcs.web.context import AppContext
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
 from kpcs.web.routes.statistics import ShownYear, csv_response, shown_year
@@ -315,7 +316,7 @@ def assess_page(
             )
         except InvalidInput as error:
             problems = list(error.problems) or [FieldProblem("proposal", error.message)]
-    values = {"form": shown, "report": report, "problems": problems}
+    values = {"form": shown, "report": report, "problems": labels.shown(problems, labels.ASSESSMENT_LABELS)}
     return render(
         request, "statistics/assess.html", values, principal=principal, status_code=422 if problems else 200
     )
