@@ -159,3 +159,17 @@ def test_audit_page_needs_sign_in(client: TestClient) -> None:
 def test_unknown_page_is_a_friendly_404(client: TestClient) -> None:
     response = client.get("/no-such-page")
     assert response.status_code == 404 and "There is no page at this address" in response.text
+
+
+def test_admin_menu_groups_the_admin_pages(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    sign_in(client, "boss", make_user("boss", [Role.ADMIN]))
+    nav = client.get("/").text.split("<nav>")[1].split("</nav>")[0]
+    menu = re.search(
+        r'<details class="dropdown">\s*<summary[^>]*>.*?Admin.*?</summary>(.*?)</details>', nav, re.S
+    )
+    assert menu, nav
+    assert 'href="/audit"' in menu.group(1) and 'href="/exchange"' in menu.group(1)
+    client.cookies.clear()
+    sign_in(client, "clerk", make_user("clerk", [Role.AUTHORITY], "BW"))
+    nav = client.get("/").text.split("<nav>")[1].split("</nav>")[0]
+    assert "Admin" not in nav and 'href="/audit"' not in nav

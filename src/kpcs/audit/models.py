@@ -17,6 +17,9 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_events"
     __table_args__ = (
+        # "Who did what": one actor's events, and the list of actors the page offers,
+        # read from the index rather than from rows that carry whole snapshots.
+        sa.Index("ix_audit_events_actor", "actor"),
         sa.Index("ix_audit_events_object", "object_type", "object_id"),
         sa.Index("ix_audit_events_occurred_at", "occurred_at"),
         sa.Index("ix_audit_events_tag", "tag"),

@@ -58,3 +58,11 @@ QUESTIONNAIRE_DISCARDED: Final = "statistics:questionnaire:discarded"
 QUESTIONNAIRE_SENT: Final = "statistics:questionnaire:sent"
 QUESTION_ANSWERED: Final = "statistics:question:answered"
 QUESTION_REVIEWED: Final = "statistics:question:reviewed"
+
+
+def known_tags() -> list[str]:
+    """Every tag above and each family of them (``account:``, ``account:user:``), sorted,
+    so that a family comes just before its members."""
+    tags = {value for name, value in globals().items() if name.isupper() and isinstance(value, str)}
+    families = {tag[: i + 1] for tag in tags for i, char in enumerate(tag) if char == ":"}
+    return sorted(tags | families)
