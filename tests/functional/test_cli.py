@@ -93,6 +93,13 @@ def test_set_status_and_audit(cli: Cli) -> None:
     )
     assert refused.exit_code == 1 and "history is never rewritten" in refused.output
     assert "Audit log" in cli("audit").output
+    day = ["--tag", "participant:", "--json"]
+    assert json.loads(cli("audit", *day, "--since", "2025-03-03", "--until", "2025-03-03").output)
+    assert json.loads(cli("audit", *day, "--since", "2025-03-04").output) == []
+    assert json.loads(cli("audit", *day, "--until", "2025-03-02").output) == []
+    assert cli("audit", "--since", "03/03/2025").exit_code == 2  # a usage error, named by the option
+    backwards = cli("audit", "--since", "2025-03-04", "--until", "2025-03-03")
+    assert backwards.exit_code == 1 and "error:" in backwards.output
 
 
 def test_users(cli: Cli, client: TestClient) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -17,6 +18,12 @@ def audit(
     object_type: Annotated[str | None, typer.Option(help="participant, user, api_token, registry")] = None,
     object_id: Annotated[str | None, typer.Option(help="e.g. CF")] = None,
     actor: Annotated[str | None, typer.Option(help="e.g. user:admin or cli:root")] = None,
+    since: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="from this day (UTC), YYYY-MM-DD")
+    ] = None,
+    until: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="to this day (UTC) included")
+    ] = None,
     json_: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Show the audit log, newest first."""
@@ -31,6 +38,8 @@ def audit(
             object_type=object_type,
             object_id=object_id,
             actor=actor,
+            since=since.date() if since else None,
+            until=until.date() if until else None,
             limit=limit,
         )
     if json_:
