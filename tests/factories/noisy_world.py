@@ -23,16 +23,18 @@ of trade, a missing half-year of production) are in :attr:`World.missing`.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import polars as pl
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from kpcs.participants.registry import ParticipantKind
+from kpcs.participants.registry import ParticipantKind, ParticipantStatus
 from kpcs.participants.snapshot import registry_snapshot
 from kpcs.statistics.anomalies import Anomaly
 
@@ -88,6 +90,8 @@ class World:
     year: int
     planted: set[tuple[str, str, str | None, str | None]] = field(default_factory=set)
     missing: list[tuple[str, str, str]] = field(default_factory=list)
+    strength: dict[tuple[str, str, str | None, str | None], str] = field(default_factory=dict)
+    """"subtle" for the plants only a little beyond the noise; the others are strong."""
 
 
 @dataclass
@@ -246,7 +250,7 @@ def _ship(rng: np.random.Generator, links: list[_Link]) -> pl.DataFrame:
     for link in links:
         typical = np.median(list(link.carats.values())) / 4
         size = typical / rng.uniform(3, 20)  # the link's usual parcel: 3 to 20 shipments a quarter
-        late = rng.uniform(0.10, 0.25)  # share of shipments leaving in a quarter's last week
+        late = rng.uniform(0.10, 0.35)  # share of shipments leaving late, up to a third
         for y, carats in link.carats.items():
             season = 1 + rng.uniform(-0.3, 0.3, 4)
             season /= season.sum()
@@ -496,8 +500,10 @@ class _Planter:
             for c in ("carats", "value_usd")
         )
 
-    def _mark(self, kind: str, participant: str, partner: str | None) -> None:
-        self.world.planted.add((kind, participant, partner, str(self.year)))
+    def _mark(self, kind: str, participant: str, partner: str | None, strength: str = "strong") -> None:
+        key = (kind, participant, partner, str(self.year))
+        self.world.planted.add(key)
+        self.world.strength[key] = strength
 
     # -- the plants ------------------------------------------------------------------
     def plant_all(self) -> None:
@@ -513,7 +519,11 @@ class _Planter:
         # A mine closure and a new mine: exports (both sides) and production move together.
         # Only the links whose partners can absorb the change move (a small partner buying
         # only from this producer would see a sudden change of its own).
-        for factor, enough in ((0.25, lambda r: r <= 0.42), (2.4, lambda r: r >= 1.85)):
+        for factor, enough, strength in (
+            (0.25, lambda r: r <= 0.42, "strong"),
+            (2.4, lambda r: r >= 1.85, "strong"),
+            (0.5, lambda r: r <= 0.6, "subtle"),
+        ):
             code = self._pick(
                 sorted(produced),
                 lambda p, f=factor, ok=enough: (  # type: ignore[misc]
@@ -529,7 +539,7 @@ class _Planter:
                 (pl.col("exporter") == code) & pl.col("importer").is_in([i for _, i in movable]), factor
             )
             self._scale_production(code, self._exported(code) / before)
-            self._mark("sudden_change", code, None)
+            self._mark("sudden_change", code, None, strength)
         # A consumer whose imports collapse (both sides report it).
         code = self._pick(
             [p for p in codes if p not in self.producers],
@@ -546,7 +556,7 @@ class _Planter:
         self.world.trade = _book(self.shipments, self.year)
 
         # Producers exporting far more than they mined (production under-reported).
-        for factor in (0.5, 0.72):
+        for factor, strength in ((0.5, "strong"), (0.72, "subtle")):
             code = self._pick(
                 sorted(produced),
                 lambda p, f=factor: (
@@ -555,7 +565,7 @@ class _Planter:
                 ),
             )
             self._scale_production(code, factor)
-            self._mark("production_export", code, None)
+            self._mark("production_export", code, None, strength)
         # A year of trade never submitted (a consumer); its partners' own figures stay.
         gone = self._pick([p for p in codes if p not in self.producers and p not in HUBS], lambda p: True)
         self.world.trade = self.world.trade.filter(
@@ -563,6 +573,15 @@ class _Planter:
         )
         self.world.missing += [(gone, "trade", f"{self.year}-Q{q}") for q in range(1, 5)]
         self._mark("missing_submission", gone, None)
+        # Two participants that submitted only three quarters of the year.
+        for _ in range(2):
+            slow = self._pick([p for p in codes if p not in HUBS], lambda p: True)
+            quarter = f"{self.year}-Q{int(self.rng.integers(1, 5))}"
+            self.world.trade = self.world.trade.filter(
+                ~((pl.col("participant") == slow) & (pl.col("period") == quarter))
+            )
+            self.world.missing.append((slow, "trade", quarter))
+            self._mark("missing_submission", slow, None, "subtle")
         # A producer's second half-year of production never submitted.
         late = self._pick(sorted(produced), lambda p: True)
         self.world.production = self.world.production.filter(
@@ -585,13 +604,14 @@ class _Planter:
             self.world.trade = self.world.trade.filter(~self._rows(e, "export", i))
             self._mark("mirror_gap", e, i)
         # Carat mismatches: the importer books only part of the flow (or too much).
-        for factor in (0.5, 0.62, 0.55, 1.6):
-            e, i = self._pick_pair(120_000, 2e6, abs(factor - 1), sides="importer")
+        for factor in (0.5, 0.62, 0.55, 1.6, 0.78, 1.25):
+            e, i = self._pick_pair(60_000, 2e6, abs(factor - 1), sides="importer")
             self._scale(self._rows(i, "import", e), factor)
-            self._mark("mirror_gap", i, e)
+            self._mark("mirror_gap", i, e, "subtle" if abs(factor - 1) < 0.3 else "strong")
         # Undervaluation of one HS code by the exporter (the importer has the true value),
         # and once by both sides (only the exporter's own history can tell).
-        for factor, both in ((0.4, False), (0.6, False), (0.5, False), (0.66, False), (0.33, True)):
+        plants = ((0.4, False), (0.6, False), (0.5, False), (0.66, False), (0.33, True), (0.72, False))
+        for factor, both in (*plants, (1.45, False)):
             e, i = self._pick_pair(0, 4e6, 1 - factor, sides="both" if both else "exporter")
             values = (
                 self.world.trade.filter(self._rows(e, "export", i))
@@ -606,16 +626,16 @@ class _Planter:
                 where & (pl.col("hs_code") == values["hs_code"][0]),
                 value_usd=(pl.col("value_usd") * factor).round(2),
             )
-            self._mark("unit_value", e, i)
+            self._mark("unit_value", e, i, "subtle" if abs(math.log(factor)) < 0.4 else "strong")
         # Certificate counts that do not match the mirror (the carats do).
-        for factor in (0.5, 1.8, 0.6):
+        for factor in (0.5, 1.8, 0.6, 1.4):
             e, i = self._pick_pair(20_000, 1e6, 0.0, min_certificates=16)
             side, other, flow = (e, i, "export") if self.rng.random() < 0.5 else (i, e, "import")
             self._edit(
                 self._rows(side, flow, other),
                 certificates=(pl.col("certificates") * factor).round(0).cast(pl.Int64).clip(lower_bound=1),
             )
-            self._mark("certificate_count", side, other)
+            self._mark("certificate_count", side, other, "subtle" if abs(factor - 1) < 0.45 else "strong")
         # A quarter's shipments of one code exported without any certificate.
         e, i = self._pick_pair(20_000, 1e6, 0.0, min_certificates=16)
         rows = self.world.trade.filter(self._rows(e, "export", i)).sort("carats", "period", descending=True)
@@ -659,12 +679,19 @@ def score(found: list[Anomaly], planted: set[tuple[str, str, str | None, str]]) 
 def submit_world(
     client: TestClient, token: str, session_factory: sessionmaker[Session], world: World
 ) -> dict[str, str]:
-    """Upload the world's figures under real participant codes; returns the code map."""
+    """Upload the world's figures under real participant codes (of participants in the
+    Scheme throughout its years, so that each owes its returns); returns the code map."""
+    first, last = min(world.trade["period"])[:4], world.year
     with session_factory() as session:
         registry = sorted(
             code
             for code, facts in registry_snapshot(session).participants.items()
             if facts.kind is ParticipantKind.PARTICIPANT
+            and all(
+                (entry := facts.status_on(date(int(y), 12, 31))) is not None
+                and entry.status is ParticipantStatus.ACTIVE
+                for y in (first, last)
+            )
         )
     ours = sorted(
         set(world.trade["participant"]) | set(world.trade["partner"]) | set(world.production["participant"])

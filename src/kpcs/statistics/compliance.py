@@ -20,7 +20,14 @@ from kpcs.participants.registry import ParticipantKind
 from kpcs.participants.snapshot import registry_snapshot
 from kpcs.statistics import deadlines
 from kpcs.statistics.deadlines import EscalationStep, Standing
-from kpcs.statistics.models import ALL, CertificateTotal, Escalation, StatisticsKind, StatisticsSubmission
+from kpcs.statistics.models import (
+    ALL,
+    CertificateTotal,
+    Escalation,
+    PublishedProduction,
+    StatisticsKind,
+    StatisticsSubmission,
+)
 
 
 @dataclass(frozen=True)
@@ -72,11 +79,12 @@ def compliance(session: Session, year: int, today: date, *, participant: str | N
             }
         )
     covered = _quarters_with_certificates(session, year)
+    mining = producers(session, year)
     cases: list[Case] = []
     for code, facts in sorted(snapshot.participants.items()):
         if facts.kind is not ParticipantKind.PARTICIPANT or (participant and code != participant):
             continue
-        for obligation in deadlines.owed(code, facts.history, year):
+        for obligation in deadlines.owed(code, facts.history, year, producer=code in mining):
             key = (obligation.kind.value, code, obligation.period)
             found = deadlines.assess(
                 obligation,
@@ -105,6 +113,31 @@ def compliance(session: Session, year: int, today: date, *, participant: str | N
         Standing.ON_TIME.value: 4,
     }
     return sorted(cases, key=lambda c: (order[c.standing], -(c.days_late or 0), c.participant, c.period))
+
+
+PRODUCER_YEARS = 5
+"""A participant that produced in any of this many years up to the one in question is a
+producer, and owes production returns (a mine closed for a year still has to say so)."""
+
+
+def producers(session: Session, year: int) -> set[str]:
+    """Participants that mine: production submitted or published with carats in the last
+    :data:`PRODUCER_YEARS` years (the published figures stand in before kpcs has returns)."""
+    first = year - PRODUCER_YEARS + 1
+    submitted = session.scalars(
+        sa.select(StatisticsSubmission.participant)
+        .where(
+            StatisticsSubmission.kind == StatisticsKind.PRODUCTION,
+            StatisticsSubmission.year.between(first, year),
+        )
+        .distinct()
+    )
+    published = session.scalars(
+        sa.select(PublishedProduction.participant)
+        .where(PublishedProduction.year.between(first, year), PublishedProduction.carats > 0)
+        .distinct()
+    )
+    return set(submitted) | set(published)
 
 
 def _quarters_with_certificates(session: Session, year: int) -> set[tuple[str, str]]:

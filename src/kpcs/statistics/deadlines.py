@@ -85,11 +85,17 @@ def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def owed(participant: str, history: tuple[StatusEntry, ...], year: int) -> list[Obligation]:
+def owed(
+    participant: str, history: tuple[StatusEntry, ...], year: int, *, producer: bool = True
+) -> list[Obligation]:
     """Everything ``participant`` owes for ``year``: each period it was in the Scheme at the
-    end of (a participant that joined mid-year owes from then; one that left, until then)."""
+    end of (a participant that joined mid-year owes from then; one that left, until then).
+    Trade is owed by every participant; production only by a ``producer`` (a trading
+    centre that mines nothing has no production return to make)."""
     found: list[Obligation] = []
     for kind in StatisticsKind:
+        if kind is StatisticsKind.PRODUCTION and not producer:
+            continue
         for period, end in periods(kind, year):
             entry = status_on(history, end)
             if entry is None or entry.status is ParticipantStatus.WITHDRAWN:
