@@ -10,7 +10,17 @@ the same type, the same year, and the same participant; for an anomaly about a p
 has a partner), the same two participants in either order, since either side of a mirror
 may be the one asked. Recall counts the planted anomalies of a type that some finding
 matches; precision counts the findings that match some planted anomaly (several findings
-about one plant are all right). Missing submissions are scored apart, as they are shown.
+about one plant are all right).
+
+Two rules were added after the first report on the independent generator (see
+``docs/anomaly-detection.md``), both from what the plants mean, not from what was found:
+
+* one side's value for the same goods disagreeing with the other's is at once a mirror gap
+  (in value) and a unit-value anomaly: a finding of either type on that pair is right for a
+  plant of the other (precision), though recall still wants the plant's own type;
+* a consequence of a plant that the generator records as a plant of its own (a production
+  collapse that is also a sudden change) counts as found when its cause is: the question
+  asked about the cause covers it, and the detectors do not ask twice.
 """
 
 from __future__ import annotations
@@ -44,13 +54,19 @@ PRODUCTION_SCHEMA = {
 
 @dataclass(frozen=True)
 class Planted:
-    """One planted anomaly, as either generator states it."""
+    """One planted anomaly, as either generator states it; ``cause`` for a consequence of
+    another plant that the generator records as a plant of its own."""
 
     type: str
     participant: str
     partner: str | None
     year: str
     strength: str = "strong"
+    cause: Planted | None = None
+
+
+VALUATION = frozenset({"mirror_gap", "unit_value"})
+"""Types that describe the same symptom when the two sides value the same goods differently."""
 
 
 @dataclass(frozen=True)
@@ -85,13 +101,24 @@ class Case:
         ]
 
 
-def matches(finding: Anomaly, plant: Planted) -> bool:
-    """True if ``finding`` accounts for ``plant`` (see the module docstring)."""
-    if finding.type != plant.type or not (finding.period or "").startswith(plant.year):
+def matches(finding: Anomaly, plant: Planted, *, related: bool = False) -> bool:
+    """True if ``finding`` accounts for ``plant`` (see the module docstring); ``related``
+    also accepts the other type of a valuation disagreement on the same pair."""
+    same_type = finding.type == plant.type or (
+        related and plant.partner is not None and {finding.type, plant.type} <= VALUATION
+    )
+    if not same_type or not (finding.period or "").startswith(plant.year):
         return False
     if plant.partner is None:
         return finding.participant == plant.participant
     return {finding.participant, finding.partner} == {plant.participant, plant.partner}
+
+
+def found_plant(found: list[Anomaly], plant: Planted) -> bool:
+    """True if some finding accounts for ``plant``, or for the plant that caused it."""
+    return any(matches(a, plant) for a in found) or (
+        plant.cause is not None and found_plant(found, plant.cause)
+    )
 
 
 @dataclass
@@ -108,13 +135,13 @@ class Scores:
         """Score one case's findings against its truth."""
         plants = list(planted)
         for plant in plants:
-            hit = any(matches(a, plant) for a in found)
+            hit = found_plant(found, plant)
             self.planted[plant.type] += 1
             self.found[plant.type] += hit
             self.by_strength[(plant.type, plant.strength, hit)] += 1
         for a in found:
             self.findings[a.type] += 1
-            self.right[a.type] += any(matches(a, plant) for plant in plants)
+            self.right[a.type] += any(matches(a, plant, related=True) for plant in plants)
 
     def recall(self, kind: str) -> float:
         """Share of the planted anomalies of ``kind`` that were found."""
@@ -181,9 +208,7 @@ def independent_case(seed: int, *, history_years: int = 2, year: int = 2025) -> 
         if world.production
         else pl.DataFrame(schema=PRODUCTION_SCHEMA)
     )
-    planted = tuple(
-        Planted(p.type, p.participant, p.partner, p.period[:4], p.strength) for p in world.planted
-    )
+    planted = _with_causes(world.planted)
     return Case(
         trade=trade,
         production=production,
@@ -192,3 +217,30 @@ def independent_case(seed: int, *, history_years: int = 2, year: int = 2025) -> 
         producers=frozenset(world.producers),
         planted=planted,
     )
+
+
+SIDE_EFFECT = "Side effect of the "
+
+
+def _with_causes(plants: Iterable[object]) -> tuple[Planted, ...]:
+    """The independent generator's plants, each consequence linked to the plant it names
+    ("Side effect of the <type> plant …", on the same participant or pair)."""
+    mains = [
+        Planted(p.type, p.participant, p.partner, p.period[:4], p.strength)  # type: ignore[attr-defined]
+        for p in plants
+        if not p.note.startswith(SIDE_EFFECT)  # type: ignore[attr-defined]
+    ]
+    out = list(mains)
+    for p in plants:
+        note: str = p.note  # type: ignore[attr-defined]
+        if not note.startswith(SIDE_EFFECT):
+            continue
+        kind = note[len(SIDE_EFFECT) :].split(" ", 1)[0]
+        who = {p.participant, p.partner} - {None}  # type: ignore[attr-defined]
+        cause = next(
+            (m for m in mains if m.type == kind and who <= {m.participant, m.partner} | {None}),
+            None,
+        )
+        assert cause is not None, f"no {kind} plant causes: {note}"
+        out.append(Planted(p.type, p.participant, p.partner, p.period[:4], p.strength, cause))  # type: ignore[attr-defined]
+    return tuple(out)

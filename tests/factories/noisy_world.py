@@ -552,8 +552,26 @@ class _Planter:
         self._absorb(code, "import", 0.75)
         self._ship_more_or_less(pl.col("importer") == code, 0.25)
         self._mark("sudden_change", code, None)
+        # One quarter's exports of a producer collapse (a mine flooded); partners report it.
+        code = self._pick(
+            sorted(produced),
+            lambda p: exported.get(p, 0) > 300_000 and self._absorbable(p, "export", 0.2),
+        )
+        self._absorb(code, "export", 0.2)
+        quarter = int(self.rng.integers(2, 4))
+        self._ship_more_or_less((pl.col("exporter") == code) & (pl.col("q") == quarter), 0.15)
+        self._mark("sudden_change", code, None)
         # The shipments are final: book both sides' returns; the rest are errors in them.
         self.world.trade = _book(self.shipments, self.year)
+        # A half-year of production far above the usual (stock built up, exports as usual).
+        code = self._pick(sorted(produced), lambda p: produced[p] > 200_000)
+        half = f"{self.year}-H{int(self.rng.integers(1, 3))}"
+        grown = (pl.col("participant") == code) & (pl.col("period") == half)
+        self.world.production = self.world.production.with_columns(
+            pl.when(grown).then(pl.col(c) * 1.9).otherwise(pl.col(c)).alias(c)
+            for c in ("carats", "value_usd")
+        )
+        self._mark("sudden_change", code, None, "subtle")
 
         # Producers exporting far more than they mined (production under-reported).
         for factor, strength in ((0.5, "strong"), (0.72, "subtle")):
@@ -645,6 +663,65 @@ class _Planter:
             certificates=pl.lit(0, dtype=pl.Int64),
         )
         self._mark("certificate_count", e, i)
+        self._quarter_plants()
+
+    def _biggest(self, who: str, flow: str, partner: str) -> tuple[str, str]:
+        """The period and HS code of a pair's biggest row in the review year."""
+        rows = self.world.trade.filter(self._rows(who, flow, partner)).sort(
+            "value_usd", "period", "hs_code", descending=True
+        )
+        return str(rows["period"][0]), str(rows["hs_code"][0])
+
+    def _quarter_plants(self) -> None:
+        """Errors in one code and one quarter, which the year's totals dilute."""
+        # One side's value of a quarter's goods, the carats right (a mirror gap in value).
+        for factor in (0.4, 2.4, 0.62):
+            e, i = self._pick_pair(20_000, 4e6, 0.0, min_certificates=16)
+            period, hs = self._biggest(i, "import", e)
+            where = self._rows(i, "import", e) & (pl.col("period") == period) & (pl.col("hs_code") == hs)
+            self._edit(where, value_usd=(pl.col("value_usd") * factor).round(2))
+            self._mark("mirror_gap", i, e, "subtle" if factor > 0.5 and factor < 2 else "strong")
+        # A quarter's certificates valued wrong, copied by both sides (a unit value).
+        for factor in (0.3, 3.5, 0.55):
+            e, i = self._pick_pair(20_000, 4e6, 0.0, min_certificates=16)
+            period, hs = self._biggest(e, "export", i)
+            for who, flow, other in ((e, "export", i), (i, "import", e)):
+                where = (
+                    self._rows(who, flow, other) & (pl.col("period") == period) & (pl.col("hs_code") == hs)
+                )
+                self._edit(where, value_usd=(pl.col("value_usd") * factor).round(2))
+            self._mark("unit_value", e, i, "subtle" if factor > 0.5 and factor < 2 else "strong")
+        # A quarter's shipments split over many certificates (both sides count them), or one
+        # side counting a fraction of them.
+        for factor, both in ((3.5, True), (0.25, False), (2.0, True)):
+            e, i = self._pick_pair(20_000, 1e6, 0.0, min_certificates=24)
+            period, hs = self._biggest(e, "export", i)
+            sides = ((e, "export", i), (i, "import", e)) if both else ((i, "import", e),)
+            for who, flow, other in sides:
+                where = (
+                    self._rows(who, flow, other) & (pl.col("period") == period) & (pl.col("hs_code") == hs)
+                )
+                self._edit(
+                    where,
+                    certificates=(pl.col("certificates") * factor)
+                    .round(0)
+                    .cast(pl.Int64)
+                    .clip(lower_bound=1),
+                )
+            self._mark("certificate_count", e, i, "subtle" if factor == 2.0 else "strong")
+        # One code lost all year by the importer, the pair's other codes reported right.
+        e, i = self._pick_pair(60_000, 2e6, 0.4, sides="importer")
+        codes = (
+            self.world.trade.filter(self._rows(e, "export", i))
+            .group_by("hs_code")
+            .agg(pl.col("carats").sum())
+        )
+        if codes.height > 1:
+            hs = str(codes.sort("carats", descending=True)["hs_code"][1])
+            self.world.trade = self.world.trade.filter(
+                ~(self._rows(i, "import", e) & (pl.col("hs_code") == hs))
+            )
+            self._mark("mirror_gap", i, e)
 
 
 def matches(

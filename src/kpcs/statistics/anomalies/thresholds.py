@@ -47,10 +47,13 @@ class Thresholds:
     mirror_carat_di: float = field(default=0.05, metadata=_limits(0.0, 1.0))
     """Year: flag a pair when the carats that transit cannot explain exceed this share of
     both sides' carats, |X−M|/(X+M) (carats carry no CIF effect, so any real gap shows)."""
+    mirror_code_di: float = field(default=0.12, metadata=_limits(0.0, 1.0))
+    """Year, one HS code of a pair on its own (a code lost or doubled that the pair's other
+    codes hide): the same test, wider, as a code holds fewer shipments than the pair."""
     mirror_value_di: float = field(default=0.12, metadata=_limits(0.0, 1.0))
     """Year: the same for values (imports at FOB); only tested where the carats disagree
     too: the same carats valued differently is a unit-value question."""
-    mirror_quarter_di: float = field(default=0.15, metadata=_limits(0.0, 1.0))
+    mirror_quarter_di: float = field(default=0.20, metadata=_limits(0.0, 1.0))
     """Quarter: the same test on one quarter, for a gap the year dilutes (a quarter's
     figures lost or doubled); wider, since a quarter holds fewer shipments."""
     mirror_floor_carats: float = field(default=1_000.0, metadata=_limits(0.0))
@@ -60,29 +63,35 @@ class Thresholds:
     """… nor a value gap of less than this."""
     carats_agree_di: float = field(default=0.05, metadata=_limits(0.0, 1.0))
     """Carats of the two sides 'agree' within this |X−M|/(X+M): then their values can be
-    compared as two valuations of the same parcels."""
+    compared as two valuations of the same parcels (and their certificate counts as two
+    counts of the same shipments)."""
+    mirror_value_log: float = field(default=0.3, metadata=_limits(0.0))
+    """Same carats, different values: flag a code's quarter (or year) whose two values differ
+    by more than exp(±this) (±35 %) beyond the usual gap between the two sides …"""
+    mirror_value_z: float = field(default=5.0, metadata=_limits(0.0))
+    """… and by more than this many robust spreads of that gap over all pairs' quarters."""
     unit_value_floor_usd: float = field(default=500_000.0, metadata=_limits(0.0))
     """Flows below this value are not judged on their $/ct: a few parcels' assortment
     decides it (Atlas drops flows below $1 M from its CIF regression)."""
-    unit_value_mirror_log: float = field(default=0.18, metadata=_limits(0.0))
-    """Mirror $/ct: flag when the exporter's and the importer's $/ct for the same carats
-    differ by more than exp(±this) (±20 %) beyond the usual gap between the two sides …"""
-    unit_value_mirror_z: float = field(default=5.0, metadata=_limits(0.0))
-    """… and by more than this many robust spreads of that gap over all pairs."""
-    unit_value_history_log: float = field(default=0.35, metadata=_limits(0.0))
-    """Own history: flag a flow whose $/ct moved by more than exp(±this) (×1.42 or ×0.70)
+    unit_value_history_log: float = field(default=0.25, metadata=_limits(0.0))
+    """Own history: flag a flow whose $/ct moved by more than exp(±this) (×1.28 or ×0.78)
     against its own previous years, beyond the market's move for the HS code …"""
-    unit_value_history_z: float = field(default=4.0, metadata=_limits(0.0))
+    unit_value_history_z: float = field(default=3.0, metadata=_limits(0.0))
     """… and by more than this many robust spreads of all flows' moves that year."""
+    unit_value_quarter_log: float = field(default=0.45, metadata=_limits(0.0))
+    """A quarter: flag a flow's $/ct more than exp(±this) (×1.57 or ×0.64) from the same
+    flow's other quarters (this year's and before), beyond the market's move that quarter …"""
+    unit_value_quarter_z: float = field(default=4.0, metadata=_limits(0.0))
+    """… and beyond this many robust spreads of all flows' quarters."""
     unit_value_market_log: float = field(default=1.10, metadata=_limits(0.0))
     """A flow with neither history nor mirror: flag a $/ct more than exp(±this) (×3) from
     the same reporter's other flows of the code, or the code's market when it has none."""
-    certificate_mirror_floor: int = field(default=2, metadata=_limits(0, 1_000_000))
+    certificate_mirror_floor: int = field(default=3, metadata=_limits(0, 1_000_000))
     """Certificates: the exporter's and the importer's counts for a pair and year may differ
     by this many (after allowing for shipments in transit) …"""
     certificate_mirror_share: float = field(default=0.15, metadata=_limits(0.0, 1.0))
     """… or by this share of the larger count, whichever is more."""
-    certificate_history_log: float = field(default=0.70, metadata=_limits(0.0))
+    certificate_history_log: float = field(default=0.55, metadata=_limits(0.0))
     """Carats per certificate of a flow: flag a move beyond exp(±this) (×2) against its own
     previous years and the other flows' moves …"""
     certificate_history_z: float = field(default=4.0, metadata=_limits(0.0))
@@ -95,6 +104,15 @@ class Thresholds:
     sudden_change_z: float = field(default=3.5, metadata=_limits(0.0))
     """… and beyond this many robust spreads of all participants' moves that year (the
     median move is the market's and is taken out) …"""
+    sudden_quarter_log: float = field(default=0.8, metadata=_limits(0.0))
+    """One quarter against the same quarter of previous years: flag beyond exp(±this) (×2.2
+    or ×0.45), far beyond what shipments booked a quarter early or late can move …"""
+    sudden_quarter_z: float = field(default=3.0, metadata=_limits(0.0))
+    """… and beyond this many robust spreads of all participants' moves that quarter (or
+    half-year of production)."""
+    sudden_production_log: float = field(default=0.4, metadata=_limits(0.0))
+    """A half-year of production against the same half of previous years: flag beyond
+    exp(±this) (×1.5 or ×0.67); mines are steadier than trade, so the fence is closer."""
     sudden_floor_carats: float = field(default=20_000.0, metadata=_limits(0.0))
     """… and by at least this many carats …"""
     sudden_floor_usd: float = field(default=5_000_000.0, metadata=_limits(0.0))

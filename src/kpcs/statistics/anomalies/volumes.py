@@ -25,8 +25,8 @@ import polars as pl
 
 from kpcs.statistics.anomalies.figures import Figures
 from kpcs.statistics.anomalies.findings import Anomaly, anomaly, ct, severity, times, usd
+from kpcs.statistics.anomalies.stats import robust_centre_spread
 from kpcs.statistics.anomalies.thresholds import Thresholds
-from kpcs.statistics.anomalies.unit_values import robust_centre_spread
 
 Part = int | tuple[int, str]
 """A quarter (1–4) of trade, or a half-year and mining type of production."""
@@ -46,9 +46,17 @@ class _Move(NamedTuple):
     parts: list[Part]
 
 
-def _move(by_year: Totals, reported: dict[int, set[Part]], year: int) -> _Move | None:
-    """A series' move, over the parts (quarters, half-years) reported in both years."""
-    parts_now = reported.get(year, set())
+def _period(part: Part) -> int:
+    """The quarter or half-year a part belongs to."""
+    return part[0] if isinstance(part, tuple) else part
+
+
+def _move(
+    by_year: Totals, reported: dict[int, set[Part]], year: int, only: frozenset[int] | None = None
+) -> _Move | None:
+    """A series' move, over the parts (quarters, half-years) reported in both years
+    (``only`` those of the quarters or half-years given)."""
+    parts_now = {p for p in reported.get(year, set()) if only is None or _period(p) in only}
     if not parts_now:
         return None
     moves_c, moves_v, used = [], [], set[Part]()
@@ -100,8 +108,14 @@ class _Series:
             self.by_partner[(who, "production")][""][y][(half, kind)] = (c, v)
             self.reported[(who, "production")][y].add((half, kind))
 
-    def move(self, key: tuple[str, str], year: int, without: frozenset[str] = frozenset()) -> _Move | None:
-        """The series' move, leaving out the partners ``without``."""
+    def move(
+        self,
+        key: tuple[str, str],
+        year: int,
+        without: frozenset[str] = frozenset(),
+        only: frozenset[int] | None = None,
+    ) -> _Move | None:
+        """The series' move, leaving out the partners ``without`` (``only`` some periods)."""
         summed: Totals = defaultdict(dict)
         for partner, by_year in self.by_partner[key].items():
             if partner in without:
@@ -110,7 +124,7 @@ class _Series:
                 for part, (c, v) in parts.items():
                     c0, v0 = summed[y].get(part, (0.0, 0.0))
                     summed[y][part] = (c0 + c, v0 + v)
-        return _move(summed, self.reported[key], year)
+        return _move(summed, self.reported[key], year, only)
 
     def partners(self, key: tuple[str, str]) -> set[str]:
         """Whom the series trades with."""
@@ -119,18 +133,49 @@ class _Series:
 
 _Shown = tuple[int, float, float, float, float]
 """Which measure (0 carats, 1 value), its move net of the market, now, before, the fence."""
+Yard = dict[int, tuple[float, float]]
+"""Per measure (0 carats, 1 value): the market's move and the fence beyond it."""
 
 
-def _judge(m: _Move, yard: dict[int, tuple[float, float]], t: Thresholds) -> _Shown | None:
+def _judge(m: _Move, yard: Yard, t: Thresholds, *, share: float = 1.0) -> _Shown | None:
+    """The move, if carats and value both moved beyond ``share`` of their fences the same
+    way (a move in carats alone is a change of assortment; in value alone, of prices) and
+    beyond the size floor."""
     shown: _Shown | None = None
+    signs = set()
     for index, move, now, floor in ((0, m.carats, m.now_carats, t.sudden_floor_carats),
                                     (1, m.value, m.now_value, t.sudden_floor_usd)):  # fmt: skip
+        if index == 1 and now <= 0:
+            continue  # no values to compare (an artisanal return may leave them blank)
         centre, fence = yard[index]
         d = move - centre
         before = now / math.exp(move) if now else 0.0
-        if abs(d) > fence and abs(now - before) > floor and (shown is None or abs(d) > abs(shown[1])):
+        if abs(d) <= fence * share:
+            return None
+        signs.add(d > 0)
+        if abs(now - before) > floor and (shown is None or abs(d) > abs(shown[1])):
             shown = (index, d, now, before, fence)
-    return shown
+    return shown if len(signs) == 1 else None
+
+
+def _yards(moves: dict[tuple[str, str], _Move], floor: float, z: float) -> dict[str, Yard]:
+    """Per kind of series, the market's move and the fence, from all series' moves.
+
+    The fence is z robust spreads, between ``floor`` and twice it: a few dozen participants
+    (a dozen producers) make a small sample, and a year with several real changes among
+    them must not widen the fence until it hides them all."""
+    yards: dict[str, Yard] = {}
+    for kind in ("export", "import", "production"):
+        yards[kind] = {}
+        for index in (0, 1):
+            material = [
+                (m.carats, m.value)[index]
+                for (_, k), m in moves.items()
+                if k == kind and (m.now_carats, m.now_value)[index] > 0
+            ]
+            centre, spread = robust_centre_spread(material)
+            yards[kind][index] = (centre, min(max(floor, z * spread), 2 * floor))
+    return yards
 
 
 def find_sudden_changes(
@@ -140,65 +185,108 @@ def find_sudden_changes(
     exclude: set[frozenset[str]] | None = None,
     asked: set[str] | None = None,
 ) -> list[Anomaly]:
-    """Participants whose exports, imports or production moved far beyond everyone's move.
+    """Participants whose exports, imports or production moved far beyond everyone's move,
+    over the year or in one quarter (half-year for production) against the same quarter of
+    previous years.
 
     ``exclude``: pairs left out of the totals (already asked about); ``asked``: producers
     whose production is already questioned against their exports. A participant whose move
     disappears without the one partner that itself moved suddenly is that partner's echo
-    (a hub buying less because a mine closed), and is not asked.
+    (a hub buying less because a mine closed), and is not asked. A quarter's fence is never
+    closer than ``sudden_quarter_log``, beyond what shipments booked a quarter early or late
+    (up to ``transit_share`` of it) can move.
     """
     series = _Series(f, exclude or set())
-    moves = {key: m for key in list(series.by_partner) if (m := series.move(key, f.year)) is not None}
-    yards: dict[str, dict[int, tuple[float, float]]] = {}
-    for kind in ("export", "import", "production"):
-        yards[kind] = {}
-        for index in (0, 1):  # carats, value
-            material = [
-                (m.carats, m.value)[index]
-                for (_, k), m in moves.items()
-                if k == kind and (m.now_carats, m.now_value)[index] > 0
-            ]
-            centre, spread = robust_centre_spread(material)
-            if len(material) < 5:
-                centre, spread = 0.0, 0.0
-            yards[kind][index] = (centre, max(t.sudden_change_log, t.sudden_change_z * spread))
-    flagged = {
-        key: shown
-        for key, m in sorted(moves.items())
-        if not (key[1] == "production" and key[0] in (asked or set()))
-        and (shown := _judge(m, yards[key[1]], t)) is not None
-    }
-    moved = {who for who, _ in flagged}
-    out = []
-    for (who, kind), shown in flagged.items():
-        echo = any(
-            (rest := series.move((who, kind), f.year, frozenset({partner}))) is None
-            or _judge(rest, yards[kind], t) is None
-            for partner in series.partners((who, kind)) & (moved - {who})
+    keys = [k for k in sorted(series.by_partner) if not (k[1] == "production" and k[0] in (asked or set()))]
+    year_moves = {k: m for k in keys if (m := series.move(k, f.year)) is not None}
+    year_yards = _yards(year_moves, t.sudden_change_log, t.sudden_change_z)
+    part_moves: dict[tuple[str, str, int], _Move] = {}
+    for key in keys:
+        for part in (1, 2) if key[1] == "production" else (1, 2, 3, 4):
+            if (m := series.move(key, f.year, only=frozenset({part}))) is not None:
+                part_moves[(*key, part)] = m
+    part_yards = {
+        part: _yards(
+            {(w, k): m for (w, k, p), m in part_moves.items() if p == part},
+            t.sudden_quarter_log,
+            t.sudden_quarter_z,
         )
-        if not echo:
-            out.append(_sudden(f.year, who, kind, shown, moves[(who, kind)], t))
+        for part in (1, 2, 3, 4)
+    }
+    for part in (1, 2):  # half-years of production: steadier than a quarter's trade
+        part_yards[part]["production"] = _yards(
+            {(w, k): m for (w, k, p), m in part_moves.items() if p == part and k == "production"},
+            t.sudden_production_log,
+            t.sudden_quarter_z,
+        )["production"]
+    flagged: dict[tuple[str, str], tuple[_Shown, _Move, list[int]]] = {}
+    for key, m in year_moves.items():
+        if (shown := _judge(m, year_yards[key[1]], t)) is not None:
+            flagged[key] = (shown, m, [])
+    for (who, kind, part), m in sorted(part_moves.items()):
+        if (who, kind) in flagged and not flagged[(who, kind)][2]:
+            continue  # the year already asks
+        shown = _judge(m, part_yards[part][kind], t)
+        if shown is None:
+            continue
+        held = flagged.get((who, kind))
+        if held is None or abs(shown[1]) > abs(held[0][1]):
+            flagged[(who, kind)] = (shown, m, [*(held[2] if held else []), part])
+        else:
+            held[2].append(part)
+    moved = {who for who, _ in flagged}
+    echoes: dict[tuple[str, str], set[str]] = {}
+    for (who, kind), (_shown, _m, parts) in flagged.items():
+        yard = year_yards[kind] if not parts else part_yards[parts[0]][kind]
+        only = None if not parts else frozenset({parts[0]})
+        echoes[(who, kind)] = {
+            partner
+            for partner in series.partners((who, kind)) & (moved - {who})
+            if (rest := series.move((who, kind), f.year, frozenset({partner}), only)) is None
+            or _judge(rest, yard, t) is None
+        }
+    out = []
+    for (who, kind), (shown, m, parts) in flagged.items():
+        # An echo of a partner that is not an echo of it in turn: when two explain each
+        # other (a buyer's collapse is most of its own imports and a little of its
+        # supplier's exports), both are kept.
+        if any(
+            not any(who in echoes[(partner, k)] for k in ("export", "import") if (partner, k) in echoes)
+            for partner in echoes[(who, kind)]
+        ):
+            continue
+        out.append(_sudden(f.year, who, kind, shown, m, sorted(parts), t))
     return out
 
 
-def _sudden(year: int, who: str, kind: str, shown: _Shown, m: _Move, t: Thresholds) -> Anomaly:
+def _sudden(
+    year: int, who: str, kind: str, shown: _Shown, m: _Move, flagged_parts: list[int], t: Thresholds
+) -> Anomaly:
     index, d, now, before, fence = shown
     c, v, mc, mv, years, parts = m.now_carats, m.now_value, m.carats, m.value, m.years, m.parts
     unit = "half-years" if kind == "production" else "quarters"
-    periods = sorted({p[0] if isinstance(p, tuple) else p for p in parts})
+    label = "H" if kind == "production" else "Q"
+    periods = sorted({_period(p) for p in parts})
     whole = len(periods) == (2 if kind == "production" else 4)
-    span = "the whole year" if whole else f"{unit} " + ", ".join(str(p) for p in periods)
+    span = ("the whole year" if whole else f"{unit} " + ", ".join(str(p) for p in periods)) + f" of {year}"
+    if flagged_parts:
+        span = f"{year}-{label}{flagged_parts[0]}"
+        unit = "quarter" if kind != "production" else "half-year"
     words = {"export": "exports", "import": "imports", "production": "production"}[kind]
     what = (
-        f"{who}'s {words} over {span} of {year} were {ct(c)} worth {usd(v)}: carats {times(mc)} and value "
+        f"{who}'s {words} over {span} were {ct(c)} worth {usd(v)}: carats {times(mc)} and value "
         f"{times(mv)} against the same {unit} of its previous {years} year{'s' if years != 1 else ''}. "
-        f"Net of the move of all participants' {words} that year, the {'carats' if index == 0 else 'value'} "
+        f"Net of the move of all participants' {words} that {'year' if not flagged_parts else unit}, "
+        f"the {'carats' if index == 0 else 'value'} "
         f"moved {times(d)}, beyond the {times(fence)} that ordinary years show. Check that the return is "
         "complete (every partner and period) and ask what changed: a mine, a sanction, a new market."
     )
     stake = abs(v - v / math.exp(mv)) if mv else 0.0
     level = severity(abs(d) / t.sudden_change_log if t.sudden_change_log else math.inf, stake, t)
-    return anomaly("sudden_change", who, None, str(year), None, now, before, d, level, what)
+    period = f"{year}-{label}{flagged_parts[0]}" if len(flagged_parts) == 1 else str(year)
+    if len(flagged_parts) > 1:
+        what += " Also in " + ", ".join(f"{year}-{label}{p}" for p in flagged_parts[1:]) + "."
+    return anomaly("sudden_change", who, None, period, None, now, before, d, level, what)
 
 
 def find_production_exports(f: Figures, t: Thresholds) -> list[Anomaly]:
