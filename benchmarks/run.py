@@ -15,6 +15,7 @@ from benchmarks.certificate_history import bench_certificate_history
 from benchmarks.certificates import bench_http, bench_verify_in_process
 from benchmarks.cli import bench_cli
 from benchmarks.common import Result, update, write
+from benchmarks.detection import bench_detection
 from benchmarks.exchange import bench_exchange
 from benchmarks.matrix import bench_matrix
 from benchmarks.reconciliation import bench_reconciliation
@@ -73,6 +74,14 @@ def cli_only() -> None:
         print(f"{r.area:12} {r.database:14} {r.what}: {r.value}{flag}")
 
 
+def detection_only() -> None:
+    """Score the anomaly detectors on both generators and update their rows."""
+    results = bench_detection()
+    update(results, "detection")
+    for r in results:
+        print(f"{r.area:12} {r.what}: {r.value}  [{'met' if r.met else 'NOT MET'}]")
+
+
 def main() -> None:
     """Run every benchmark on SQLite and PostgreSQL."""
     results: list[Result] = []
@@ -102,6 +111,7 @@ def main() -> None:
     finally:
         cluster.stop()
     results += bench_cli()
+    results += bench_detection()
     write(results, notes)
     for r in results:
         flag = "" if r.met is None else ("  [met]" if r.met else "  [NOT MET]")
@@ -115,9 +125,12 @@ if __name__ == "__main__":
         certificates_only()
     elif sys.argv[1:] == ["cli"]:
         cli_only()
+    elif sys.argv[1:] == ["detection"]:
+        detection_only()
     elif sys.argv[1:]:
         raise SystemExit(
-            f"unknown benchmark area {sys.argv[1:]!r}: run all, 'analysis', 'certificates' or 'cli'"
+            f"unknown benchmark area {sys.argv[1:]!r}: run all, 'analysis', 'certificates', 'cli' or "
+            "'detection'"
         )
     else:
         main()
