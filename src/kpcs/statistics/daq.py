@@ -52,18 +52,42 @@ SEVERITIES = ("high", "medium", "low")
 
 
 def thresholds_in_force(session: Session) -> tuple[Thresholds, dict[str, Any] | None]:
-    """The thresholds in force, and who set them when (``None``: the published defaults)."""
+    """The thresholds in force, and who set them when (``None``: the published defaults).
+
+    What was stored by an earlier version may name a threshold the detectors no longer have,
+    or a value its range no longer allows: such a value is left out (the default applies)
+    and listed under ``ignored`` with the reason, rather than stop every run."""
     latest = session.scalars(
         sa.select(AnomalyThresholds).order_by(AnomalyThresholds.id.desc()).limit(1)
     ).first()
     if latest is None:
         return Thresholds(), None
-    return Thresholds.from_mapping(latest.values), {
+    usable, ignored = _usable(latest.values)
+    return usable, {
         "set_at": latest.set_at,
         "set_by": latest.set_by,
         "note": latest.note,
         "changed": latest.values,
+        "ignored": ignored,
     }
+
+
+def _usable(stored: dict[str, Any]) -> tuple[Thresholds, dict[str, str]]:
+    """The stored values that are still thresholds with a value allowed, and the others
+    ({name: why it is ignored})."""
+    known = Thresholds.names()
+    values = {name: value for name, value in stored.items() if name in known}
+    ignored = {name: "no longer a threshold" for name in stored if name not in known}
+    while True:
+        try:
+            return Thresholds.from_mapping(values), ignored
+        except ValueError as error:
+            # Each refusal names its field first ("name: reason"); drop that one and try again.
+            name, _, reason = str(error).partition(":")
+            if name not in values:
+                raise
+            del values[name]
+            ignored[name] = reason.strip()
 
 
 def thresholds_table(session: Session) -> list[dict[str, Any]]:
