@@ -47,6 +47,7 @@ from kpcs.statistics.questionnaire import (
     question_text,
     status_of,
 )
+from kpcs.statistics.selection import parse_filter
 
 SEVERITIES = ("high", "medium", "low")
 
@@ -171,39 +172,52 @@ def year_anomalies(
     types: set[str] | None = None,
     participant: str | None = None,
     severity: str | None = None,
+    partner: str | None = None,
+    period: str | None = None,
 ) -> list[Anomaly]:
     """The anomalies of ``year`` over the figures in force, with the thresholds in force
-    (or ``overrides`` of some of them, for a trial run that stores nothing)."""
+    (or ``overrides`` of some of them, for a trial run that stores nothing), in the
+    detectors' order; filtered as :class:`~kpcs.statistics.selection.FindingFilter` says
+    (``participant`` on either side of a pair, ``partner`` as the partner, ``period`` a
+    half-year or quarter of the year and its parts)."""
     require(principal, Action.VIEW_ANOMALIES)
     if types and not types <= set(TYPES):
         raise InvalidInput.field("type", f"must be among {', '.join(TYPES)}")
-    if severity is not None and severity not in SEVERITIES:
-        raise InvalidInput.field("severity", "must be high, medium or low")
+    where = parse_filter(year, participant=participant, partner=partner, period=period, severity=severity)
     thresholds, _ = thresholds_in_force(session)
     if overrides:
         thresholds = _thresholds(asdict(thresholds) | overrides)
     found = find_year_anomalies(session, year, today, thresholds)
-    return [
-        a
-        for a in found
-        if (not types or a.type in types)
-        and (participant is None or participant in (a.participant, a.partner))
-        and (severity is None or a.severity == severity)
-    ]
+    return [a for a in found if (not types or a.type in types) and where.matches(a)]
 
 
-def find_year_anomalies(session: Session, year: int, today: date, thresholds: Thresholds) -> list[Anomaly]:
+def find_year_anomalies(
+    session: Session,
+    year: int,
+    today: date,
+    thresholds: Thresholds,
+    *,
+    missing: list[tuple[str, str, str]] | None = None,
+) -> list[Anomaly]:
     """The anomalies of ``year`` over the figures in force (no permission check: for the
-    use cases that have made theirs, such as the country analyses)."""
+    use cases that have made theirs, such as the country analyses); ``missing`` are the
+    returns the compliance calendar finds missing, when the caller has read them already."""
     first = year - thresholds.history_years
     trade = services.figures_frame(session, StatisticsKind.TRADE, first, year)
     production = services.figures_frame(session, StatisticsKind.PRODUCTION, first, year)
-    missing = [
+    if missing is None:
+        missing = missing_returns(session, year, today)
+    return find_anomalies(trade, production, year, thresholds=thresholds, missing=missing)
+
+
+def missing_returns(session: Session, year: int, today: date) -> list[tuple[str, str, str]]:
+    """The returns of ``year`` that are owed and missing, as (participant, "trade" |
+    "production", period), from the compliance calendar (no permission check)."""
+    return [
         (case.participant, case.kind, case.period)
         for case in compliance.compliance(session, year, today)
         if case.standing == "missing"
     ]
-    return find_anomalies(trade, production, year, thresholds=thresholds, missing=missing)
 
 
 # -- the questionnaire ------------------------------------------------------------------------

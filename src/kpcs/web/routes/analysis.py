@@ -33,7 +33,7 @@ api = APIRouter(tags=["analysis"])
 pages = APIRouter(include_in_schema=False)
 
 ReviewYear = Annotated[int, Query(ge=FIRST_YEAR, le=2100, description="the year under review")]
-_FILTERS = {"year", "type", "participant", "severity", "format"}
+_FILTERS = {"year", "type", "participant", "partner", "period", "severity", "format"}
 
 
 def _overrides(request: Request) -> dict[str, str]:
@@ -49,8 +49,12 @@ def anomalies(
     principal: PrincipalDep,
     year: ReviewYear,
     type: Annotated[list[str] | None, Query(description="only these types")] = None,
-    participant: str | None = None,
+    participant: Annotated[str | None, Query(description="concerning it, as reporter or as partner")] = None,
     severity: str | None = None,
+    partner: Annotated[str | None, Query(description="with this partner")] = None,
+    period: Annotated[
+        str | None, Query(description="a half-year or quarter of the year (2024-H1, 2024-Q2) and its parts")
+    ] = None,
 ) -> list[dict[str, Any]]:
     """The anomalies of ``year`` (CONTRACT): type, participant, partner, period, HS code,
     reported, reference, deviation, severity and an explanation. Any threshold may be given
@@ -64,6 +68,8 @@ def anomalies(
         types=set(type) if type else None,
         participant=participant.upper() if participant else None,
         severity=severity,
+        partner=partner,
+        period=period,
     )
     return [a.as_dict() for a in found]
 
