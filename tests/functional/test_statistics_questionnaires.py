@@ -15,8 +15,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kpcs.accounts.models import Role
+from kpcs.accounts.permissions import Principal, PrincipalKind
+from kpcs.errors import Conflict, InvalidInput, PermissionDenied
+from kpcs.statistics import daq
+from kpcs.statistics.anomalies import Anomaly
 from kpcs.statistics.questionnaire import ANSWER_DAYS, concerns
-from tests.conftest import auth
+from kpcs.statistics.selection import finding_key
+from tests.conftest import OPERATOR, auth
 from tests.factories.noisy_world import make_world, submit_world
 from tests.functional.test_pages import sign_in
 from tests.pdf import page_texts
@@ -209,6 +214,56 @@ def test_the_cli(cli, world) -> None:  # type: ignore[no-untyped-def]
     steps = json.loads(shown.output)["questions"][0]["steps"]
     assert [s["step"] for s in steps] == ["asked", "answered", "accepted"]
     assert all(s["taken_by"].startswith("cli:") for s in steps)
+
+
+def test_draw_up_from_findings_picked_one_by_one(uow, session_factory, clock, world) -> None:  # type: ignore[no-untyped-def]
+    year, who = world["year"], world["most"]
+    found = [Anomaly(**a) for a in world["anomalies"]]
+    mine = [a for a in found if concerns(a.as_dict(), who)]
+    assert len(mine) >= 3
+    # draw_up with a selection asks only those; without one, everything (as before).
+    picked = {finding_key(a) for a in mine[:2]}
+    some = daq.draw_up(uow, OPERATOR, clock, year=year, participant=who, selection=picked)
+    assert [q["anomaly"] for q in some["questions"]] == [a.as_dict() for a in mine[:2]]
+    stranger = next(
+        a.participant for a in found if not any(concerns(b.as_dict(), a.participant) for b in mine[:2])
+    )
+    with pytest.raises(InvalidInput, match="among those selected"):
+        daq.draw_up(uow, OPERATOR, clock, year=year, participant=stranger, selection=picked)
+    daq.discard(uow, OPERATOR, clock, some["id"])
+    every = daq.draw_up(uow, OPERATOR, clock, year=year, participant=who)
+    assert [q["anomaly"] for q in every["questions"]] == [a.as_dict() for a in mine]
+    daq.discard(uow, OPERATOR, clock, every["id"])
+
+    # draw_up_selected: one draft per participant concerned (both sides of a mirror gap).
+    gap = next(a for a in found if a.type == "mirror_gap" and a.partner)
+    drafts = daq.draw_up_selected(uow, OPERATOR, clock, year=year, selection=[finding_key(gap)])
+    assert sorted(d["participant"] for d in drafts) == sorted([gap.participant, gap.partner])
+    assert all([q["anomaly"] for q in d["questions"]] == [gap.as_dict()] for d in drafts)
+    # All or none: a participant with a questionnaire already refuses the whole selection.
+    other = next(
+        a for a in found if a.participant not in (gap.participant, gap.partner) and a.type != "mirror_gap"
+    )
+
+    def drafted() -> list[int]:
+        with session_factory() as session:
+            return [q["id"] for q in daq.questionnaires(session, OPERATOR, clock.today(), year=year)]
+
+    before = drafted()
+    with pytest.raises(Conflict, match=f"({gap.participant}|{gap.partner}) already has questionnaire"):
+        daq.draw_up_selected(
+            uow, OPERATOR, clock, year=year, selection=[finding_key(other), finding_key(gap)]
+        )
+    assert drafted() == before
+    with pytest.raises(InvalidInput, match="no longer among the anomalies"):
+        daq.draw_up_selected(uow, OPERATOR, clock, year=year, selection=[finding_key(other) + "0"])
+    with pytest.raises(InvalidInput, match="select at least one finding"):
+        daq.draw_up_selected(uow, OPERATOR, clock, year=year, selection=[])
+    clerk = Principal(
+        kind=PrincipalKind.USER, name="clerk", roles=frozenset({Role.AUTHORITY}), participant_code=who
+    )
+    with pytest.raises(PermissionDenied):
+        daq.draw_up_selected(uow, clerk, clock, year=year, selection=[finding_key(other)])
 
 
 def test_the_pages(client: TestClient, make_user, world) -> None:  # type: ignore[no-untyped-def]

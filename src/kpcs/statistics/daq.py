@@ -13,6 +13,7 @@ import ast
 import inspect
 import itertools
 import textwrap
+from collections.abc import Collection
 from dataclasses import asdict
 from datetime import date
 from functools import cache
@@ -47,23 +48,48 @@ from kpcs.statistics.questionnaire import (
     question_text,
     status_of,
 )
+from kpcs.statistics.selection import finding_key, parse_filter
 
 SEVERITIES = ("high", "medium", "low")
 
 
 def thresholds_in_force(session: Session) -> tuple[Thresholds, dict[str, Any] | None]:
-    """The thresholds in force, and who set them when (``None``: the published defaults)."""
+    """The thresholds in force, and who set them when (``None``: the published defaults).
+
+    What was stored by an earlier version may name a threshold the detectors no longer have,
+    or a value its range no longer allows: such a value is left out (the default applies)
+    and listed under ``ignored`` with the reason, rather than stop every run."""
     latest = session.scalars(
         sa.select(AnomalyThresholds).order_by(AnomalyThresholds.id.desc()).limit(1)
     ).first()
     if latest is None:
         return Thresholds(), None
-    return Thresholds.from_mapping(latest.values), {
+    usable, ignored = _usable(latest.values)
+    return usable, {
         "set_at": latest.set_at,
         "set_by": latest.set_by,
         "note": latest.note,
         "changed": latest.values,
+        "ignored": ignored,
     }
+
+
+def _usable(stored: dict[str, Any]) -> tuple[Thresholds, dict[str, str]]:
+    """The stored values that are still thresholds with a value allowed, and the others
+    ({name: why it is ignored})."""
+    known = Thresholds.names()
+    values = {name: value for name, value in stored.items() if name in known}
+    ignored = {name: "no longer a threshold" for name in stored if name not in known}
+    while True:
+        try:
+            return Thresholds.from_mapping(values), ignored
+        except ValueError as error:
+            # Each refusal names its field first ("name: reason"); drop that one and try again.
+            name, _, reason = str(error).partition(":")
+            if name not in values:
+                raise
+            del values[name]
+            ignored[name] = reason.strip()
 
 
 def thresholds_table(session: Session) -> list[dict[str, Any]]:
@@ -147,39 +173,52 @@ def year_anomalies(
     types: set[str] | None = None,
     participant: str | None = None,
     severity: str | None = None,
+    partner: str | None = None,
+    period: str | None = None,
 ) -> list[Anomaly]:
     """The anomalies of ``year`` over the figures in force, with the thresholds in force
-    (or ``overrides`` of some of them, for a trial run that stores nothing)."""
+    (or ``overrides`` of some of them, for a trial run that stores nothing), in the
+    detectors' order; filtered as :class:`~kpcs.statistics.selection.FindingFilter` says
+    (``participant`` on either side of a pair, ``partner`` as the partner, ``period`` a
+    half-year or quarter of the year and its parts)."""
     require(principal, Action.VIEW_ANOMALIES)
     if types and not types <= set(TYPES):
         raise InvalidInput.field("type", f"must be among {', '.join(TYPES)}")
-    if severity is not None and severity not in SEVERITIES:
-        raise InvalidInput.field("severity", "must be high, medium or low")
+    where = parse_filter(year, participant=participant, partner=partner, period=period, severity=severity)
     thresholds, _ = thresholds_in_force(session)
     if overrides:
         thresholds = _thresholds(asdict(thresholds) | overrides)
     found = find_year_anomalies(session, year, today, thresholds)
-    return [
-        a
-        for a in found
-        if (not types or a.type in types)
-        and (participant is None or participant in (a.participant, a.partner))
-        and (severity is None or a.severity == severity)
-    ]
+    return [a for a in found if (not types or a.type in types) and where.matches(a)]
 
 
-def find_year_anomalies(session: Session, year: int, today: date, thresholds: Thresholds) -> list[Anomaly]:
+def find_year_anomalies(
+    session: Session,
+    year: int,
+    today: date,
+    thresholds: Thresholds,
+    *,
+    missing: list[tuple[str, str, str]] | None = None,
+) -> list[Anomaly]:
     """The anomalies of ``year`` over the figures in force (no permission check: for the
-    use cases that have made theirs, such as the country analyses)."""
+    use cases that have made theirs, such as the country analyses); ``missing`` are the
+    returns the compliance calendar finds missing, when the caller has read them already."""
     first = year - thresholds.history_years
     trade = services.figures_frame(session, StatisticsKind.TRADE, first, year)
     production = services.figures_frame(session, StatisticsKind.PRODUCTION, first, year)
-    missing = [
+    if missing is None:
+        missing = missing_returns(session, year, today)
+    return find_anomalies(trade, production, year, thresholds=thresholds, missing=missing)
+
+
+def missing_returns(session: Session, year: int, today: date) -> list[tuple[str, str, str]]:
+    """The returns of ``year`` that are owed and missing, as (participant, "trade" |
+    "production", period), from the compliance calendar (no permission check)."""
+    return [
         (case.participant, case.kind, case.period)
         for case in compliance.compliance(session, year, today)
         if case.standing == "missing"
     ]
-    return find_anomalies(trade, production, year, thresholds=thresholds, missing=missing)
 
 
 # -- the questionnaire ------------------------------------------------------------------------
@@ -198,70 +237,146 @@ def draw_up(
     participant: str,
     types: set[str] | None = None,
     severity: str | None = None,
+    selection: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """A draft questionnaire for ``participant``: one question per anomaly of ``year`` that
-    concerns it (of these ``types``, at least this ``severity``), with the thresholds in force."""
+    concerns it (of these ``types``, at least this ``severity``, and when a ``selection``
+    of finding keys (:func:`~kpcs.statistics.selection.finding_key`) is given, only those),
+    with the thresholds in force."""
     require(principal, Action.MANAGE_QUESTIONNAIRES)
     with uow:
         session = uow.session
         _participant_name(session, participant)
-        existing = session.scalars(
-            sa.select(Questionnaire).where(
-                Questionnaire.year == year, Questionnaire.participant == participant
-            )
-        ).first()
-        if existing is not None:
-            raise Conflict(
-                f"{participant} already has questionnaire {existing.id} for {year} ({existing.status}); "
-                "discard the draft to draw it up again"
-            )
+        _refuse_a_second(session, year, participant)
         if severity is not None and severity not in _SEVERITY_RANK:
             raise InvalidInput.field("severity", "must be high, medium or low")
+        chosen = None if selection is None else set(selection)
         found = [
-            a.as_dict()
+            a
             for a in year_anomalies(session, principal, year, clock.today(), types=types)
             if concerns(a.as_dict(), participant)
             and (severity is None or _SEVERITY_RANK[a.severity] <= _SEVERITY_RANK[severity])
+            and (chosen is None or finding_key(a) in chosen)
         ]
         if not found:
+            which = (" at that severity" if severity else "") + (" among those selected" if chosen else "")
             raise InvalidInput.field(
-                "participant",
-                f"no anomaly of {year} concerns {participant}{' at that severity' if severity else ''}: "
-                "there is nothing to ask",
+                "participant", f"no anomaly of {year} concerns {participant}{which}: there is nothing to ask"
             )
-        now = clock.now()
-        questionnaire = Questionnaire(
-            year=year,
-            participant=participant,
-            status=Status.DRAFT.value,
-            deadline=None,
-            created_at=now,
-            created_by=principal.actor,
-        )
-        session.add(questionnaire)
-        session.flush()
-        session.add_all(
-            Question(
-                questionnaire_id=questionnaire.id,
-                number=number,
-                anomaly=anomaly,
-                text=question_text(anomaly, participant),
-                state=QuestionState.AWAITING_ANSWER.value,
-            )
-            for number, anomaly in enumerate(found, start=1)
-        )
-        session.flush()
-        record(
-            session,
-            actor=principal,
-            clock=clock,
-            tag=tags.QUESTIONNAIRE_DRAWN_UP,
-            object_type="questionnaire",
-            object_id=str(questionnaire.id),
-            after={"year": year, "participant": participant, "questions": len(found)},
+        questionnaire = _draft(
+            session, principal, clock, year, participant, found, selected=chosen is not None
         )
         uow.commit()
         return _detail(session, questionnaire, clock.today())
+
+
+def draw_up_selected(
+    uow: UnitOfWork, principal: Principal, clock: Clock, *, year: int, selection: Collection[str]
+) -> list[dict[str, Any]]:
+    """Draft questionnaires from findings the Working Group picked (their keys, as
+    :func:`~kpcs.statistics.selection.finding_key` names them): one for each participant
+    the picked findings concern (both sides of a mirror gap), asking exactly the picked
+    findings that concern it. All are drafted or none: a participant that already has a
+    questionnaire for the year, or a key that names no finding of the year any more (the
+    figures or the thresholds changed since it was picked), refuses the whole selection."""
+    require(principal, Action.MANAGE_QUESTIONNAIRES)
+    chosen = set(selection)
+    if not chosen:
+        raise InvalidInput.field("finding", "select at least one finding")
+    with uow:
+        session = uow.session
+        picked = [
+            a for a in year_anomalies(session, principal, year, clock.today()) if finding_key(a) in chosen
+        ]
+        lost = len(chosen) - len({finding_key(a) for a in picked})
+        if lost:
+            raise InvalidInput.field(
+                "finding",
+                f"{lost} of the {len(chosen)} selected findings {'is' if lost == 1 else 'are'} no longer "
+                f"among the anomalies of {year} (the figures or the thresholds have changed since): "
+                "show the anomalies again and select anew",
+            )
+        asked = sorted(
+            {a.participant for a in picked}
+            | {a.partner for a in picked if a.partner and concerns(a.as_dict(), a.partner)}
+        )
+        for participant in asked:
+            _participant_name(session, participant)
+            _refuse_a_second(session, year, participant)
+        drafted = [
+            _draft(
+                session,
+                principal,
+                clock,
+                year,
+                participant,
+                [a for a in picked if concerns(a.as_dict(), participant)],
+                selected=True,
+            )
+            for participant in asked
+        ]
+        uow.commit()
+        return [_detail(session, q, clock.today()) for q in drafted]
+
+
+def _refuse_a_second(session: Session, year: int, participant: str) -> None:
+    """One questionnaire per participant and year: refuse another while one exists."""
+    existing = session.scalars(
+        sa.select(Questionnaire).where(Questionnaire.year == year, Questionnaire.participant == participant)
+    ).first()
+    if existing is not None:
+        raise Conflict(
+            f"{participant} already has questionnaire {existing.id} for {year} ({existing.status}); "
+            "discard the draft to draw it up again"
+        )
+
+
+def _draft(
+    session: Session,
+    principal: Principal,
+    clock: Clock,
+    year: int,
+    participant: str,
+    found: list[Anomaly],
+    *,
+    selected: bool,
+) -> Questionnaire:
+    """A draft for ``participant`` asking about ``found``, recorded in the audit log (the
+    caller commits)."""
+    questionnaire = Questionnaire(
+        year=year,
+        participant=participant,
+        status=Status.DRAFT.value,
+        deadline=None,
+        created_at=clock.now(),
+        created_by=principal.actor,
+    )
+    session.add(questionnaire)
+    session.flush()
+    session.add_all(
+        Question(
+            questionnaire_id=questionnaire.id,
+            number=number,
+            anomaly=anomaly.as_dict(),
+            text=question_text(anomaly.as_dict(), participant),
+            state=QuestionState.AWAITING_ANSWER.value,
+        )
+        for number, anomaly in enumerate(found, start=1)
+    )
+    session.flush()
+    after: dict[str, Any] = {"year": year, "participant": participant, "questions": len(found)}
+    if selected:
+        after["selected"] = True  # the findings were picked one by one on the workbench
+    record(
+        session,
+        actor=principal,
+        clock=clock,
+        tag=tags.QUESTIONNAIRE_DRAWN_UP,
+        object_type="questionnaire",
+        object_id=str(questionnaire.id),
+        after=after,
+    )
+    return questionnaire
 
 
 def discard(uow: UnitOfWork, principal: Principal, clock: Clock, questionnaire_id: int) -> None:

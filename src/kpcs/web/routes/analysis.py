@@ -4,8 +4,10 @@ of certificates between partners."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 import polars as pl
 from fastapi import APIRouter, Query, Request
@@ -18,14 +20,18 @@ from starlette.responses import RedirectResponse, Response
 from kpcs.accounts.permissions import Action, Principal, require
 from kpcs.errors import FieldProblem, InvalidInput
 from kpcs.statistics import analyses, analysis_charts, daq, services
+from kpcs.statistics import workbench as workbench_service
 from kpcs.statistics.analysis_charts import CHARTS
 from kpcs.statistics.analysis_pdf import render_analysis_pdf
-from kpcs.statistics.anomalies import TYPES
+from kpcs.statistics.anomalies import TYPES, Anomaly
 from kpcs.statistics.country_analysis import CountryAnalysis
+from kpcs.statistics.selection import PERIOD_CHOICES, FindingFilter, parse_filter
 from kpcs.statistics.templates import FIRST_YEAR
 from kpcs.web import labels
 from kpcs.web.context import AppContext
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
+from kpcs.web.forms import act
+from kpcs.web.htmx import is_htmx_partial
 from kpcs.web.routes.statistics import ShownYear, csv_response, shown_year
 from kpcs.web.templating import render
 
@@ -33,7 +39,7 @@ api = APIRouter(tags=["analysis"])
 pages = APIRouter(include_in_schema=False)
 
 ReviewYear = Annotated[int, Query(ge=FIRST_YEAR, le=2100, description="the year under review")]
-_FILTERS = {"year", "type", "participant", "severity", "format"}
+_FILTERS = {"year", "type", "participant", "partner", "period", "severity", "format"}
 
 
 def _overrides(request: Request) -> dict[str, str]:
@@ -49,8 +55,12 @@ def anomalies(
     principal: PrincipalDep,
     year: ReviewYear,
     type: Annotated[list[str] | None, Query(description="only these types")] = None,
-    participant: str | None = None,
+    participant: Annotated[str | None, Query(description="concerning it, as reporter or as partner")] = None,
     severity: str | None = None,
+    partner: Annotated[str | None, Query(description="with this partner")] = None,
+    period: Annotated[
+        str | None, Query(description="a half-year or quarter of the year (2024-H1, 2024-Q2) and its parts")
+    ] = None,
 ) -> list[dict[str, Any]]:
     """The anomalies of ``year`` (CONTRACT): type, participant, partner, period, HS code,
     reported, reference, deviation, severity and an explanation. Any threshold may be given
@@ -64,6 +74,8 @@ def anomalies(
         types=set(type) if type else None,
         participant=participant.upper() if participant else None,
         severity=severity,
+        partner=partner,
+        period=period,
     )
     return [a.as_dict() for a in found]
 
@@ -100,49 +112,123 @@ async def workbench(
     year: ShownYear = None,
     type: str | None = None,
     participant: str | None = None,
+    partner: str | None = None,
+    period: str | None = None,
     severity: str | None = None,
-    format: str | None = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    format: Literal["csv"] | None = None,
+    error: str | None = None,
 ) -> Response:
-    """The anomalies of a year, filtered by type, participant and severity, with counts,
-    the thresholds in force and a form to change them (``format=csv`` downloads the list)."""
+    """The workbench: the findings of a year, most severe first, filtered by type,
+    participant, partner, period and severity, a page at a time (only the table for HTMX),
+    the missing returns apart, and the thresholds in force with a form to change them;
+    ``format=csv`` downloads every anomaly the filters keep."""
     require(principal, Action.VIEW_ANOMALIES)
     today = context.clock.today()
     shown = shown_year(year, today)
+    typed = {"type": type, "participant": participant, "partner": partner, "period": period,
+             "severity": severity}  # fmt: skip
+    partial = is_htmx_partial(request)
 
     def build() -> dict[str, Any]:
         with context.read_session_factory() as session:
-            every = daq.year_anomalies(session, principal, shown, today)
-            _, who = daq.thresholds_in_force(session)
-            table = daq.thresholds_table(session)
-        chosen = [
-            a
-            for a in every
-            if (not type or a.type == type)
-            and (not participant or participant.upper() in (a.participant, a.partner))
-            and (not severity or a.severity == severity)
-        ]
-        return {
-            "year": shown,
-            "anomalies": chosen,
-            "total": len(every),
-            "by_type": {t: sum(a.type == t for a in every) for t in TYPES},
-            "by_severity": {s: sum(a.severity == s for a in every) for s in daq.SEVERITIES},
-            "filters": {
-                "type": type or "",
-                "participant": (participant or "").upper(),
-                "severity": severity or "",
-            },
-            "types": TYPES,
-            "severities": daq.SEVERITIES,
-            "thresholds": table,
-            "thresholds_set": who,
-            "years": list(range(today.year, FIRST_YEAR - 1, -1)),
-        }
+            values: dict[str, Any] = {"year": shown, "error": error, "problems": []}
+            try:
+                where = parse_filter(shown, **typed)
+            except InvalidInput as exc:
+                values["problems"] = [f"{p.field}: {p.message}" for p in exc.problems] or [exc.message]
+                values["filters"] = {name: (value or "").strip() for name, value in typed.items()}
+                where = None
+            if where is not None and format == "csv":
+                return {"csv": workbench_service.matching(session, principal, shown, today, where)}
+            if where is not None:
+                bench = workbench_service.workbench(session, principal, shown, today, where, page=page)
+                values |= {"bench": bench, "filters": _shown_filters(where), "links": _links(bench)}
+            if not partial:
+                _, who = daq.thresholds_in_force(session)
+                values |= {
+                    "thresholds": daq.thresholds_table(session),
+                    "thresholds_set": who,
+                    "types": TYPES,
+                    "severities": daq.SEVERITIES,
+                    "period_choices": PERIOD_CHOICES,
+                    "years": list(range(today.year, FIRST_YEAR - 1, -1)),
+                }
+            return values
 
     values = await run_in_threadpool(build)
-    if format == "csv":
-        return csv_response([a.as_dict() for a in values["anomalies"]], f"kp-anomalies-{shown}.csv")
-    return render(request, "statistics/anomalies.html", values, principal=principal)
+    if "csv" in values:
+        rows = [a.as_dict() for a in values["csv"]]
+        return csv_response(rows, f"kp-anomalies-{shown}.csv", columns=ANOMALY_COLUMNS)
+    status = 422 if values["problems"] else 200
+    template = "statistics/_anomalies.html" if partial else "statistics/anomalies.html"
+    response = render(request, template, values, principal=principal, status_code=status)
+    if partial and "bench" in values:
+        # The address bar gets the filters in force, without the form's empty fields.
+        response.headers["HX-Push-Url"] = values["links"]["here"]
+    # One address, two answers: the browser's cache must not answer a Back with the bare table.
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+ANOMALY_COLUMNS = tuple(f.name for f in fields(Anomaly))
+"""The CSV's columns: the contract's fields of an anomaly, a header even when no row matches."""
+
+
+def _shown_filters(where: FindingFilter) -> dict[str, str]:
+    """The filter as the form shows it (a period as its part of the year: ``Q2``)."""
+    return {
+        "type": where.type or "",
+        "participant": where.participant or "",
+        "partner": where.partner or "",
+        "period": (where.period or "").partition("-")[2],
+        "severity": where.severity or "",
+    }
+
+
+def _address(year: int, where: FindingFilter, **extra: str | int) -> str:
+    """The workbench's address for ``year`` with the filter in force (and paging or format)."""
+    query = {"year": year, **{k: v for k, v in _shown_filters(where).items() if v}, **extra}
+    return f"/statistics/anomalies?{urlencode(query)}"
+
+
+def _links(bench: workbench_service.Workbench) -> dict[str, str | None]:
+    """Addresses that keep the filter: this page, the pages either side, and the CSV."""
+    year, where = bench.year, bench.where
+    return {
+        "here": _address(year, where, **({"page": bench.page} if bench.page > 1 else {})),
+        "previous": _address(year, where, page=bench.page - 1) if bench.page > 1 else None,
+        "next": _address(year, where, page=bench.page + 1) if bench.page < bench.pages else None,
+        "csv": _address(year, where, format="csv"),
+        "all": _address(year, FindingFilter()),
+    }
+
+
+@pages.post("/statistics/anomalies/questionnaires")
+async def draw_up_selected(request: Request, context: ContextDep, principal: PrincipalDep) -> Response:
+    """Draft a questionnaire for each participant the selected findings concern, then show
+    it (or the drafts, if there are several); a refusal is shown on the workbench."""
+    form = await request.form()
+    year = str(form.get("year", ""))
+    back = str(form.get("back", ""))
+    if not back.startswith("/statistics/anomalies?") and back != "/statistics/anomalies":
+        back = "/statistics/anomalies"  # only ever back to the workbench, not to an address given
+    made: list[dict[str, Any]] = []
+
+    def run() -> None:
+        if not year.isdigit():
+            raise InvalidInput.field("year", "a year such as 2024")
+        selection = [str(key) for key in form.getlist("finding")]
+        made.extend(
+            daq.draw_up_selected(context.uow(), principal, context.clock, year=int(year), selection=selection)
+        )
+
+    response = await act(run, back, f"{back}#selection")
+    if len(made) == 1:
+        return RedirectResponse(f"/statistics/questionnaires/{made[0]['id']}", status_code=303)
+    if made:
+        return RedirectResponse(f"/statistics/questionnaires?year={year}&status=draft", status_code=303)
+    return response
 
 
 @pages.post("/statistics/anomalies/thresholds")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
@@ -149,10 +150,13 @@ async def compliance_page(
 # --- public statistics -----------------------------------------------------------------------
 
 
-def csv_response(rows: list[dict[str, Any]], filename: str) -> Response:
+def csv_response(
+    rows: list[dict[str, Any]], filename: str, *, columns: Sequence[str] | None = None
+) -> Response:
+    """``rows`` as a CSV download; with ``columns``, a header even when there is no row."""
     out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    if rows or columns:
+        writer = csv.DictWriter(out, fieldnames=list(columns or rows[0]))
         writer.writeheader()
         writer.writerows(rows)
     return Response(
