@@ -225,11 +225,8 @@ def _finding(
         d, ref, basis = ev.market
         parts.append(f"over {year} its {per_ct(v / c)} stands {times(d)} from {basis} ({per_ct(ref)})")
         measures.append((abs(d) / t.unit_value_market_log, d, v / c, ref, c, v, str(year)))
-    ratio, deviation, reported, reference, qc, qv, _period = max(measures)
-    quarters = {p for *_, p in measures if "-Q" in p}
-    period = (
-        next(iter(quarters)) if len(quarters) == 1 and ev.year is None and ev.market is None else str(year)
-    )
+    # the strongest yardstick heads the finding: its period, its figures
+    ratio, deviation, reported, reference, qc, qv, period = max(measures)
     stake = abs(qc * reference - qv)
     seen = ""
     if mirror is not None and mirror[0] > 0:
