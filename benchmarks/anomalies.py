@@ -22,8 +22,9 @@ from kpcs.clock import FixedClock
 from kpcs.db import UnitOfWork, make_engine, make_session_factory
 from kpcs.participants.registry import ParticipantKind
 from kpcs.participants.snapshot import registry_snapshot
-from kpcs.statistics import daq, services
-from kpcs.statistics.anomalies import find_anomalies
+from kpcs.statistics.analysis import daq
+from kpcs.statistics.analysis.anomalies import find_anomalies
+from kpcs.statistics.submissions import services as submissions
 
 PARTICIPANTS = 60
 YEARS = range(2015, 2025)
@@ -59,7 +60,7 @@ def bench_anomalies(url: str, database: str) -> list[Result]:
             renamed = frame.with_columns(pl.col(c).replace_strict(codes) for c in columns).with_columns(
                 pl.col("carats").round(2), pl.col("value_usd").fill_null(0).round(2)
             )
-            services.submit(
+            submissions.submit(
                 UnitOfWork(factory),
                 operator("bench"),
                 clock,

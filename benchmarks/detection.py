@@ -14,7 +14,7 @@ import time
 from tests.factories.evaluation import Scores, independent_case, noisy_case, score
 
 from benchmarks.common import Result
-from kpcs.statistics.anomalies import TYPES
+from kpcs.statistics.analysis.anomalies import TYPES
 
 SEEDS = 20
 RECALL, PRECISION = 0.9, 0.8

@@ -6,7 +6,7 @@ A synthetic world far beyond the ~60,000 certificates the KP issues in a year: t
 certificates, all in the reconciled year (the worst case: nothing is filtered away), with
 nine in ten confirmed (one in twenty of those with other amounts), and the reported
 imports of every pair and quarter, some above what was received. kpcs's reconciliation
-(`kpcs.statistics.reconcile`, the code behind the page, API and CLI) runs on them as Arrow
+(`kpcs.statistics.analysis.reconcile`, the code behind the page, API and CLI) runs on them as Arrow
 frames, as it does on the frames read from the database.
 """
 
@@ -19,7 +19,7 @@ from datetime import date
 import polars as pl
 
 from benchmarks.common import Result
-from kpcs.statistics.reconcile import CERTIFICATE_SCHEMA, REPORTED_SCHEMA, reconcile
+from kpcs.statistics.analysis.reconcile import CERTIFICATE_SCHEMA, REPORTED_SCHEMA, reconcile
 
 ROWS = 10_000_000
 YEAR = 2024
@@ -92,8 +92,8 @@ def bench_reconciliation(rows: int = ROWS) -> list[Result]:
             "analysis",
             f"certificate-level reconciliation of a year over {rows:,} certificates (all in that year) and "
             f"the reported imports of every pair and quarter: {len(pairs):,} pair-quarters, "
-            f"{len(details):,} certificates found (kpcs.statistics.reconcile, DuckDB over Arrow frames; "
-            f"best of 3; peak memory of the process {peak:.1f} GB)",
+            f"{len(details):,} certificates found (kpcs.statistics.analysis.reconcile, DuckDB over Arrow "
+            f"frames; best of 3; peak memory of the process {peak:.1f} GB)",
             "in memory",
             f"{best:.2f} s",
             "< 30 s",

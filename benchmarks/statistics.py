@@ -19,7 +19,7 @@ from kpcs.config import Settings
 from kpcs.db import UnitOfWork, make_engine, make_session_factory
 from kpcs.participants.registry import ParticipantKind
 from kpcs.participants.snapshot import registry_snapshot
-from kpcs.statistics import services
+from kpcs.statistics.submissions import services as submissions
 from kpcs.web.app import create_app
 
 ROWS = 1_000_000
@@ -59,7 +59,7 @@ def bench_ingest(url: str, database: str) -> list[Result]:
     baseline = time.perf_counter() - started
     try:
         started = time.perf_counter()
-        done = services.submit(
+        done = submissions.submit(
             UnitOfWork(make_session_factory(engine)),
             operator("bench"),
             FixedClock(TODAY),

@@ -36,7 +36,7 @@ from kpcs.db import UnitOfWork, make_engine, make_session_factory
 from kpcs.participants.datafile import load_registry_file
 from kpcs.participants.loader import apply_registry
 from kpcs.signing.keys import KeyFiles, KeyRing
-from kpcs.statistics.services import load_published_production
+from kpcs.statistics.submissions.services import load_published_production
 from kpcs.web.app import create_app
 from tests.pgcluster import PostgresCluster
 

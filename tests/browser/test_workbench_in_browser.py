@@ -17,7 +17,7 @@ from kpcs.accounts.models import Role
 from kpcs.clock import FixedClock
 from kpcs.config import Settings
 from kpcs.db import UnitOfWork, make_engine, make_session_factory
-from kpcs.statistics.anomalies import FINDING_TYPES
+from kpcs.statistics.analysis.anomalies import FINDING_TYPES
 from tests.browser.layout import assert_fits_width
 from tests.browser.test_registry_in_browser import _sign_in, _user
 from tests.conftest import OPERATOR

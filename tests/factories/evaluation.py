@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from kpcs.statistics.anomalies import TYPES, Anomaly, Thresholds, find_anomalies
+from kpcs.statistics.analysis.anomalies import TYPES, Anomaly, Thresholds, find_anomalies
 
 TRADE_SCHEMA = {
     "participant": pl.String,

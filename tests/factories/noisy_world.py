@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kpcs.participants.registry import ParticipantKind, ParticipantStatus
 from kpcs.participants.snapshot import registry_snapshot
-from kpcs.statistics.anomalies import Anomaly
+from kpcs.statistics.analysis.anomalies import Anomaly
 
 HUBS = ("AE", "EU", "IN", "IL", "CN")
 PRODUCERS = (

@@ -8,7 +8,7 @@ import json
 from fastapi.testclient import TestClient
 
 from kpcs.accounts.models import Role
-from kpcs.statistics.anomalies import Anomaly
+from kpcs.statistics.analysis.anomalies import Anomaly
 from tests.conftest import auth
 from tests.factories.evaluation import Planted, Scores
 from tests.factories.noisy_world import make_world, submit_world

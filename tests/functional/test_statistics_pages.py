@@ -9,7 +9,7 @@ import io
 from fastapi.testclient import TestClient
 
 from kpcs.accounts.models import Role
-from kpcs.statistics.services import PUBLISHED_PRODUCTION
+from kpcs.statistics.submissions.services import PUBLISHED_PRODUCTION
 from tests.conftest import auth
 
 

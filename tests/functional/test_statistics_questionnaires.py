@@ -17,10 +17,10 @@ from fastapi.testclient import TestClient
 from kpcs.accounts.models import Role
 from kpcs.accounts.permissions import Principal, PrincipalKind
 from kpcs.errors import Conflict, InvalidInput, PermissionDenied
-from kpcs.statistics import daq
-from kpcs.statistics.anomalies import Anomaly
-from kpcs.statistics.questionnaire import ANSWER_DAYS, concerns
-from kpcs.statistics.selection import finding_key
+from kpcs.statistics.analysis import daq
+from kpcs.statistics.analysis.anomalies import Anomaly
+from kpcs.statistics.analysis.questionnaire import ANSWER_DAYS, concerns
+from kpcs.statistics.analysis.selection import finding_key
 from tests.conftest import OPERATOR, auth
 from tests.factories.noisy_world import make_world, submit_world
 from tests.functional.test_pages import sign_in

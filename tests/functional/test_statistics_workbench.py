@@ -21,10 +21,10 @@ from fastapi.testclient import TestClient
 from kpcs.accounts.models import Role
 from kpcs.audit import tags
 from kpcs.audit.models import AuditEvent
-from kpcs.statistics.anomalies import FINDING_TYPES, SEVERITIES, Anomaly
+from kpcs.statistics.analysis.anomalies import FINDING_TYPES, SEVERITIES, Anomaly
+from kpcs.statistics.analysis.questionnaire import concerns
+from kpcs.statistics.analysis.selection import finding_key
 from kpcs.statistics.models import AnomalyThresholds
-from kpcs.statistics.questionnaire import concerns
-from kpcs.statistics.selection import finding_key
 from tests.conftest import auth
 from tests.factories.independent_world import generate
 from tests.factories.noisy_world import make_world, submit_world

@@ -24,9 +24,11 @@ from kpcs.db import UnitOfWork
 from kpcs.errors import Conflict, DomainError, InvalidInput
 from kpcs.migrations import alembic_config
 from kpcs.signing.keys import KeyRing
-from kpcs.statistics import engine, public
-from kpcs.statistics import services as statistics
+from kpcs.statistics import engine
+from kpcs.statistics.derived import services as derived
 from kpcs.statistics.models import CertificateTotal, StatisticsSubmission, SubmissionTotal
+from kpcs.statistics.public import services as public
+from kpcs.statistics.submissions import services as submissions
 from tests.conftest import OPERATOR, certificate_body
 
 TRADERS = ("BW", "EU", "IN", "AE", "ZA")
@@ -96,8 +98,8 @@ def _apply(
 def _agree(session_factory: sessionmaker[Session]) -> int:
     """The triggers' totals equal the engine's matrix over the lines; returns the row count."""
     with session_factory() as session:
-        kept = statistics.certificate_totals(session)
-        lines_frame = statistics.certificate_lines(session)
+        kept = derived.certificate_totals(session)
+        lines_frame = derived.certificate_lines(session)
         per_participant = session.execute(public._derived_statement(None, None)).all()
         standing = session.execute(
             sa.text(
@@ -186,7 +188,7 @@ def test_submission_totals_are_the_sums_of_their_figures_and_survive_an_upgrade(
     )
     production = "participant,period,mining_type,carats,value_usd\nBW,2024-H1,LSM,5000.00,900000.00\n"
     for name, content in (("t.csv", trade), ("p.csv", production)):
-        statistics.submit(UnitOfWork(session_factory), OPERATOR, clock, content.encode(), name)
+        submissions.submit(UnitOfWork(session_factory), OPERATOR, clock, content.encode(), name)
 
     def totals() -> list[tuple[str, str, float, float | None, int | None]]:
         with session_factory() as session:

@@ -27,7 +27,7 @@ def upgrade(
     from kpcs import migrations
     from kpcs.participants.datafile import load_registry_file
     from kpcs.participants.loader import apply_registry
-    from kpcs.statistics.services import load_published_production
+    from kpcs.statistics.submissions.services import load_published_production
 
     cli = state(ctx)
     data = load_registry_file(registry)  # checked before anything is written

@@ -55,7 +55,7 @@ def list_(
     json_: Json = False,
 ) -> None:
     """The questionnaires, with where their questions stand."""
-    from kpcs.statistics import daq
+    from kpcs.statistics.analysis import daq
 
     cli = state(ctx)
     with cli.session_factory() as session:
@@ -91,7 +91,7 @@ def draw_up(
     json_: Json = False,
 ) -> None:
     """A draft questionnaire: one question per anomaly of the year that concerns the participant."""
-    from kpcs.statistics import daq
+    from kpcs.statistics.analysis import daq
 
     cli = state(ctx)
     done = daq.draw_up(
@@ -108,13 +108,13 @@ def show(
     json_: Json = False,
 ) -> None:
     """One questionnaire with its questions (and, with --pdf, the printable copy)."""
-    from kpcs.statistics import daq
+    from kpcs.statistics.analysis import daq
 
     cli = state(ctx)
     with cli.session_factory() as session:
         detail = daq.questionnaire(session, cli.principal, questionnaire_id, cli.clock.today())
     if pdf is not None:
-        from kpcs.statistics.questionnaire_pdf import render_questionnaire_pdf
+        from kpcs.statistics.analysis.questionnaire_pdf import render_questionnaire_pdf
 
         pdf.write_bytes(render_questionnaire_pdf(detail, cli.clock.today()))
     _show(detail, json_)
@@ -127,7 +127,7 @@ def send(
     deadline: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: two months from today)")] = None,
 ) -> None:
     """Send a draft to the participant."""
-    from kpcs.statistics import daq
+    from kpcs.statistics.analysis import daq
 
     cli = state(ctx)
     try:
@@ -149,7 +149,7 @@ def answer(
     text: Annotated[str, typer.Option("--text", help="the answer")],
 ) -> None:
     """Answer one question (the participant's authority)."""
-    from kpcs.statistics import daq
+    from kpcs.statistics.analysis import daq
 
     cli = state(ctx)
     done = daq.answer(cli.uow(), cli.principal, cli.clock, questionnaire_id, number, text)
@@ -167,7 +167,7 @@ def review(
     note: Annotated[str | None, typer.Option(help="what is still needed, or why it is escalated")] = None,
 ) -> None:
     """Accept an answer, ask again or escalate (the Working Group on Statistics)."""
-    from kpcs.statistics import daq
+    from kpcs.statistics.analysis import daq
 
     cli = state(ctx)
     done = daq.review(cli.uow(), cli.principal, cli.clock, questionnaire_id, number, decision, note)

@@ -26,12 +26,12 @@ def submit(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="a CSV or XLSX in a template")],
 ) -> None:
     """Check a trade or production file and store it whole; or name every bad row and store nothing."""
-    from kpcs.statistics import services
-    from kpcs.statistics.templates import TemplateError
+    from kpcs.statistics.submissions import services as submissions
+    from kpcs.statistics.submissions.templates import TemplateError
 
     cli = state(ctx)
     try:
-        done = services.submit(cli.uow(), cli.principal, cli.clock, file.read_bytes(), file.name)
+        done = submissions.submit(cli.uow(), cli.principal, cli.clock, file.read_bytes(), file.name)
     except TemplateError as error:
         err_console.print(f"[red]error:[/red] {file.name} refused, nothing stored:", highlight=False)
         for e in error.errors:
@@ -55,7 +55,7 @@ def compliance_report(
     json_: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """What is missing or late for a year, by how many days, and the steps taken."""
-    from kpcs.statistics import compliance
+    from kpcs.statistics.submissions import compliance
 
     cli = state(ctx)
     with cli.session_factory() as session:
@@ -95,7 +95,7 @@ def escalate(
     note: Annotated[str | None, typer.Option(help="e.g. the letter's reference")] = None,
 ) -> None:
     """Record a step taken about a late or missing submission."""
-    from kpcs.statistics import compliance
+    from kpcs.statistics.submissions import compliance
 
     cli = state(ctx)
     on = date.fromisoformat(taken_on) if taken_on else cli.clock.today()
@@ -128,7 +128,7 @@ def anomalies(
     json_: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """The anomalies of a year, for the Data Anomaly Questionnaire."""
-    from kpcs.statistics import daq
+    from kpcs.statistics.analysis import daq
 
     cli = state(ctx)
     overrides: dict[str, str] = {}
@@ -185,11 +185,11 @@ def reconcile(
     and imports reported beyond the certificates received, per pair and quarter."""
     import polars as pl
 
-    from kpcs.statistics import services
+    from kpcs.statistics.analysis import services as analysis_services
 
     cli = state(ctx)
     with cli.session_factory() as session:
-        pairs, certificates = services.reconciliation(
+        pairs, certificates = analysis_services.reconciliation(
             session,
             cli.principal,
             year,
@@ -225,11 +225,11 @@ def assess(
     json_: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """How a proposed export compares with the exporter's history, other exporters and the origin."""
-    from kpcs.statistics import services
+    from kpcs.statistics.analysis import services as analysis_services
 
     cli = state(ctx)
     with cli.session_factory() as session:
-        report = services.assess_export(
+        report = analysis_services.assess_export(
             session,
             cli.principal,
             cli.clock.today(),
@@ -271,8 +271,9 @@ def analyses_run(
     """Every participant's annual statistical analysis as a PDF, in one run."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from kpcs.statistics import analyses, analysis_charts
-    from kpcs.statistics.analysis_pdf import render_analysis_pdf
+    from kpcs.statistics.analysis import analyses
+    from kpcs.statistics.analysis import charts as analysis_charts
+    from kpcs.statistics.analysis.pdf import render_analysis_pdf
 
     cli = state(ctx)
     target = out or cli.settings.data_dir / "analyses" / str(year)

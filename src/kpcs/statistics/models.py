@@ -191,7 +191,7 @@ class AnomalyThresholds(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     values: Mapped[dict[str, float]] = mapped_column(
-        sa.JSON, comment="{name: value} differing from the defaults in kpcs.statistics.anomalies"
+        sa.JSON, comment="{name: value} differing from the defaults in kpcs.statistics.analysis.anomalies"
     )
     note: Mapped[str | None] = mapped_column(sa.Text)
     set_at: Mapped[datetime]
@@ -201,7 +201,7 @@ class AnomalyThresholds(Base):
 class Questionnaire(Base):
     """A Data Anomaly Questionnaire: the questions the WGS puts to one participant about
     its statistics of one year. ``status`` follows from the questions (see
-    :mod:`kpcs.statistics.questionnaire`) and is stored so lists need not read them."""
+    :mod:`kpcs.statistics.analysis.questionnaire`) and is stored so lists need not read them."""
 
     __tablename__ = "statistics_questionnaires"
     __table_args__ = (sa.UniqueConstraint("year", "participant"),)

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpcs.statistics.anomalies import TYPES, Anomaly, Thresholds, find_anomalies
+from kpcs.statistics.analysis.anomalies import TYPES, Anomaly, Thresholds, find_anomalies
 from tests.factories.evaluation import noisy_case, score
 
 SCHEMA = {"participant": pl.String, "period": pl.String, "flow": pl.String, "partner": pl.String,

@@ -8,7 +8,7 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpcs.statistics.assessment import MIN_POINTS, Proposal, assess_export
+from kpcs.statistics.analysis.assessment import MIN_POINTS, Proposal, assess_export
 
 SCHEMA = {"participant": pl.String, "period": pl.String, "hs_code": pl.String, "carats": pl.Float64,
           "value_usd": pl.Float64, "certificates": pl.Int64}  # fmt: skip

@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kpcs.participants.registry import ParticipantStatus, StatusEntry
-from kpcs.statistics.deadlines import Standing, assess, due_date, owed, periods
 from kpcs.statistics.models import StatisticsKind
+from kpcs.statistics.submissions.deadlines import Standing, assess, due_date, owed, periods
 
 
 def test_due_dates_are_two_months_after_each_period() -> None:

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kpcs.errors import Conflict
-from kpcs.statistics.questionnaire import (
+from kpcs.statistics.analysis.questionnaire import (
     ASK_AGAIN_DAYS,
     Decision,
     QuestionState,

@@ -10,7 +10,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpcs.statistics.reconcile import CERTIFICATE_SCHEMA, REPORTED_SCHEMA, Tolerances, reconcile
+from kpcs.statistics.analysis.reconcile import CERTIFICATE_SCHEMA, REPORTED_SCHEMA, Tolerances, reconcile
 
 YEAR, TODAY = 2024, date(2025, 1, 31)
 CODES = ("BW", "EU", "IN", "AE")

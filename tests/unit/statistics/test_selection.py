@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kpcs.errors import InvalidInput
-from kpcs.statistics.anomalies import Anomaly
-from kpcs.statistics.selection import FindingFilter, by_severity, finding_key, parse_filter, within
+from kpcs.statistics.analysis.anomalies import Anomaly
+from kpcs.statistics.analysis.selection import FindingFilter, by_severity, finding_key, parse_filter, within
 
 
 def anomaly(

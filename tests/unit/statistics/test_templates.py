@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from kpcs.statistics.models import StatisticsKind
-from kpcs.statistics.templates import MAX_ERRORS, TemplateError, read_table, validate
+from kpcs.statistics.submissions.templates import MAX_ERRORS, TemplateError, read_table, validate
 
 TODAY = date(2025, 9, 15)
 CODES = ["BW", "EU", "IN", "AE", "RU", "ZA"]

@@ -29,7 +29,7 @@ def upgrade() -> None:
             "values",
             sa.JSON(),
             nullable=False,
-            comment="{name: value} differing from the defaults in kpcs.statistics.anomalies",
+            comment="{name: value} differing from the defaults in kpcs.statistics.analysis.anomalies",
         ),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("set_at", kpcs.db.UTCDateTime(timezone=True), nullable=False),

@@ -19,14 +19,16 @@ from starlette.responses import RedirectResponse, Response
 
 from kpcs.accounts.permissions import Action, Principal, require
 from kpcs.errors import FieldProblem, InvalidInput
-from kpcs.statistics import analyses, analysis_charts, daq, services
-from kpcs.statistics import workbench as workbench_service
-from kpcs.statistics.analysis_charts import CHARTS
-from kpcs.statistics.analysis_pdf import render_analysis_pdf
-from kpcs.statistics.anomalies import TYPES, Anomaly
-from kpcs.statistics.country_analysis import CountryAnalysis
-from kpcs.statistics.selection import PERIOD_CHOICES, FindingFilter, parse_filter
-from kpcs.statistics.templates import FIRST_YEAR
+from kpcs.statistics.analysis import analyses, daq
+from kpcs.statistics.analysis import charts as analysis_charts
+from kpcs.statistics.analysis import services as analysis_services
+from kpcs.statistics.analysis import workbench as workbench_service
+from kpcs.statistics.analysis.anomalies import TYPES, Anomaly
+from kpcs.statistics.analysis.charts import CHARTS
+from kpcs.statistics.analysis.country import CountryAnalysis
+from kpcs.statistics.analysis.pdf import render_analysis_pdf
+from kpcs.statistics.analysis.selection import PERIOD_CHOICES, FindingFilter, parse_filter
+from kpcs.statistics.submissions.templates import FIRST_YEAR
 from kpcs.web import labels
 from kpcs.web.context import AppContext
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
@@ -255,7 +257,7 @@ def _reconciled(
     participant: str | None,
     partner: str | None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    return services.reconciliation(
+    return analysis_services.reconciliation(
         session,
         principal,
         year,
@@ -359,7 +361,7 @@ def assess_export(
 ) -> dict[str, Any]:
     """How a proposed export's $/carat and size compare with the exporter's history, other
     exporters of the same goods and the origin's production (nothing is stored)."""
-    return services.assess_export(
+    return analysis_services.assess_export(
         session,
         principal,
         context.clock.today(),
@@ -390,7 +392,7 @@ def assess_page(
     report, problems = None, []
     if exporter and carats and value_usd and origin:
         try:
-            report = services.assess_export(
+            report = analysis_services.assess_export(
                 session,
                 principal,
                 context.clock.today(),

@@ -14,11 +14,11 @@ from starlette.responses import RedirectResponse, Response
 
 from kpcs.accounts.permissions import Action, can
 from kpcs.errors import InvalidInput
-from kpcs.statistics import daq
-from kpcs.statistics.anomalies import TYPES
-from kpcs.statistics.questionnaire import Decision, Status
-from kpcs.statistics.questionnaire_pdf import render_questionnaire_pdf
-from kpcs.statistics.templates import FIRST_YEAR
+from kpcs.statistics.analysis import daq
+from kpcs.statistics.analysis.anomalies import TYPES
+from kpcs.statistics.analysis.questionnaire import Decision, Status
+from kpcs.statistics.analysis.questionnaire_pdf import render_questionnaire_pdf
+from kpcs.statistics.submissions.templates import FIRST_YEAR
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
 from kpcs.web.forms import act
 from kpcs.web.routes.statistics import ShownYear, csv_response

@@ -20,9 +20,12 @@ from kpcs.accounts.permissions import Action, is_participant_bound, require
 from kpcs.errors import NotFound
 from kpcs.participants.models import Participant
 from kpcs.participants.registry import ParticipantKind
-from kpcs.statistics import compliance, public, services
+from kpcs.statistics.derived import services as derived_trade
 from kpcs.statistics.models import StatisticsKind
-from kpcs.statistics.templates import FIRST_YEAR, TemplateError, template_csv, template_workbook
+from kpcs.statistics.public import services as public
+from kpcs.statistics.submissions import compliance
+from kpcs.statistics.submissions import services as submissions
+from kpcs.statistics.submissions.templates import FIRST_YEAR, TemplateError, template_csv, template_workbook
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
 from kpcs.web.templating import render
 
@@ -58,7 +61,12 @@ async def submit(
     content = await file.read()
     try:
         done = await run_in_threadpool(
-            services.submit, context.uow(), principal, context.clock, content, file.filename or "upload.csv"
+            submissions.submit,
+            context.uow(),
+            principal,
+            context.clock,
+            content,
+            file.filename or "upload.csv",
         )
     except TemplateError as error:
         return refused(error)
@@ -68,7 +76,7 @@ async def submit(
 @api.get("/statistics/trade")
 def trade(session: SessionDep, year: Year = None) -> list[dict[str, Any]]:
     """Reported trade in force: participant, period, flow, partner, HS code, carats, value, certificates."""
-    return services.trade_figures(session, year)
+    return submissions.trade_figures(session, year)
 
 
 @api.get("/statistics/derived")
@@ -77,13 +85,13 @@ def derived(
 ) -> list[dict[str, Any]]:
     """Trade derived from certificates (exports issued, imports confirmed), by quarter,
     partner and HS code, beside the figures reported for the same key and the difference."""
-    return services.derived_figures(session, principal, participant=participant, year=year)
+    return derived_trade.derived_figures(session, principal, participant=participant, year=year)
 
 
 @api.get("/statistics/production")
 def production(session: SessionDep, year: Year = None) -> list[dict[str, Any]]:
     """Reported production in force: participant, period, mining type, carats, value."""
-    return services.production_figures(session, year)
+    return submissions.production_figures(session, year)
 
 
 class EscalationCreate(BaseModel):
@@ -280,9 +288,9 @@ async def derived_page(
             if chosen is None and format != "csv":
                 # The whole world in detail is tens of thousands of rows: the page shows
                 # totals per participant, quarter and flow; the CSV has the detail.
-                values["totals"] = services.derived_overview(session, principal, year=shown_year)
+                values["totals"] = derived_trade.derived_overview(session, principal, year=shown_year)
             else:
-                values["rows"] = services.derived_figures(
+                values["rows"] = derived_trade.derived_figures(
                     session, principal, participant=chosen, year=shown_year
                 )
             values["participants"] = [
@@ -352,7 +360,12 @@ async def submit_form(
     content = await file.read()
     try:
         done = await run_in_threadpool(
-            services.submit, context.uow(), principal, context.clock, content, file.filename or "upload.csv"
+            submissions.submit,
+            context.uow(),
+            principal,
+            context.clock,
+            content,
+            file.filename or "upload.csv",
         )
     except TemplateError as error:
         return render(

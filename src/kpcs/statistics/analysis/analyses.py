@@ -1,9 +1,9 @@
 """Use cases of the annual statistical country analyses: read the year's inputs once, then
 analyse any participant (the page, the API) or all of them (``kpcs statistics analyses``).
 
-The analysis itself is pure (:mod:`kpcs.statistics.country_analysis`); its charts and PDF
-are pure renderings of it (:mod:`~kpcs.statistics.analysis_charts`,
-:mod:`~kpcs.statistics.analysis_pdf`).
+The analysis itself is pure (:mod:`kpcs.statistics.analysis.country`); its charts and PDF
+are pure renderings of it (:mod:`~kpcs.statistics.analysis.charts`,
+:mod:`~kpcs.statistics.analysis.pdf`).
 """
 
 from __future__ import annotations
@@ -20,8 +20,11 @@ from kpcs.accounts.permissions import Action, Principal, is_participant_bound, r
 from kpcs.errors import NotFound
 from kpcs.participants.registry import ParticipantKind
 from kpcs.participants.snapshot import registry_snapshot
-from kpcs.statistics import country_analysis, daq, public, services
-from kpcs.statistics.country_analysis import CountryAnalysis
+from kpcs.statistics.analysis import country as country_analysis
+from kpcs.statistics.analysis import daq
+from kpcs.statistics.analysis.country import CountryAnalysis
+from kpcs.statistics.derived import services as derived
+from kpcs.statistics.public import services as public
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ def read_inputs(session: Session, year: int, today: date) -> Inputs:
         participants=participants,
         by_year=by_year,
         world=country_analysis.world_by_year(by_year),
-        partners=services.trade_in_force(session, year, year, ("participant", "flow", "partner")),
+        partners=derived.trade_in_force(session, year, year, ("participant", "flow", "partner")),
         anomalies=anomalies,
         questionnaires=daq.questionnaire_states(session, year, today),
         cif_fob_factor=thresholds.cif_fob_factor,

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from kpcs.accounts.permissions import Action, Principal, require
 from kpcs.participants.snapshot import registry_snapshot
-from kpcs.statistics import daq
-from kpcs.statistics.anomalies import FINDING_TYPES, SEVERITIES, TYPES, Anomaly
-from kpcs.statistics.anomalies.missing import PERIODS
-from kpcs.statistics.selection import FindingFilter, by_severity, finding_key
+from kpcs.statistics.analysis import daq
+from kpcs.statistics.analysis.anomalies import FINDING_TYPES, SEVERITIES, TYPES, Anomaly
+from kpcs.statistics.analysis.anomalies.missing import PERIODS
+from kpcs.statistics.analysis.selection import FindingFilter, by_severity, finding_key
 
 PAGE_SIZE = 50
 """Findings on one page: a realistic year's fit on one or two screens; more is a list

@@ -23,10 +23,10 @@ from typing import NamedTuple
 
 import polars as pl
 
-from kpcs.statistics.anomalies.figures import Figures
-from kpcs.statistics.anomalies.findings import Anomaly, anomaly, ct, severity, times, usd
-from kpcs.statistics.anomalies.stats import robust_centre_spread
-from kpcs.statistics.anomalies.thresholds import Thresholds
+from kpcs.statistics.analysis.anomalies.figures import Figures
+from kpcs.statistics.analysis.anomalies.findings import Anomaly, anomaly, ct, severity, times, usd
+from kpcs.statistics.analysis.anomalies.stats import robust_centre_spread
+from kpcs.statistics.analysis.anomalies.thresholds import Thresholds
 
 Part = int | tuple[int, str]
 """A quarter (1–4) of trade, or a half-year and mining type of production."""

@@ -18,8 +18,6 @@ from kpcs.db import UnitOfWork
 from kpcs.errors import InvalidInput, NotFound
 from kpcs.participants.registry import ParticipantKind
 from kpcs.participants.snapshot import registry_snapshot
-from kpcs.statistics import deadlines
-from kpcs.statistics.deadlines import EscalationStep, Standing
 from kpcs.statistics.models import (
     ALL,
     CertificateTotal,
@@ -28,6 +26,8 @@ from kpcs.statistics.models import (
     StatisticsKind,
     StatisticsSubmission,
 )
+from kpcs.statistics.submissions import deadlines
+from kpcs.statistics.submissions.deadlines import EscalationStep, Standing
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from kpcs.statistics.anomalies.findings import Anomaly, anomaly
+from kpcs.statistics.analysis.anomalies.findings import Anomaly, anomaly
 
 PERIODS = {"trade": 4, "production": 2}
 

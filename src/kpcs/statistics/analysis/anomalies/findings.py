@@ -7,7 +7,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from kpcs.statistics.anomalies.thresholds import Thresholds
+from kpcs.statistics.analysis.anomalies.thresholds import Thresholds
 
 TYPES = (
     "mirror_gap",

@@ -12,8 +12,8 @@ from typing import Any
 
 from PIL import Image
 
-from kpcs.statistics.analysis_charts import CHARTS
-from kpcs.statistics.country_analysis import CountryAnalysis
+from kpcs.statistics.analysis.charts import CHARTS
+from kpcs.statistics.analysis.country import CountryAnalysis
 from kpcs.statistics.report_pdf import MUTED, ReportPDF, long_date, render
 
 

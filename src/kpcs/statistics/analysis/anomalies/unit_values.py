@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from kpcs.statistics.anomalies.figures import Figures, flow_years, period_of
-from kpcs.statistics.anomalies.findings import Anomaly, anomaly, ct, per_ct, severity, times, usd
-from kpcs.statistics.anomalies.stats import median, robust_centre_spread
-from kpcs.statistics.anomalies.thresholds import Thresholds
+from kpcs.statistics.analysis.anomalies.figures import Figures, flow_years, period_of
+from kpcs.statistics.analysis.anomalies.findings import Anomaly, anomaly, ct, per_ct, severity, times, usd
+from kpcs.statistics.analysis.anomalies.stats import median, robust_centre_spread
+from kpcs.statistics.analysis.anomalies.thresholds import Thresholds
 
 FlowKey = tuple[str, str, str, str]
 """(reporter, flow, partner, HS code)."""

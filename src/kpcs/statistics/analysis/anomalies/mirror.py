@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from kpcs.statistics.anomalies.figures import Figures, pair_quarters, period_of
-from kpcs.statistics.anomalies.findings import (
+from kpcs.statistics.analysis.anomalies.figures import Figures, pair_quarters, period_of
+from kpcs.statistics.analysis.anomalies.findings import (
     Anomaly,
     anomaly,
     at_least_medium,
@@ -42,8 +42,8 @@ from kpcs.statistics.anomalies.findings import (
     times,
     usd,
 )
-from kpcs.statistics.anomalies.stats import robust_centre_spread
-from kpcs.statistics.anomalies.thresholds import Thresholds
+from kpcs.statistics.analysis.anomalies.stats import robust_centre_spread
+from kpcs.statistics.analysis.anomalies.thresholds import Thresholds
 
 
 @dataclass(frozen=True)

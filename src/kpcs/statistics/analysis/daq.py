@@ -30,10 +30,8 @@ from kpcs.db import UnitOfWork
 from kpcs.errors import Conflict, InvalidInput, NotFound
 from kpcs.participants.registry import ParticipantKind
 from kpcs.participants.snapshot import registry_snapshot
-from kpcs.statistics import compliance, services
-from kpcs.statistics.anomalies import TYPES, Anomaly, Thresholds, find_anomalies
-from kpcs.statistics.models import AnomalyThresholds, Question, Questionnaire, QuestionStep, StatisticsKind
-from kpcs.statistics.questionnaire import (
+from kpcs.statistics.analysis.anomalies import TYPES, Anomaly, Thresholds, find_anomalies
+from kpcs.statistics.analysis.questionnaire import (
     DECISION_STEPS,
     Decision,
     QuestionState,
@@ -48,7 +46,10 @@ from kpcs.statistics.questionnaire import (
     question_text,
     status_of,
 )
-from kpcs.statistics.selection import finding_key, parse_filter
+from kpcs.statistics.analysis.selection import finding_key, parse_filter
+from kpcs.statistics.models import AnomalyThresholds, Question, Questionnaire, QuestionStep, StatisticsKind
+from kpcs.statistics.submissions import compliance
+from kpcs.statistics.submissions import services as submissions
 
 SEVERITIES = ("high", "medium", "low")
 
@@ -204,8 +205,8 @@ def find_year_anomalies(
     use cases that have made theirs, such as the country analyses); ``missing`` are the
     returns the compliance calendar finds missing, when the caller has read them already."""
     first = year - thresholds.history_years
-    trade = services.figures_frame(session, StatisticsKind.TRADE, first, year)
-    production = services.figures_frame(session, StatisticsKind.PRODUCTION, first, year)
+    trade = submissions.figures_frame(session, StatisticsKind.TRADE, first, year)
+    production = submissions.figures_frame(session, StatisticsKind.PRODUCTION, first, year)
     if missing is None:
         missing = missing_returns(session, year, today)
     return find_anomalies(trade, production, year, thresholds=thresholds, missing=missing)

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from kpcs.statistics.anomalies.certificates import find_certificate_counts
-from kpcs.statistics.anomalies.figures import Figures, shape
-from kpcs.statistics.anomalies.findings import FINDING_TYPES, SEVERITIES, TYPES, Anomaly
-from kpcs.statistics.anomalies.mirror import find_mirror_gaps
-from kpcs.statistics.anomalies.missing import summarise_missing
-from kpcs.statistics.anomalies.thresholds import Thresholds
-from kpcs.statistics.anomalies.unit_values import find_unit_values
-from kpcs.statistics.anomalies.volumes import find_production_exports, find_sudden_changes
+from kpcs.statistics.analysis.anomalies.certificates import find_certificate_counts
+from kpcs.statistics.analysis.anomalies.figures import Figures, shape
+from kpcs.statistics.analysis.anomalies.findings import FINDING_TYPES, SEVERITIES, TYPES, Anomaly
+from kpcs.statistics.analysis.anomalies.mirror import find_mirror_gaps
+from kpcs.statistics.analysis.anomalies.missing import summarise_missing
+from kpcs.statistics.analysis.anomalies.thresholds import Thresholds
+from kpcs.statistics.analysis.anomalies.unit_values import find_unit_values
+from kpcs.statistics.analysis.anomalies.volumes import find_production_exports, find_sudden_changes
 
 __all__ = [
     "FINDING_TYPES",

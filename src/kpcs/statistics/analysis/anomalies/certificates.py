@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from kpcs.statistics.anomalies.figures import Figures, flow_years, pair_quarters, period_of
-from kpcs.statistics.anomalies.findings import Anomaly, anomaly, at_least_medium, ct, severity, times
-from kpcs.statistics.anomalies.mirror import residual
-from kpcs.statistics.anomalies.stats import median, robust_centre_spread
-from kpcs.statistics.anomalies.thresholds import Thresholds
+from kpcs.statistics.analysis.anomalies.figures import Figures, flow_years, pair_quarters, period_of
+from kpcs.statistics.analysis.anomalies.findings import Anomaly, anomaly, at_least_medium, ct, severity, times
+from kpcs.statistics.analysis.anomalies.mirror import residual
+from kpcs.statistics.analysis.anomalies.stats import median, robust_centre_spread
+from kpcs.statistics.analysis.anomalies.thresholds import Thresholds
 
 
 @dataclass

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kpcs.errors import FieldProblem, InvalidInput
-from kpcs.statistics.anomalies import SEVERITIES, TYPES, Anomaly
+from kpcs.statistics.analysis.anomalies import SEVERITIES, TYPES, Anomaly
 
 _PART = re.compile(r"^(?:(?P<year>\d{4})-)?(?P<part>[HQ][1-4])$")
 _QUARTERS_OF = {"H1": ("Q1", "Q2"), "H2": ("Q3", "Q4")}

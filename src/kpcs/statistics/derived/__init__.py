@@ -1,0 +1,2 @@
+"""Trade derived from the certificates issued and confirmed in kpcs, beside what the
+participants report."""
