@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,15 +17,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kpcs.db import Base
 
+# The vocabulary lives in domain.py; re-exported for the tables' users.
+from kpcs.statistics.domain import StatisticsKind as StatisticsKind
+
 Carats = sa.Numeric(18, 2)
 Money = sa.Numeric(20, 2)
-
-
-class StatisticsKind(StrEnum):
-    """The two Annex III templates."""
-
-    TRADE = "trade"  # quarterly exports and imports by partner and HS code
-    PRODUCTION = "production"  # half-yearly production by mining type
 
 
 class StatisticsUpload(Base):

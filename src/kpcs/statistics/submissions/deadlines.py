@@ -13,7 +13,7 @@ from datetime import date
 from enum import StrEnum
 
 from kpcs.participants.registry import ParticipantStatus, StatusEntry, status_on
-from kpcs.statistics.models import StatisticsKind
+from kpcs.statistics.domain import StatisticsKind
 
 MONTHS_TO_REPORT = 2
 

@@ -16,7 +16,7 @@ from datetime import date
 
 import polars as pl
 
-from kpcs.statistics.models import StatisticsKind
+from kpcs.statistics.domain import StatisticsKind
 
 TRADE_COLUMNS = ("participant", "period", "flow", "partner", "hs_code", "carats", "value_usd", "certificates")
 PRODUCTION_COLUMNS = ("participant", "period", "mining_type", "carats", "value_usd")
