@@ -521,6 +521,8 @@ def _remember_reminder(session: Session, clock: Clock, message: Message, certifi
         sent_at = datetime.fromisoformat(str(message.body.get("sent_at")))
     except ValueError:
         sent_at = message.sent_at
+    if sent_at.tzinfo is None:  # a peer's clock without a zone: the envelope's time is the one we trust
+        sent_at = message.sent_at
     note = message.body.get("note")
     note = str(note)[:2000] if note else None
     session.add(
