@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from kpcs.cli.output import print_json, print_table
 from kpcs.cli.state import state
+
+if TYPE_CHECKING:
+    from kpcs.audit.services import AuditEventView
 
 
 def audit(
@@ -55,10 +58,20 @@ def audit(
                 e.actor,
                 e.tag,
                 f"{e.object_type} {e.object_id}",
-                (f"{e.before} → " if e.before else "")
-                + (str(e.after) if e.after else "")
-                + (f" {e.note}" if e.note else ""),
+                _change_text(e),
             )
             for e in events
         ],
     )
+
+
+def _change_text(event: AuditEventView) -> str:
+    """What changed, key by key as the audit page shows it (``status: active → restricted``),
+    then the note."""
+    lines = [
+        f"{c.key}: "
+        + ("" if c.before is None else f"{c.before} → ")
+        + ("(removed)" if c.after is None else c.after)
+        for c in event.changes
+    ]
+    return "\n".join([*lines, *([event.note] if event.note else [])])
