@@ -71,7 +71,9 @@ def test_remind_the_importer(cli: Cli, tmp_path: Path) -> None:
     listed = json.loads(cli("certificates", "unconfirmed", "--days", "0", "--json").output)
     assert {r["number"]: r["reminders"] for r in listed} == {first: 1, second: 1}
     neither = cli("certificates", "remind")
-    assert neither.exit_code == 1 and "give a certificate number or --unconfirmed-days" in neither.output
+    assert neither.exit_code == 1 and "give a certificate number, or --unconfirmed-days" in neither.output
+    both = cli("certificates", "remind", first, "--unconfirmed-days", "0")
+    assert both.exit_code == 1 and "not both" in both.output
 
 
 def test_keys_rotate_revoke_and_offline_verify(cli: Cli, tmp_path: Path) -> None:

@@ -251,7 +251,9 @@ def remind(
     from kpcs.certificates.schemas import ReminderCreate, RemindersCreate
 
     cli = state(ctx)
-    if (number is None) == (unconfirmed_days is None):
+    if number is None and unconfirmed_days is None:
+        raise InvalidInput.field("number", "give a certificate number, or --unconfirmed-days N")
+    if number is not None and unconfirmed_days is not None:
         raise InvalidInput.field("number", "give a certificate number or --unconfirmed-days, not both")
     if number is not None:
         sent = reminders.send_reminder(cli.uow(), cli.principal, cli.clock, number, ReminderCreate(note=note))
