@@ -113,6 +113,15 @@ def test_verify_reads_a_file_and_rejects_garbage(cli: Cli, tmp_path: Path) -> No
     path = tmp_path / "credential.txt"
     path.write_text(json.loads(cli("certificates", "show", number).output)["credential"])
     assert cli("verify", f"@{path}").exit_code == 0
+    # A trust list that is not one: the error names the file and why, never a traceback.
+    broken = tmp_path / "keys.json"
+    broken.write_text('{"keys": [')
+    refused = cli("verify", f"@{path}", "--trust-list", str(broken))
+    assert refused.exit_code == 1 and "is not valid JSON" in refused.output and "keys.json" in refused.output
+    page = tmp_path / "trust-list.html"
+    page.write_text("<!doctype html><html><title>Not found</title></html>")
+    refused = cli("verify", f"@{path}", "--trust-list", str(page))
+    assert refused.exit_code == 1 and "is a web page, not a trust list" in refused.output
 
 
 def test_fraud_register(cli: Cli, tmp_path: Path) -> None:

@@ -32,7 +32,17 @@ def _load_trust_list(path: Path, pin: str | None) -> tuple[TrustList, str]:
             raise InvalidInput.field(
                 "pin", "a plain JWKS is not signed: use the signed trust list to pin a key"
             )
-        return TrustList.from_jwks(json.loads(text)), "unsigned JWKS file (not authenticated)"
+        try:
+            jwks = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput.field("trust-list", f"{path} is not valid JSON: {exc}") from None
+        return TrustList.from_jwks(jwks), "unsigned JWKS file (not authenticated)"
+    if text.lstrip().lower().startswith(("<!doctype", "<html")):
+        raise InvalidInput.field(
+            "trust-list",
+            f"{path} is a web page, not a trust list: save /api/v1/trust-list (a JWKS) "
+            "or use `kpcs trust-list fetch`",
+        )
     opened = open_signed_trust_list(text, pinned_kid=pin)
     age = (datetime.now(UTC) - opened.issued_at).days
     note = f"signed trust list of {opened.issued_at:%Y-%m-%d}, signer {opened.signer_kid}"
