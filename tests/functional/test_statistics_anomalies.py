@@ -80,6 +80,7 @@ def test_thresholds_are_tuned_with_a_trace_and_a_trial_run_stores_nothing(  # ty
             "mirror_value_di": 0.9,
             "mirror_carat_di": 0.9,
             "mirror_quarter_di": 0.9,
+            "mirror_material_usd": 1e12,
         },
         headers=auth(statistics),
     ).json()
@@ -94,7 +95,12 @@ def test_thresholds_are_tuned_with_a_trace_and_a_trial_run_stores_nothing(  # ty
     assert client.get(url, params={"year": world.year}).status_code == 401
     put = "/api/v1/statistics/anomaly-thresholds"
     body = {
-        "values": {"mirror_value_di": 0.9, "mirror_carat_di": 0.9, "mirror_quarter_di": 0.9},
+        "values": {
+            "mirror_value_di": 0.9,
+            "mirror_carat_di": 0.9,
+            "mirror_quarter_di": 0.9,
+            "mirror_material_usd": 1e12,
+        },
         "note": "trial of wide tolerances",
     }
     assert client.put(put, json=body, headers=auth(authority)).status_code == 403
@@ -119,7 +125,8 @@ def test_thresholds_are_tuned_with_a_trace_and_a_trial_run_stores_nothing(  # ty
     assert json.loads(cli_rows.output) == stored
     trial = cli(
         "statistics", "anomalies", "--year", str(world.year), "--threshold", "mirror_value_di=0.05",
-        "--threshold", "mirror_carat_di=0.05", "--type", "mirror_gap", "--json",
+        "--threshold", "mirror_carat_di=0.05", "--threshold", "mirror_material_usd=25000000",
+        "--type", "mirror_gap", "--json",
     )  # fmt: skip
     assert trial.exit_code == 0 and len(json.loads(trial.output)) == len(base)
     refused = cli("statistics", "anomalies", "--year", str(world.year), "--threshold", "nonsense")

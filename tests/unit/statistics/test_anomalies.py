@@ -180,6 +180,20 @@ def test_a_quarter_lost_on_one_side_is_named_in_the_gap() -> None:
     assert "The gap sits in 2025-Q2" in found[0].explanation
 
 
+def test_at_the_biggest_pairs_a_small_share_worth_a_fortune_is_a_mirror_gap() -> None:
+    """5,000,000 ct a quarter at $180/ct, and the importer books 40 % of one quarter: after
+    the transit allowance 1,000,000 ct ($180 M) are unexplained, only 3 % of the year's flow
+    but far beyond ``severity_high_usd``. The same shortfall at a small pair is timing."""
+    big = [r for r in world() if {r[0], r[3]} != {"BW", "EU"}] + flow("BW", "EU", 180, carats=5_000_000)
+    found = [
+        a for a in run(edit(big, "EU", "import", "BW", "2025-Q3", carats=2_000_000)) if a.type == "mirror_gap"
+    ]
+    assert kinds(found) == [("mirror_gap", "BW", "EU", "2025")]
+    assert found[0].severity == "high" and "The gap sits in 2025-Q3" in found[0].explanation
+    small = edit(world(), "EU", "import", "BW", "2025-Q3", carats=40_000, certificates=4)
+    assert [a for a in run(small) if a.type == "mirror_gap"] == []
+
+
 def test_an_exporter_declaring_forty_percent_of_the_value_is_asked_twice() -> None:
     """The two sides value the same goods differently (a mirror gap in value), and the
     exporter's valuation moved against its own history (a unit value)."""

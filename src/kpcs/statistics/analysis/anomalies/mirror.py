@@ -126,8 +126,12 @@ def _stretch(xs: list[float], ms: list[float], reported: list[bool], kept: list[
     return Gap(x, m, residual(x - m, low, high))
 
 
-def _shows(gap: Gap, share: float, floor: float) -> bool:
-    return gap.x + gap.m > 0 and abs(gap.index) > share and abs(gap.residual) > floor
+def _shows(gap: Gap, share: float, floor: float, price: float, material_usd: float) -> bool:
+    """True if the residual is a large enough share of the flow, or worth ``material_usd``
+    at ``price`` $/ct whatever its share (at the biggest pairs a few percent is a fortune)."""
+    if gap.x + gap.m <= 0 or abs(gap.residual) <= floor:
+        return False
+    return abs(gap.index) > share or abs(gap.residual) * price >= material_usd
 
 
 def _carat_issues(g: dict[str, list[object]], hs: str | None, t: Thresholds) -> list[_Issue]:
@@ -143,9 +147,15 @@ def _carat_issues(g: dict[str, list[object]], hs: str | None, t: Thresholds) -> 
         return []
     found = []
     carats = _stretch(xc, mc, xr, kept, s)
+    price = sum(xv[k] for k in kept) / carats.x if carats.x else 0.0
+    money = t.mirror_material_usd
+
+    def shows(gap: Gap, share: float) -> bool:
+        return _shows(gap, share, t.mirror_floor_carats, price, money)
+
     # One code on its own holds fewer shipments, so a late one moves more of it: wider.
     share = t.mirror_carat_di if hs is None else t.mirror_code_di
-    if _shows(carats, share, t.mirror_floor_carats):
+    if shows(carats, share):
         found.append(_Issue("carats", hs, None, carats, _stretch(xv, mv, xr, kept, s), carats.index))
     for k in kept:
         # The quarter must show the gap beyond its own transit band, and every two-quarter
@@ -156,12 +166,11 @@ def _carat_issues(g: dict[str, list[object]], hs: str | None, t: Thresholds) -> 
         if k == 4 or not windows:
             continue
         alone = _stretch(xc, mc, xr, [k], s)
-        if not _shows(alone, t.mirror_quarter_di, t.mirror_floor_carats):
+        if not shows(alone, t.mirror_quarter_di):
             continue
         tested = [_stretch(xc, mc, xr, w, s) for w in windows]
         if all(
-            _shows(gap, t.mirror_quarter_di / 2, t.mirror_floor_carats)
-            and (gap.residual > 0) == (alone.residual > 0)
+            shows(gap, t.mirror_quarter_di / 2) and (gap.residual > 0) == (alone.residual > 0)
             for gap in tested
         ):
             qi = int(g["qi"][k])  # type: ignore[call-overload]

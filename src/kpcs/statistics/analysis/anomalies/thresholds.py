@@ -56,6 +56,10 @@ class Thresholds:
     mirror_quarter_di: float = field(default=0.20, metadata=_limits(0.0, 1.0))
     """Quarter: the same test on one quarter, for a gap the year dilutes (a quarter's
     figures lost or doubled); wider, since a quarter holds fewer shipments."""
+    mirror_material_usd: float = field(default=25_000_000.0, metadata=_limits(0.0))
+    """Year or quarter: flag a gap that transit cannot explain, whatever its share, when its
+    carats are worth this much at the exporter's $/ct: at the biggest pairs (millions of
+    carats a quarter) 3 % of the flow is a fortune (the same $25 M as a high severity)."""
     mirror_floor_carats: float = field(default=1_000.0, metadata=_limits(0.0))
     """Never flag a gap of fewer carats than this (tiny flows, where a single parcel or the
     rounding of a return is the whole gap) …"""
