@@ -51,8 +51,6 @@ from kpcs.statistics.models import AnomalyThresholds, Question, Questionnaire, Q
 from kpcs.statistics.submissions import compliance
 from kpcs.statistics.submissions import services as submissions
 
-SEVERITIES = ("high", "medium", "low")
-
 
 def thresholds_in_force(session: Session) -> tuple[Thresholds, dict[str, Any] | None]:
     """The thresholds in force, and who set them when (``None``: the published defaults).

@@ -23,7 +23,7 @@ from kpcs.statistics.analysis import analyses, daq
 from kpcs.statistics.analysis import charts as analysis_charts
 from kpcs.statistics.analysis import services as analysis_services
 from kpcs.statistics.analysis import workbench as workbench_service
-from kpcs.statistics.analysis.anomalies import TYPES, Anomaly
+from kpcs.statistics.analysis.anomalies import SEVERITIES, TYPES, Anomaly
 from kpcs.statistics.analysis.charts import CHARTS
 from kpcs.statistics.analysis.country import CountryAnalysis
 from kpcs.statistics.analysis.pdf import render_analysis_pdf
@@ -152,7 +152,7 @@ async def workbench(
                     "thresholds": daq.thresholds_table(session),
                     "thresholds_set": who,
                     "types": TYPES,
-                    "severities": daq.SEVERITIES,
+                    "severities": SEVERITIES,
                     "period_choices": PERIOD_CHOICES,
                     "years": list(range(today.year, FIRST_YEAR - 1, -1)),
                 }
