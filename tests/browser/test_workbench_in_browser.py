@@ -37,7 +37,7 @@ def _submit_a_year(base: str, settings: Settings, clock: FixedClock) -> list[dic
         ).secret
     finally:
         engine.dispose()
-    world = generate(1, year=YEAR)
+    world = generate(3, year=YEAR)
     headers = {"Authorization": f"Bearer {token}"}
     for name, content in (("trade.csv", world.trade_csv()), ("production.csv", world.production_csv())):
         done = httpx.post(

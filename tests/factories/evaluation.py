@@ -171,7 +171,7 @@ def score(cases: Iterable[Case], thresholds: Thresholds = Thresholds()) -> Score
     return scores
 
 
-def noisy_case(seed: int, *, history_years: int = 2, participants: int = 30, year: int = 2025) -> Case:
+def noisy_case(seed: int, *, history_years: int = 2, participants: int = 34, year: int = 2025) -> Case:
     """A case of the project's own generator (the one the thresholds are chosen on)."""
     from tests.factories.noisy_world import make_world
 

@@ -104,7 +104,7 @@ class _Link:
 
 
 def make_world(
-    seed: int = 1, participants: int = 30, years: range = range(2015, 2025), *, plant: bool = True
+    seed: int = 1, participants: int = 34, years: range = range(2015, 2025), *, plant: bool = True
 ) -> World:
     """A world of ``participants`` over ``years``; with ``plant``, anomalies in the last year."""
     rng = np.random.default_rng(seed)
@@ -561,6 +561,21 @@ class _Planter:
         quarter = int(self.rng.integers(2, 4))
         self._ship_more_or_less((pl.col("exporter") == code) & (pl.col("q") == quarter), 0.15)
         self._mark("sudden_change", code, None)
+        # A subtler single quarter: a producer's quarter of exports down to two fifths (a
+        # plant closed for repairs) or a trader's up to more than twice (a large tender),
+        # one or the other by the world; partners report it. A quarter's own noise
+        # (season, shipments booked late) is of the same order: it sits near the fence.
+        pool, factor, least = (
+            (sorted(produced), 0.4, 300_000) if self.rng.random() < 0.5 else (codes, 2.2, 200_000)
+        )
+        code = self._pick(
+            pool,
+            lambda p: exported.get(p, 0) > least and self._absorbable(p, "export", abs(factor - 1) / 4),
+        )
+        self._absorb(code, "export", abs(factor - 1) / 4)
+        quarter = int(self.rng.integers(1, 5))
+        self._ship_more_or_less((pl.col("exporter") == code) & (pl.col("q") == quarter), factor)
+        self._mark("sudden_change", code, None, "subtle")
         # The shipments are final: book both sides' returns; the rest are errors in them.
         self.world.trade = _book(self.shipments, self.year)
         # A half-year of production far above the usual (stock built up, exports as usual).

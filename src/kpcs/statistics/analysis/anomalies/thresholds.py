@@ -108,12 +108,13 @@ class Thresholds:
     sudden_change_z: float = field(default=3.5, metadata=_limits(0.0))
     """… and beyond this many robust spreads of all participants' moves that year (the
     median move is the market's and is taken out) …"""
-    sudden_quarter_log: float = field(default=0.8, metadata=_limits(0.0))
-    """One quarter against the same quarter of previous years: flag beyond exp(±this) (×2.2
-    or ×0.45), far beyond what shipments booked a quarter early or late can move …"""
-    sudden_quarter_z: float = field(default=3.0, metadata=_limits(0.0))
+    sudden_quarter_log: float = field(default=0.65, metadata=_limits(0.0))
+    """One quarter against the same quarter of previous years: flag beyond exp(±this) (×1.9
+    or ×0.52), beyond what seasons and shipments booked a quarter early or late move …"""
+    sudden_quarter_z: float = field(default=1.0, metadata=_limits(0.0))
     """… and beyond this many robust spreads of all participants' moves that quarter (or
-    half-year of production)."""
+    half-year of production): in a quarter when everyone's figures swing, the fence widens
+    with them (to twice the floor at most)."""
     sudden_production_log: float = field(default=0.4, metadata=_limits(0.0))
     """A half-year of production against the same half of previous years: flag beyond
     exp(±this) (×1.5 or ×0.67); mines are steadier than trade, so the fence is closer."""

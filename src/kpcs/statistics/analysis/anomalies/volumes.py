@@ -5,10 +5,11 @@ more than they produce.
 exports, imports and production of the review year against its previous years, over the
 same quarters (or half-years) in both, so that a return missing a quarter is a missing
 submission and not a collapse, and the seasons cancel. The move is ln(this year / that
-year), the median over the previous years. All participants' moves that year give the
-yardstick: their median is the market's move (taken out), their robust spread the normal
-noise. Flows of pairs already asked about (a mirror gap, a valuation) are left out of both
-years, so that one wrong return does not also read as the whole participant changing.
+year), the median over the previous years (with two, their geometric mean). All
+participants' moves that year give the yardstick: their median is the market's move
+(taken out), their robust spread the normal noise. Flows of pairs already asked about (a
+mirror gap, a valuation) are left out of both years, so that one wrong return does not
+also read as the whole participant changing.
 
 **Production against exports**: a producer's net exports (exports − imports) beyond its
 production, more than stock and the timing of sales explain; or its net exports over
@@ -25,7 +26,7 @@ import polars as pl
 
 from kpcs.statistics.analysis.anomalies.figures import Figures
 from kpcs.statistics.analysis.anomalies.findings import Anomaly, anomaly, ct, severity, times, usd
-from kpcs.statistics.analysis.anomalies.stats import robust_centre_spread
+from kpcs.statistics.analysis.anomalies.stats import median, robust_centre_spread
 from kpcs.statistics.analysis.anomalies.thresholds import Thresholds
 
 Part = int | tuple[int, str]
@@ -79,9 +80,9 @@ def _move(
         now_c, now_v = c1, v1
     if not (moves_c or moves_v):
         return None
-    mc = sorted(moves_c)[len(moves_c) // 2] if moves_c else 0.0
-    mv = sorted(moves_v)[len(moves_v) // 2] if moves_v else 0.0
-    return _Move(mc, mv, now_c, now_v, len(moves_c or moves_v), sorted(used, key=str))
+    return _Move(
+        median(moves_c), median(moves_v), now_c, now_v, len(moves_c or moves_v), sorted(used, key=str)
+    )
 
 
 class _Series:
