@@ -20,6 +20,7 @@ from kpcs.audit.models import AuditEvent
 from kpcs.certificates.models import Certificate
 from kpcs.config import Settings
 from kpcs.db import make_engine
+from kpcs.signing.models import SigningKey
 from kpcs.web.app import create_app
 from tests.conftest import Cli, FixedClock, _admin_execute, auth, certificate_body
 
@@ -176,3 +177,36 @@ def test_a_damaged_or_foreign_file_is_refused_and_changes_nothing(  # type: igno
     finally:
         engine.dispose()
     assert not (tmp_path / "fresh").exists()
+
+
+def test_the_integrity_check_finds_a_rewritten_head_credential_or_key(  # type: ignore[no-untyped-def]
+    client: TestClient, make_token, session_factory, keyring, settings: Settings
+) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kpcs.backup.integrity import check_node
+    from kpcs.translog.models import TreeHead
+
+    _issue_some(client, make_token(Role.AUTHORITY, "BW"))
+    assert client.get("/api/v1/log/sth").json()["tree_size"] == 3
+    with session_factory() as session:
+        clean = check_node(session, keyring)
+    assert clean.ok and (clean.tree_size, clean.heads_verified, clean.credentials_verified) == (3, 1, 3)
+
+    with session_factory() as session:
+        head = session.scalars(sa.select(TreeHead)).one()
+        head.root_hash = bytes(32)
+        certificate = session.scalars(sa.select(Certificate).order_by(Certificate.id)).first()
+        assert certificate is not None
+        header, payload, signature = certificate.credential.split(".")
+        certificate.credential = f"{header}.{payload}.{'A' * 86}"  # a well-formed, wrong signature
+        kid = session.scalars(sa.select(SigningKey.kid).where(SigningKey.owner == "BW")).one()
+        session.commit()
+    keyring.files.write(kid, Ed25519PrivateKey.generate())  # another key under the published kid
+
+    with session_factory() as session:
+        problems = check_node(session, keyring).problems
+    assert any("signed head of size 3" in p and "signed values differ" in p for p in problems), problems
+    assert any("root recomputed" in p for p in problems), problems
+    assert any(f"certificate {certificate.number}" in p for p in problems), problems
+    assert any(f"key {kid}: its file holds another key" in p for p in problems), problems

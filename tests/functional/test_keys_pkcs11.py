@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import pkcs11
@@ -230,3 +231,44 @@ def test_a_key_missing_from_the_token_is_a_clear_error(  # type: ignore[no-untyp
         token.private_key(row.hsm_label or "", expected_x="A" * 43)
     with pytest.raises(ConfigurationError, match="no key labelled"):
         token.private_key("kpcs-missing", expected_x=row.public_x)
+
+
+def test_a_backup_names_the_module_keys_and_a_node_on_the_same_token_signs_with_them(  # type: ignore[no-untyped-def]
+    client: TestClient, make_token, settings: Settings, clock, tmp_path: Path, softhsm: SoftHsm
+) -> None:
+    from kpcs.web.app import create_app
+    from tests.conftest import Cli
+
+    headers = auth(make_token(Role.AUTHORITY, "BW"))
+    before = client.post("/api/v1/certificates", json=certificate_body(), headers=headers).json()
+    kid = parse_compact(before["credential"]).header["kid"]
+    backup = tmp_path / "hsm.kpcs-backup"
+    assert Cli(settings, clock)("backup", "--out", str(backup)).exit_code == 0
+    with tarfile.open(backup) as archive:
+        assert not [name for name in archive.getnames() if name.startswith("files/keys/")]
+        manifest = json.load(archive.extractfile("manifest.json"))  # type: ignore[arg-type]
+    assert {(k["kid"], k["storage"]) for k in manifest["keys"]} >= {(kid, "pkcs11")}
+    assert all(k["hsm_label"] for k in manifest["keys"])
+
+    # A node without the token restores (and says it cannot sign); one with it checks the keys.
+    bare = Settings(data_dir=tmp_path / "bare", database_url=f"sqlite:///{tmp_path / 'bare.db'}")
+    warned = Cli(bare, clock)("restore", str(backup))
+    assert warned.exit_code == 0, warned.output
+    assert "live in a PKCS#11 token" in warned.output
+    restored = _hsm_settings(
+        Settings(data_dir=tmp_path / "node", database_url=f"sqlite:///{tmp_path / 'n.db'}"), softhsm
+    )
+    result = Cli(restored, clock)("restore", str(backup))
+    assert result.exit_code == 0, result.output
+    assert "integrity: ok" in result.output and "0 key file(s)" in result.output
+    assert f"{len(manifest['keys'])} key(s) on the token" in result.output
+    with TestClient(create_app(restored, clock=clock)) as node:
+        assert node.post("/api/v1/verify", json={"credential": before["credential"]}).json()["valid"] is True
+        token = Cli(restored, clock)("tokens", "create", "--participant", "BW", "--role", "authority")
+        issued = node.post(
+            "/api/v1/certificates",
+            json=certificate_body(),
+            headers=auth(token.output.strip().splitlines()[-1]),
+        )
+        assert issued.status_code == 201, issued.text
+        assert parse_compact(issued.json()["credential"]).header["kid"] == kid  # the same key, in the token
