@@ -198,7 +198,7 @@ def test_the_integrity_check_finds_a_rewritten_head_credential_or_key(  # type: 
         head.root_hash = bytes(32)
         certificate = session.scalars(sa.select(Certificate).order_by(Certificate.id)).first()
         assert certificate is not None
-        header, payload, signature = certificate.credential.split(".")
+        header, payload, _signature = certificate.credential.split(".")
         certificate.credential = f"{header}.{payload}.{'A' * 86}"  # a well-formed, wrong signature
         kid = session.scalars(sa.select(SigningKey.kid).where(SigningKey.owner == "BW")).one()
         session.commit()
