@@ -34,3 +34,15 @@ def test_a_readable_sqlite_database_is_made_private(
     beside = [p for p in tmp_path.iterdir() if p.name.startswith("kpcs.db")]
     assert database in beside
     assert {p.name: p.stat().st_mode & 0o777 for p in beside} == {p.name: 0o600 for p in beside}
+
+
+def test_a_key_file_readable_by_others_is_refused_not_used(
+    settings: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
+    out = tmp_path / "trust-list.jws"
+    assert Cli(settings, clock)("trust-list", "export", "--out", str(out)).exit_code == 0
+    (key,) = (settings.data_dir / "keys").iterdir()
+    key.chmod(0o644)
+    refused = Cli(settings, clock)("trust-list", "export", "--out", str(out))
+    assert refused.exit_code == 1
+    assert "readable by other users" in refused.output and "chmod 600" in refused.output
