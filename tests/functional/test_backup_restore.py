@@ -74,6 +74,7 @@ def test_a_node_restored_elsewhere_serves_the_same_trust_list_and_verifies_old_c
         names = archive.getnames()
         manifest = json.load(archive.extractfile("manifest.json"))  # type: ignore[arg-type]
     assert "database/certificates.jsonl" in names
+    assert not [name for name in names if name.startswith("files/kpcs.db")]  # dumped, not copied
     assert any(name.startswith("files/keys/") and name.endswith(".pem") for name in names)
     assert manifest["tables"]["certificates"]["rows"] == 3 and manifest["log"]["tree_size"] == 3
 
@@ -210,3 +211,28 @@ def test_the_integrity_check_finds_a_rewritten_head_credential_or_key(  # type: 
     assert any("root recomputed" in p for p in problems), problems
     assert any(f"certificate {certificate.number}" in p for p in problems), problems
     assert any(f"key {kid}: its file holds another key" in p for p in problems), problems
+
+
+def test_the_embedded_database_in_the_data_dir_is_dumped_not_copied(
+    tmp_path: Path, sqlite_template: Path, clock: FixedClock
+) -> None:
+    import shutil
+
+    data_dir = tmp_path / "var"
+    data_dir.mkdir()
+    shutil.copyfile(sqlite_template, data_dir / "kpcs.db")
+    (data_dir / "evidence").mkdir()
+    (data_dir / "evidence" / "scan.pdf").write_bytes(b"%PDF-1.4 evidence")
+    embedded = Settings(data_dir=data_dir)  # the default: sqlite:///$KPCS_DATA_DIR/kpcs.db
+    backup = tmp_path / "var.kpcs-backup"
+    made = Cli(embedded, clock)("backup", "--out", str(backup))
+    assert made.exit_code == 0, made.output
+    with tarfile.open(backup) as archive:
+        files = sorted(name for name in archive.getnames() if name.startswith("files/"))
+    assert files == ["files/evidence/scan.pdf"]
+
+    restored = Settings(data_dir=tmp_path / "restored")
+    result = Cli(restored, clock)("restore", str(backup))
+    assert result.exit_code == 0, result.output
+    assert (restored.data_dir / "evidence" / "scan.pdf").read_bytes() == b"%PDF-1.4 evidence"
+    assert (restored.data_dir / "kpcs.db").stat().st_mode & 0o777 == 0o600

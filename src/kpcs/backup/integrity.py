@@ -53,9 +53,8 @@ def check_node(session: Session, keyring: KeyRing) -> IntegrityReport:
     report = IntegrityReport()
     trust = keyring.trust_list(session)
     _check_log(session, trust, report)
-    for number, credential in session.execute(
-        sa.select(Certificate.number, Certificate.credential).order_by(Certificate.id)
-    ):
+    credentials = sa.select(Certificate.number, Certificate.credential).order_by(Certificate.id)
+    for number, credential in session.execute(credentials, execution_options={"yield_per": 1000}):
         problem = _credential_problem(credential, trust)
         if problem:
             report.problems.append(f"certificate {number}: {problem}")

@@ -133,7 +133,6 @@ class BackupResult:
 
 def create_backup(
     engine: Engine,
-    keyring: KeyRing,
     data_dir: Path,
     target: Path,
     *,
@@ -309,6 +308,10 @@ def restore_backup(
             revision = _database_revision(connection)
         if revision is None:
             migrations.upgrade(engine.url.render_as_string(hide_password=False))
+        elif revision != head:
+            raise Conflict(
+                f"the target database is at schema {revision}, not {head}: run `kpcs db upgrade` first"
+            )
         _write_files(data_dir, files)
         rows = _load(engine, opened, tables, principal=principal, clock=clock, source=source)
     with session_factory() as session:

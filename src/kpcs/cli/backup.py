@@ -34,7 +34,6 @@ def backup(
     target = out or Path(f"kpcs-{cli.clock.now():%Y%m%dT%H%M%SZ}.kpcs-backup")
     result = create_backup(
         cli.engine,
-        cli.keyring,
         cli.settings.data_dir,
         target,
         principal=cli.principal,
