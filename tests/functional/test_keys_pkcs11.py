@@ -205,9 +205,8 @@ def test_a_wrong_pin_is_named_by_the_cli(tmp_path: Path, softhsm: SoftHsm, sqlit
         "KPCS_PKCS11_PIN": "0000-wrong",
         "SOFTHSM2_CONF": str(softhsm.conf),
     }
-    kpcs = Path(sys.executable).with_name("kpcs")
     result = subprocess.run(
-        [str(kpcs), "keys", "rotate", "--purpose", "log", "--store", "pkcs11"],
+        [sys.executable, "-m", "kpcs.cli", "keys", "rotate", "--purpose", "log", "--store", "pkcs11"],
         env=environment,
         capture_output=True,
         text=True,
