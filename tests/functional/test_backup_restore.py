@@ -70,6 +70,8 @@ def test_a_node_restored_elsewhere_serves_the_same_trust_list_and_verifies_old_c
     assert made.exit_code == 0, made.output
     assert "holds private keys" in made.output
     assert backup.stat().st_mode & 0o777 == 0o600
+    again = cli("backup", "--out", str(backup))
+    assert again.exit_code == 1 and "exists already" in again.output
     with tarfile.open(backup) as archive:
         names = archive.getnames()
         manifest = json.load(archive.extractfile("manifest.json"))  # type: ignore[arg-type]

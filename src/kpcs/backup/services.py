@@ -150,6 +150,8 @@ def create_backup(
     from kpcs.translog.models import TreeHead
 
     require(principal, Action.MANAGE_KEYS)  # a backup holds every private key of the node
+    if target.exists():
+        raise Conflict(f"{target} exists already: choose another file (a backup never overwrites one)")
     tables = _tables()
     known = {table.name for table in tables}
     with tempfile.TemporaryDirectory(prefix="kpcs-backup-") as scratch:
