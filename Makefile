@@ -31,8 +31,9 @@ run: install
 	@echo "kpcs is starting on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
 	$(BIN)/kpcs serve --host $(HOST) --port $(PORT)
 
-# Debian's PostgreSQL (a throwaway cluster is started by the tests themselves) and Chromium
-# (driven by Playwright; never a downloaded browser).
+# Debian's PostgreSQL (a throwaway cluster is started by the tests themselves), Chromium
+# (driven by Playwright; never a downloaded browser) and SoftHSM2 (the PKCS#11 token the
+# tests of keys in a hardware module create in a temporary directory).
 test-deps:
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		echo "installing Debian's postgresql package"; \
@@ -41,6 +42,10 @@ test-deps:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 		echo "installing Debian's chromium package"; \
 		$(SUDO) apt-get update -q && $(APT_INSTALL) chromium; \
+	fi
+	@if [ ! -f /usr/lib/softhsm/libsofthsm2.so ] || ! command -v softhsm2-util >/dev/null 2>&1; then \
+		echo "installing Debian's softhsm2 package"; \
+		$(SUDO) apt-get update -q && $(APT_INSTALL) softhsm2; \
 	fi
 
 lint: install

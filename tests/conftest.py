@@ -38,6 +38,7 @@ from kpcs.participants.loader import apply_registry
 from kpcs.signing.keys import KeyFiles, KeyRing
 from kpcs.statistics.submissions.services import load_published_production
 from kpcs.web.app import create_app
+from tests import softhsm as softhsm_token
 from tests.pgcluster import PostgresCluster
 
 # A fixed "today" for tests: after the CAR's readmission (15 November 2024).
@@ -82,6 +83,17 @@ def _admin_execute(admin_url: str, statement: str) -> None:
             connection.exec_driver_sql(statement)
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[softhsm_token.SoftHsm]:
+    """A SoftHSM2 token for this test session (see tests/softhsm.py)."""
+    previous = os.environ.get("SOFTHSM2_CONF")
+    yield softhsm_token.start(tmp_path_factory.mktemp("softhsm"))
+    if previous is None:
+        os.environ.pop("SOFTHSM2_CONF", None)
+    else:
+        os.environ["SOFTHSM2_CONF"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -10,9 +10,15 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kpcs.signing.domain import KeyStorage
+
+if TYPE_CHECKING:
+    from kpcs.signing.pkcs11 import Pkcs11Config
 
 
 class Environment(StrEnum):
@@ -50,6 +56,18 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(
         default=False, description="Set when served over HTTPS so cookies never travel in clear."
     )
+    key_store: KeyStorage = Field(
+        default=KeyStorage.FILE,
+        description="Where new signing keys are made: `file` (data_dir/keys) or `pkcs11` (a hardware token).",
+    )
+    pkcs11_module: Path | None = Field(
+        default=None, description="The PKCS#11 library of the module, e.g. /usr/lib/softhsm/libsofthsm2.so."
+    )
+    pkcs11_token: str | None = Field(default=None, description="The label of the token holding kpcs's keys.")
+    pkcs11_pin: SecretStr | None = Field(default=None, description="The token's user PIN.")
+    pkcs11_pin_file: Path | None = Field(
+        default=None, description="A file whose first line is the user PIN (instead of KPCS_PKCS11_PIN)."
+    )
 
     @field_validator("node")
     @classmethod
@@ -57,6 +75,29 @@ class Settings(BaseSettings):
         if value != "hub" and not (value.isalpha() and value.isupper() and len(value) == 2):
             raise ValueError("KPCS_NODE must be 'hub' or a participant code such as 'BW' or 'EU'")
         return value
+
+    @model_validator(mode="after")
+    def _pkcs11_complete(self) -> Self:
+        if self.key_store is KeyStorage.PKCS11 and self.pkcs11_module is None:
+            raise ValueError("KPCS_KEY_STORE=pkcs11 needs KPCS_PKCS11_MODULE (the module's PKCS#11 library)")
+        if self.pkcs11_module is not None:
+            if not self.pkcs11_token:
+                raise ValueError("KPCS_PKCS11_MODULE needs KPCS_PKCS11_TOKEN (the token's label)")
+            if self.pkcs11_pin is None and self.pkcs11_pin_file is None:
+                raise ValueError("KPCS_PKCS11_MODULE needs KPCS_PKCS11_PIN or KPCS_PKCS11_PIN_FILE")
+        return self
+
+    def pkcs11_config(self) -> Pkcs11Config:
+        """How to reach the PKCS#11 token (only when ``pkcs11_module`` is set)."""
+        from kpcs.signing.pkcs11 import Pkcs11Config
+
+        assert self.pkcs11_module is not None and self.pkcs11_token is not None
+        return Pkcs11Config(
+            module=self.pkcs11_module,
+            token_label=self.pkcs11_token,
+            pin=self.pkcs11_pin.get_secret_value() if self.pkcs11_pin is not None else None,
+            pin_file=self.pkcs11_pin_file,
+        )
 
     @property
     def is_node(self) -> bool:

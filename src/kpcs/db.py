@@ -7,6 +7,7 @@ storage test runs on both. Nothing here connects at import time.
 from __future__ import annotations
 
 import enum
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -134,6 +135,19 @@ def _immediate_writes(engine: Engine) -> None:
     event.listen(engine, "begin", on_begin)
 
 
+def _private_database_file(path: Path) -> None:
+    """Create the SQLite file mode 0600 (or make it so): it holds accounts, token hashes and
+    every certificate, and SQLite gives its -wal and -shm files the database file's mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_RDONLY | os.O_CREAT, 0o600)
+    try:
+        status = os.fstat(descriptor)
+        if status.st_mode & 0o077 and status.st_uid == os.geteuid():
+            os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
+
+
 def make_engine(url: str, *, sqlite_migrations: bool = False, **kwargs: Any) -> Engine:
     """An engine for ``url``; for SQLite files, creates the parent directory first.
 
@@ -151,7 +165,7 @@ def make_engine(url: str, *, sqlite_migrations: bool = False, **kwargs: Any) -> 
         ) from None
     if sa_url.get_backend_name() == "sqlite":
         if sa_url.database and sa_url.database != ":memory:":
-            Path(sa_url.database).parent.mkdir(parents=True, exist_ok=True)
+            _private_database_file(Path(sa_url.database))
         kwargs.setdefault("connect_args", {}).setdefault("check_same_thread", False)
         engine = sa.create_engine(sa_url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas(foreign_keys=not sqlite_migrations))

@@ -152,6 +152,8 @@ def test_real_entry_point_on_a_fresh_data_dir(tmp_path: Path) -> None:
     first = subprocess.run([*KPCS, "db", "upgrade"], env=env, capture_output=True, text=True, check=False)
     assert first.returncode == 0, first.stderr
     assert "added" in first.stdout and (tmp_path / "var" / "kpcs.db").exists()
+    # The database holds accounts and every certificate: only its owner may read it.
+    assert (tmp_path / "var" / "kpcs.db").stat().st_mode & 0o777 == 0o600
     second = subprocess.run([*KPCS, "db", "upgrade"], env=env, capture_output=True, text=True, check=False)
     assert "registry up to date" in second.stdout
     check = subprocess.run([*KPCS, "db", "check"], env=env, capture_output=True, text=True, check=False)

@@ -29,6 +29,9 @@ KEY_RETIRED: Final = "signing-key:retired"
 KEY_REVOKED: Final = "signing-key:revoked"
 KEY_IMPORTED: Final = "signing-key:imported"
 
+BACKUP_CREATED: Final = "instance:backup:created"
+BACKUP_RESTORED: Final = "instance:backup:restored"
+
 CERTIFICATE_ISSUED: Final = "certificate:issued"
 CERTIFICATE_IMPORT_CONFIRMED: Final = "certificate:import-confirmed"
 CERTIFICATE_CANCELLED: Final = "certificate:cancelled"

@@ -90,6 +90,7 @@ def _root(ctx: typer.Context) -> None:
 def _register() -> None:
     from kpcs.cli import (
         audit,
+        backup,
         certificates,
         db,
         demo,
@@ -120,6 +121,8 @@ def _register() -> None:
     app.add_typer(users.app, name="users")
     app.command("audit")(audit.audit)
     app.add_typer(demo.app, name="demo")
+    app.command("backup")(backup.backup)
+    app.command("restore")(backup.restore)
 
 
 _register()

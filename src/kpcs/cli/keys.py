@@ -10,9 +10,12 @@ import typer
 from kpcs.cli.output import console, print_json, print_table
 from kpcs.cli.state import state
 from kpcs.errors import KPCSError
-from kpcs.signing.domain import INSTANCE_OWNER, KeyPurpose
+from kpcs.signing.domain import INSTANCE_OWNER, KeyPurpose, KeyStorage
 
-keys_app = typer.Typer(help="Signing keys: list, rotate, revoke.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="Signing keys: list, rotate (in key files or a PKCS#11 hardware module), revoke.",
+    no_args_is_help=True,
+)
 trust_app = typer.Typer(help="The trust list for offline verification.", no_args_is_help=True)
 
 
@@ -43,13 +46,14 @@ def list_(
         return
     print_table(
         "Signing keys",
-        ["kid", "purpose", "owner", "status", "from", "until", "revoked"],
+        ["kid", "purpose", "owner", "status", "stored in", "from", "until", "revoked"],
         [
             (
                 r.kid,
                 r.purpose,
                 r.owner,
                 r.status,
+                f"pkcs11:{r.hsm_label}" if r.hsm_label else r.storage,
                 f"{r.created_at:%Y-%m-%d}",
                 f"{r.retired_at:%Y-%m-%d}" if r.retired_at else "",
                 r.revoked_reason or "",
@@ -66,14 +70,25 @@ def rotate(
     purpose: Annotated[
         KeyPurpose, typer.Option(help="certificates, log or trust-list")
     ] = KeyPurpose.CERTIFICATES,
+    store: Annotated[
+        KeyStorage | None,
+        typer.Option(
+            help="where the new key is made: file (data dir) or pkcs11 (the token of KPCS_PKCS11_*, "
+            "never leaving it); default KPCS_KEY_STORE"
+        ),
+    ] = None,
 ) -> None:
-    """Retire the active key (it still verifies what it signed) and start a new one."""
+    """Retire the active key (it still verifies what it signed) and start a new one.
+
+    Also how a first key is made in the hardware module: `kpcs keys rotate --purpose log --store pkcs11`.
+    """
     from kpcs.signing.keys import rotate_key
 
     cli = state(ctx)
     what, owner = _owner_and_purpose(participant, purpose)
-    kid = rotate_key(cli.uow(), cli.principal, cli.clock, cli.keyring.files, what, owner)
-    console.print(f"new {what.value} key for {owner}: {kid}", highlight=False)
+    target = cli.keyring.store if store is None else cli.keyring.store_for(store)
+    kid = rotate_key(cli.uow(), cli.principal, cli.clock, target, what, owner)
+    console.print(f"new {what.value} key for {owner} in {target.storage.value}: {kid}", highlight=False)
 
 
 @keys_app.command("revoke")

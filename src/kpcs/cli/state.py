@@ -56,9 +56,9 @@ class CliState:
     @cached_property
     def keyring(self) -> KeyRing:
         """Signing keys, on the same data directory as the web app."""
-        from kpcs.signing.keys import KeyFiles, KeyRing
+        from kpcs.signing.keys import KeyRing
 
-        return KeyRing(self.session_factory, KeyFiles(self.settings.data_dir / "keys"), self.clock)
+        return KeyRing.for_settings(self.settings, self.session_factory, self.clock)
 
     @cached_property
     def evidence(self) -> EvidenceStore:

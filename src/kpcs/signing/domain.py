@@ -20,3 +20,10 @@ class KeyPurpose(StrEnum):
 
 INSTANCE_OWNER = "kpcs"
 """``owner`` of keys that belong to this kpcs instance rather than to a participant."""
+
+
+class KeyStorage(StrEnum):
+    """Where a key's private half lives (its public half is always in the key table)."""
+
+    FILE = "file"  # a PKCS#8 file, mode 0600, under KPCS_DATA_DIR/keys (the embedded default)
+    PKCS11 = "pkcs11"  # a non-extractable key pair in a hardware security module (PKCS#11)

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from joserfc.jwk import OKPKey
 
+    from kpcs.signing.interfaces import PrivateKey
+
 MAX_TOKEN_LENGTH = 16_384
 """Longest compact JWS accepted; a certificate credential is about 2 KB."""
 
@@ -119,18 +121,29 @@ def _jose_key(private_key: Ed25519PrivateKey) -> OKPKey:
 def sign_compact(
     payload: dict[str, Any],
     *,
-    private_key: Ed25519PrivateKey,
+    private_key: PrivateKey,
     kid: str,
     typ: str,
     extra_header: dict[str, Any] | None = None,
 ) -> str:
-    """Sign ``payload`` (as compact JSON) into a compact JWS with ``alg: EdDSA``."""
+    """Sign ``payload`` (as compact JSON) into a compact JWS with ``alg: EdDSA``.
+
+    A key in memory signs through joserfc; a key that only signs (one in a hardware
+    module) signs the same JWS signing input (RFC 7515 §5.1), encoded as joserfc does.
+    """
     # joserfc is imported here, not at the top: who only verifies (an offline `kpcs verify`)
     # does not load it.
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from joserfc import jws as jose_jws
 
     header = {"alg": "EdDSA", "typ": typ, "kid": kid} | (extra_header or {})
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, sort_keys=False).encode("utf-8")
+    if not isinstance(private_key, Ed25519PrivateKey):
+        protected = b64url_encode(
+            json.dumps(header, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+        )
+        signing_input = f"{protected}.{b64url_encode(body)}"
+        return f"{signing_input}.{b64url_encode(private_key.sign(signing_input.encode('ascii')))}"
     with warnings.catch_warnings():
         # joserfc warns that RFC 9864 deprecates the name "EdDSA"; the contract fixes it.
         warnings.simplefilter("ignore")

@@ -1,8 +1,11 @@
-"""Signing keys: created on first need, rotated, revoked; private halves kept in files.
+"""Signing keys: created on first need, rotated, revoked; private halves kept in files or
+in a hardware security module.
 
-A private key is a PKCS#8 PEM file, mode 0600, in a directory of mode 0700 under
-``KPCS_DATA_DIR/keys``, named by its kid. The database holds only public halves and the
-life cycle, so a copy of the database never yields a key that can sign.
+By default a private key is a PKCS#8 PEM file, mode 0600, in a directory of mode 0700
+under ``KPCS_DATA_DIR/keys``, named by its kid. With ``KPCS_KEY_STORE=pkcs11`` new keys are
+made in a PKCS#11 token instead and never leave it (:mod:`kpcs.signing.pkcs11`); each row
+says where its private half lives. The database holds only public halves and the life
+cycle, so a copy of the database never yields a key that can sign.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
@@ -25,11 +29,16 @@ from kpcs.audit import tags
 from kpcs.audit.services import record
 from kpcs.clock import Clock
 from kpcs.db import UnitOfWork
-from kpcs.errors import Conflict, KPCSError, NotFound
+from kpcs.errors import ConfigurationError, Conflict, KPCSError, NotFound
 from kpcs.participants.snapshot import bump_revision, current_revision
+from kpcs.signing.interfaces import GeneratedKey, KeyStore, PrivateKey
 from kpcs.signing.jws import public_x, thumbprint
-from kpcs.signing.models import KeyPurpose, SigningKey
+from kpcs.signing.models import KeyPurpose, KeyStorage, SigningKey
 from kpcs.signing.trust_list import TrustedKey, TrustList
+
+if TYPE_CHECKING:
+    from kpcs.config import Settings
+    from kpcs.signing.pkcs11 import Pkcs11Token
 
 
 class KeyUnavailable(KPCSError):
@@ -37,10 +46,23 @@ class KeyUnavailable(KPCSError):
 
 
 class KeyFiles:
-    """The directory of private key files."""
+    """The directory of private key files (the embedded :class:`KeyStore`)."""
+
+    storage = KeyStorage.FILE
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+
+    def generate(self) -> GeneratedKey:
+        """Make a key and write its file (named by its kid)."""
+        private_key = Ed25519PrivateKey.generate()
+        x = public_x(private_key)
+        self.write(thumbprint(x), private_key)
+        return GeneratedKey(x=x, signer=private_key)
+
+    def discard(self, key: GeneratedKey) -> None:
+        """Delete the file of a key whose row never committed."""
+        self.remove(thumbprint(key.x))
 
     def _path(self, kid: str) -> Path:
         return self.directory / f"{kid}.pem"
@@ -86,7 +108,7 @@ class ActiveKey:
     kid: str
     owner: str
     purpose: KeyPurpose
-    private_key: Ed25519PrivateKey
+    private_key: PrivateKey
     x: str
 
 
@@ -111,14 +133,77 @@ class KeyRing:
     revocation made by another process takes effect at once.
     """
 
-    def __init__(self, session_factory: sessionmaker[Session], files: KeyFiles, clock: Clock) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        files: KeyFiles,
+        clock: Clock,
+        *,
+        token: Pkcs11Token | None = None,
+        new_keys: KeyStorage = KeyStorage.FILE,
+    ) -> None:
+        if new_keys is KeyStorage.PKCS11 and token is None:
+            raise ConfigurationError("new keys go to a PKCS#11 token, but none is configured")
         self._session_factory = session_factory
         self.files = files
+        self.token = token
+        self._new_keys = new_keys
         self._clock = clock
-        self._private: dict[str, Ed25519PrivateKey] = {}
+        self._private: dict[str, PrivateKey] = {}
         self._trust: tuple[int, TrustList] | None = None
-        self._active: dict[tuple[KeyPurpose, str], tuple[int, tuple[str, str]]] = {}
+        self._active: dict[tuple[KeyPurpose, str], tuple[int, _KeyRef]] = {}
         self._lock = threading.Lock()
+
+    @classmethod
+    def for_settings(
+        cls, settings: Settings, session_factory: sessionmaker[Session], clock: Clock
+    ) -> KeyRing:
+        """The key ring the settings describe: key files in the data directory, and the
+        PKCS#11 token when one is configured (new keys go where ``KPCS_KEY_STORE`` says)."""
+        token = None
+        if settings.pkcs11_module is not None:
+            from kpcs.signing.pkcs11 import Pkcs11Token
+
+            token = Pkcs11Token(settings.pkcs11_config())
+        return cls(
+            session_factory,
+            KeyFiles(settings.data_dir / "keys"),
+            clock,
+            token=token,
+            new_keys=settings.key_store,
+        )
+
+    @property
+    def store(self) -> KeyStore:
+        """Where new keys are made (``KPCS_KEY_STORE``)."""
+        return self.store_for(self._new_keys)
+
+    def store_for(self, storage: KeyStorage) -> KeyStore:
+        """The key store of ``storage``; a PKCS#11 one only when a token is configured."""
+        if storage is KeyStorage.FILE:
+            return self.files
+        if self.token is None:
+            raise ConfigurationError(
+                "no PKCS#11 token is configured: set KPCS_PKCS11_MODULE, KPCS_PKCS11_TOKEN and "
+                "KPCS_PKCS11_PIN (or KPCS_PKCS11_PIN_FILE)"
+            )
+        return self.token
+
+    def private_key(self, ref: _KeyRef) -> PrivateKey:
+        """The private half of a key, from its file or its token (cached by kid)."""
+        key = self._private.get(ref.kid)
+        if key is not None:
+            return key
+        if ref.storage is KeyStorage.PKCS11:
+            if self.token is None or ref.hsm_label is None:
+                raise KeyUnavailable(
+                    f"the key {ref.kid} lives in a PKCS#11 token, and none is configured (KPCS_PKCS11_MODULE)"
+                )
+            key = self.token.private_key(ref.hsm_label, expected_x=ref.x)
+        else:
+            key = self.files.read(ref.kid)
+        self._private[ref.kid] = key
+        return key
 
     def active(
         self,
@@ -137,23 +222,19 @@ class KeyRing:
         """
         # Plain values are cached, never ORM rows: a row outlives its session's rollback badly.
         cached = self._active.get((purpose, owner))
-        ref: tuple[str, str] | None
+        ref: _KeyRef | None
         if revision is not None and cached is not None and cached[0] == revision:
             ref = cached[1]
         else:
             row = self._find_active(purpose, owner, session)
-            ref = (row.kid, row.public_x) if row is not None else None
+            ref = _KeyRef.of(row) if row is not None else None
             if ref is not None and revision is not None:
                 self._active[(purpose, owner)] = (revision, ref)
         if ref is None:
-            created = self._create(purpose, owner, actor=actor, session=session)
-            ref = (created.kid, created.public_x)
-        kid, x = ref
-        key = self._private.get(kid)
-        if key is None:
-            key = self.files.read(kid)
-            self._private[kid] = key
-        return ActiveKey(kid=kid, owner=owner, purpose=purpose, private_key=key, x=x)
+            ref = _KeyRef.of(self._create(purpose, owner, actor=actor, session=session))
+        return ActiveKey(
+            kid=ref.kid, owner=owner, purpose=purpose, private_key=self.private_key(ref), x=ref.x
+        )
 
     def _find_active(
         self, purpose: KeyPurpose, owner: str, session: Session | None = None
@@ -178,7 +259,7 @@ class KeyRing:
             with UnitOfWork(self._session_factory) as uow:
                 return self._create(purpose, owner, actor=actor, session=uow.session)
         try:
-            row = create_key(session, self.files, self._clock, purpose, owner, actor=actor)
+            row = create_key(session, self.store, self._clock, purpose, owner, actor=actor)
             session.commit()
             return row
         except IntegrityError:
@@ -213,22 +294,46 @@ class KeyRing:
         return revision, trust
 
 
+@dataclass(frozen=True)
+class _KeyRef:
+    """What the key ring caches of a key row: plain values, never the ORM row (a row
+    outlives its session's rollback badly)."""
+
+    kid: str
+    x: str
+    storage: KeyStorage
+    hsm_label: str | None
+
+    @classmethod
+    def of(cls, row: SigningKey) -> _KeyRef:
+        return cls(kid=row.kid, x=row.public_x, storage=row.storage, hsm_label=row.hsm_label)
+
+
 def create_key(
-    session: Session, files: KeyFiles, clock: Clock, purpose: KeyPurpose, owner: str, *, actor: Principal
+    session: Session, store: KeyStore, clock: Clock, purpose: KeyPurpose, owner: str, *, actor: Principal
 ) -> SigningKey:
-    """Generate a key, write its private half, and add its row (in the caller's transaction)."""
-    private_key = Ed25519PrivateKey.generate()
-    x = public_x(private_key)
-    kid = thumbprint(x)
-    files.write(kid, private_key)
+    """Generate a key in ``store`` and add its row (in the caller's transaction).
+
+    The public half in the row is the one the store gave back (for a token: read from the
+    module), so the trust list publishes exactly the key that signs.
+    """
+    generated = store.generate()
+    kid = thumbprint(generated.x)
     row = SigningKey(
-        kid=kid, purpose=purpose, owner=owner, public_x=x, created_at=clock.now(), created_by=actor.actor
+        kid=kid,
+        purpose=purpose,
+        owner=owner,
+        public_x=generated.x,
+        created_at=clock.now(),
+        created_by=actor.actor,
+        storage=store.storage,
+        hsm_label=generated.hsm_label,
     )
     session.add(row)
     try:
         session.flush()
     except IntegrityError:
-        files.remove(kid)
+        store.discard(generated)
         raise
     bump_revision(session)
     record(
@@ -238,13 +343,18 @@ def create_key(
         tag=tags.KEY_CREATED,
         object_type="signing_key",
         object_id=kid,
-        after={"purpose": purpose, "owner": owner},
+        after={
+            "purpose": purpose,
+            "owner": owner,
+            "storage": store.storage,
+            "hsm_label": generated.hsm_label,
+        },
     )
     return row
 
 
 def rotate_key(
-    uow: UnitOfWork, principal: Principal, clock: Clock, files: KeyFiles, purpose: KeyPurpose, owner: str
+    uow: UnitOfWork, principal: Principal, clock: Clock, store: KeyStore, purpose: KeyPurpose, owner: str
 ) -> str:
     """Retire the owner's active key (it keeps verifying what it signed) and make a new one."""
     require(principal, Action.MANAGE_KEYS)
@@ -272,7 +382,7 @@ def rotate_key(
                 before={"retired_at": None},
                 after={"retired_at": now},
             )
-        new = create_key(uow.session, files, clock, purpose, owner, actor=principal)
+        new = create_key(uow.session, store, clock, purpose, owner, actor=principal)
         uow.commit()
         return new.kid
 
@@ -322,6 +432,8 @@ class KeyView:
     retired_at: datetime | None
     revoked_at: datetime | None
     revoked_reason: str | None
+    storage: str
+    hsm_label: str | None
 
 
 def list_keys(session: Session, principal: Principal, *, owner: str | None = None) -> list[KeyView]:
@@ -340,6 +452,8 @@ def list_keys(session: Session, principal: Principal, *, owner: str | None = Non
             retired_at=row.retired_at,
             revoked_at=row.revoked_at,
             revoked_reason=row.revoked_reason,
+            storage=row.storage.value,
+            hsm_label=row.hsm_label,
         )
         for row in session.scalars(stmt)
     ]

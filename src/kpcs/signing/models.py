@@ -1,5 +1,6 @@
 """The signing-key table: public halves and life cycle. Private halves never enter the
-database; they live in files (mode 0600) under ``KPCS_DATA_DIR/keys``."""
+database; they live in files (mode 0600) under ``KPCS_DATA_DIR/keys``, or in a hardware
+security module that never lets them out (``storage``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from kpcs.db import Base
 # Re-exported for the callers that import them from here; they live in the pure domain module.
 from kpcs.signing.domain import INSTANCE_OWNER as INSTANCE_OWNER
 from kpcs.signing.domain import KeyPurpose as KeyPurpose
+from kpcs.signing.domain import KeyStorage as KeyStorage
 
 
 class SigningKey(Base):
@@ -44,3 +46,11 @@ class SigningKey(Base):
     revoked_at: Mapped[datetime | None]
     revoked_by: Mapped[str | None] = mapped_column(sa.String(120))
     revoked_reason: Mapped[str | None] = mapped_column(sa.Text)
+    storage: Mapped[KeyStorage] = mapped_column(
+        default=KeyStorage.FILE,
+        server_default=KeyStorage.FILE.value,
+        comment="where the private half lives: a key file, or a PKCS#11 token",
+    )
+    hsm_label: Mapped[str | None] = mapped_column(
+        sa.String(64), comment="CKA_LABEL of the key pair on the PKCS#11 token (storage pkcs11 only)"
+    )

@@ -24,7 +24,7 @@ from kpcs.db import UnitOfWork, make_engine, make_session_factory
 from kpcs.errors import ConfigurationError
 from kpcs.exchange.delivery import Deliverer, ExchangeWorker
 from kpcs.exchange.services import ensure_hub_link
-from kpcs.signing.keys import KeyFiles, KeyRing
+from kpcs.signing.keys import KeyRing
 from kpcs.translog.services import HEAD_INTERVAL, current_head
 from kpcs.web.context import AppContext
 from kpcs.web.deps import current_principal
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         settings.sqlalchemy_url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None
     )
     clock = clock or SystemClock()
-    keyring = KeyRing(session_factory, KeyFiles(settings.data_dir / "keys"), clock)
+    keyring = KeyRing.for_settings(settings, session_factory, clock)
     context = AppContext(
         settings=settings,
         engine=engine,
