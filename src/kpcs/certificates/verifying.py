@@ -1,5 +1,5 @@
 """Online verification: the offline check plus what this system knows of the number now
-(cancelled, already imported, reported lost or stolen, on the fraud register)."""
+(issued and logged, cancelled, already imported, reported lost or stolen, on the fraud register)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from kpcs.participants.models import RegistryRevision
 from kpcs.participants.snapshot import current_revision
 from kpcs.signing.jws import MalformedToken
 from kpcs.signing.keys import KeyRing
+from kpcs.translog.models import LogLeaf
 
 if TYPE_CHECKING:
     from kpcs.certificates.schemas import NumberCheck
@@ -71,6 +72,7 @@ def _lookup_statement() -> sa.Executable:
     """Built once: constructing a statement costs more than running it."""
     has_losses = sa.exists().where(LossReport.certificate_id == Certificate.id)
     has_frauds = sa.exists().where(FraudReport.number_key == sa.bindparam("key"))
+    logged = sa.exists().where(LogLeaf.certificate_id == Certificate.id)
     return (
         sa.select(
             RegistryRevision.revision,
@@ -81,9 +83,11 @@ def _lookup_statement() -> sa.Executable:
             Certificate.cancelled_at,
             Certificate.cancellation_reason,
             Certificate.importing_participant,
+            Certificate.received_at,
             ImportConfirmation.received_on,
             has_losses.label("has_losses"),
             has_frauds.label("has_frauds"),
+            logged.label("logged"),
         )
         .select_from(RegistryRevision)
         .outerjoin(Certificate, Certificate.number == sa.bindparam("number"))
@@ -120,6 +124,8 @@ def _lookup(session: Session, clock: Clock, number: str) -> tuple[int, RegistryF
         confirmed_by=row.importing_participant if row.received_on else None,
         losses=_losses(session, row.id) if row.has_losses else (),
         frauds=frauds,
+        # A copy received through the exchange is logged by the node that issued it.
+        logged=bool(row.logged) if row.received_at is None else None,
     )
 
 
