@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kpcs.accounts.permissions import SYSTEM, Principal
+from kpcs.certificates.events import CertificateIssued
 from kpcs.certificates.models import Certificate
 from kpcs.clock import Clock
 from kpcs.db import UnitOfWork
@@ -62,6 +63,11 @@ def log_credential(session: Session, clock: Clock, certificate: Certificate) -> 
     return store.append(
         session, [(leaf_hash_of(certificate.number, certificate.credential), certificate.id)], at=clock.now()
     )
+
+
+def log_issued(session: Session, clock: Clock, event: CertificateIssued) -> None:
+    """Subscriber of :class:`CertificateIssued`: the log takes every certificate issued here."""
+    log_credential(session, clock, event.certificate)
 
 
 def _newest(session: Session) -> Head | None:
