@@ -126,6 +126,7 @@ def test_receipt_and_page(client: TestClient, make_token) -> None:  # type: igno
         and "leads from the certificate" in page.text
     )
     assert "verifies with the log" in page.text
+    assert "never what a certificate carries" in page.text and issued[1]["credential"] not in page.text
     missing = client.get("/log", params={"number": "nothing"})
     assert "no logged certificate" in missing.text
 
