@@ -257,6 +257,8 @@ def test_a_certificate_on_record_but_never_logged_is_not_valid(
         f"not in the transparency log: the certificate on record as {number} was never logged, so it "
         "was not issued the way every certificate is"
     ]
+    check = client.get(f"/api/v1/verify/number/{number}").json()
+    assert check["known"] is True and check["problems"] == body["problems"]
 
 
 # --- keys: rotation and revocation ------------------------------------------------------------

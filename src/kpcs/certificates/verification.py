@@ -189,6 +189,14 @@ NOT_CHECKED_OFFLINE = (
 """What a check with nothing but a trust list cannot tell; offline verifiers say so."""
 
 
+def not_logged_problem(number: str) -> str:
+    """What a verifier is told of a certificate on record here that the log does not hold."""
+    return (
+        f"not in the transparency log: the certificate on record as {number} was never logged, "
+        "so it was not issued the way every certificate is"
+    )
+
+
 def apply_facts(result: Verification, facts: RegistryFacts, *, presented: str) -> Verification:
     """Add what the registry knows to a check: that the certificate was issued (on record, the
     same credential, in the log), and since then cancelled, imported, lost or reported forged.
@@ -218,10 +226,7 @@ def apply_facts(result: Verification, facts: RegistryFacts, *, presented: str) -
                 "certificates carry the same number"
             )
         elif facts.logged is False:
-            found.append(
-                f"not in the transparency log: the certificate on record as {result.number} was never "
-                "logged, so it was not issued the way every certificate is"
-            )
+            found.append(not_logged_problem(str(result.number)))
         if facts.cancelled_on is not None:
             found.append(
                 f"cancelled on {facts.cancelled_on.isoformat()}"

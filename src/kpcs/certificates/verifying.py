@@ -25,6 +25,7 @@ from kpcs.certificates.verification import (
     Verification,
     apply_facts,
     credential_text,
+    not_logged_problem,
     verify_offline,
 )
 from kpcs.clock import Clock
@@ -198,6 +199,8 @@ def check_number(session: Session, clock: Clock, number: str) -> NumberCheck:
                 f"already imported: receipt confirmed by {facts.confirmed_by} on "
                 f"{facts.received_on.isoformat()}"
             )
+        if facts.logged is False:
+            problems.append(not_logged_problem(cleaned.upper()))
         if facts.status == "expired":
             problems.append("expired")
         problems += [f"reported {loss.kind} on {loss.reported_on.isoformat()}" for loss in facts.losses]
