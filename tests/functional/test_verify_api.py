@@ -254,11 +254,31 @@ def test_a_certificate_on_record_but_never_logged_is_not_valid(
         session.commit()
     body = verify(client, forged)
     assert body["valid"] is False and body["problems"] == [
-        f"not in the transparency log: the certificate on record as {number} was never logged, so it "
-        "was not issued the way every certificate is"
+        f"not in the transparency log: no entry of the log holds the credential on record as {number}, "
+        "so it was not issued the way every certificate is"
     ]
     check = client.get(f"/api/v1/verify/number/{number}").json()
     assert check["known"] is True and check["problems"] == body["problems"]
+
+
+def test_a_credential_put_on_record_after_the_certificate_was_logged_is_not_valid(
+    client: TestClient,
+    certificate: dict[str, Any],
+    settings: Config,
+    session_factory: sessionmaker[Session],
+) -> None:
+    """An insider replaces the credential on record with another one signed by the real key:
+    the record and the presented credential agree, the log does not."""
+    number = certificate["number"]
+    twin = resign_as(certificate["credential"], settings.data_dir / "keys", number=number, parcel_count=9)
+    with session_factory() as session:
+        session.execute(sa.update(Certificate).where(Certificate.number == number).values(credential=twin))
+        session.commit()
+    body = verify(client, twin)
+    assert body["valid"] is False and body["problems"] == [
+        f"not in the transparency log: no entry of the log holds the credential on record as {number}, "
+        "so it was not issued the way every certificate is"
+    ]
 
 
 # --- keys: rotation and revocation ------------------------------------------------------------

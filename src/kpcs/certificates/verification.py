@@ -177,8 +177,8 @@ class RegistryFacts:
     losses: tuple[LossNote, ...] = field(default_factory=tuple)
     frauds: tuple[FraudNote, ...] = field(default_factory=tuple)
     logged: bool | None = None
-    """Whether the transparency log holds the certificate issued here; None for a copy received
-    through the exchange (the issuing node logs it, not this one)."""
+    """Whether the transparency log holds the credential on record, for a certificate issued
+    here; None for a copy received through the exchange (the issuing node logs it)."""
 
 
 NOT_CHECKED_OFFLINE = (
@@ -192,7 +192,7 @@ NOT_CHECKED_OFFLINE = (
 def not_logged_problem(number: str) -> str:
     """What a verifier is told of a certificate on record here that the log does not hold."""
     return (
-        f"not in the transparency log: the certificate on record as {number} was never logged, "
+        f"not in the transparency log: no entry of the log holds the credential on record as {number}, "
         "so it was not issued the way every certificate is"
     )
 

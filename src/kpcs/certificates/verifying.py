@@ -33,6 +33,7 @@ from kpcs.participants.models import RegistryRevision
 from kpcs.participants.snapshot import current_revision
 from kpcs.signing.jws import MalformedToken
 from kpcs.signing.keys import KeyRing
+from kpcs.translog.leaves import candidate_leaf_hashes
 from kpcs.translog.models import LogLeaf
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ def _lookup_statement() -> sa.Executable:
     """Built once: constructing a statement costs more than running it."""
     has_losses = sa.exists().where(LossReport.certificate_id == Certificate.id)
     has_frauds = sa.exists().where(FraudReport.number_key == sa.bindparam("key"))
-    logged = sa.exists().where(LogLeaf.certificate_id == Certificate.id)
+    leaf_hash = sa.select(LogLeaf.leaf_hash).where(LogLeaf.certificate_id == Certificate.id).scalar_subquery()
     return (
         sa.select(
             RegistryRevision.revision,
@@ -88,7 +89,7 @@ def _lookup_statement() -> sa.Executable:
             ImportConfirmation.received_on,
             has_losses.label("has_losses"),
             has_frauds.label("has_frauds"),
-            logged.label("logged"),
+            leaf_hash.label("leaf_hash"),
         )
         .select_from(RegistryRevision)
         .outerjoin(Certificate, Certificate.number == sa.bindparam("number"))
@@ -98,6 +99,12 @@ def _lookup_statement() -> sa.Executable:
 
 
 _LOOKUP = _lookup_statement()
+
+
+def _logged(number: str, credential: str, leaf_hash: bytes | None) -> bool:
+    """Whether the log's leaf for this certificate commits to the credential on record (in
+    either form of leaf): a credential replaced in the database after it was logged is not."""
+    return leaf_hash is not None and leaf_hash in candidate_leaf_hashes(number, credential)
 
 
 def _lookup(session: Session, clock: Clock, number: str) -> tuple[int, RegistryFacts]:
@@ -126,7 +133,7 @@ def _lookup(session: Session, clock: Clock, number: str) -> tuple[int, RegistryF
         losses=_losses(session, row.id) if row.has_losses else (),
         frauds=frauds,
         # A copy received through the exchange is logged by the node that issued it.
-        logged=bool(row.logged) if row.received_at is None else None,
+        logged=_logged(number, row.credential, row.leaf_hash) if row.received_at is None else None,
     )
 
 
