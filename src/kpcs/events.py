@@ -1,7 +1,7 @@
 """What happened, told to whoever takes it from there, in the same transaction.
 
-A use case records an event (``CertificateIssued``) in its unit of work just before it
-commits; the subscribers (the transparency log appends the certificate, the exchange
+A use case publishes what happened (``CertificateIssued``) in its transaction just before
+it commits; the subscribers (the transparency log appends the certificate, the exchange
 writes the pre-notification to its outbox) add their rows to the same transaction, so
 the certificate, its log entry and its message commit together or not at all. The use
 case does not know them, and they import it, not the other way round: that is what keeps
