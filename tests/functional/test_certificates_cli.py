@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import Cli, certificate_body
+from tests.factories.forgery import resign_as
 
 
 def _issue(cli: Cli, tmp_path: Path, **changes: object) -> str:
@@ -104,6 +105,32 @@ def test_keys_rotate_revoke_and_offline_verify(cli: Cli, tmp_path: Path) -> None
     cli("trust-list", "export", "--out", str(saved))
     assert cli("verify", credential, "--trust-list", str(saved)).exit_code == 1
     assert cli("keys", "rotate").exit_code == 1  # which participant?
+
+
+def test_verify_online_refuses_what_was_never_issued_and_offline_says_it_cannot_tell(
+    cli: Cli, tmp_path: Path
+) -> None:
+    number = _issue(cli, tmp_path)
+    credential = json.loads(cli("certificates", "show", number).output)["credential"]
+    forged = resign_as(credential, cli.settings.data_dir / "keys", number="BW-2025-999999")
+    online = cli("verify", forged)
+    assert online.exit_code == 1 and "NOT VALID" in online.output
+    assert "no record of a certificate numbered BW-2025-999999" in online.output
+    assert cli("verify", credential).exit_code == 0
+    saved = tmp_path / "trust-list.jws"
+    assert cli("trust-list", "export", "--out", str(saved)).exit_code == 0
+    # Offline, the forgery is indistinguishable, and the verifier is told what went unchecked.
+    offline = cli("verify", forged, "--trust-list", str(saved))
+    assert offline.exit_code == 0 and "VALID" in offline.output
+    assert "Offline, not checked" in offline.output
+    assert "that the certificate was issued" in offline.output and "transparency log" in offline.output
+    assert "its current status" in offline.output
+    as_json = json.loads(cli("verify", forged, "--trust-list", str(saved), "--json").output)
+    assert [line.split(":")[0] for line in as_json["not_checked"]] == [
+        "that the certificate was issued",
+        "its current status",
+    ]
+    assert json.loads(cli("verify", credential, "--json").output)["not_checked"] == []
 
 
 def test_verify_reads_a_file_and_rejects_garbage(cli: Cli, tmp_path: Path) -> None:

@@ -17,8 +17,10 @@ from kpcs.signing.jws import parse_compact
 from kpcs.signing.trust_list import TrustList
 from kpcs.translog import merkle
 from kpcs.translog.heads import Head, head_problems
+from kpcs.translog.leaves import candidate_leaf_hashes
 from kpcs.translog.models import TreeHead
 from tests.conftest import OPERATOR, auth, certificate_body
+from tests.factories.translog import relog_in_first_form
 
 
 def _issue(client: TestClient, token: str, count: int) -> list[dict]:  # type: ignore[type-arg]
@@ -28,8 +30,18 @@ def _issue(client: TestClient, token: str, count: int) -> list[dict]:  # type: i
     ]
 
 
-def _leaf_hash_b64(credential: str) -> str:
-    return base64.b64encode(hashlib.sha256(b"\x00" + credential.encode()).digest()).decode()
+def _line(cert: dict) -> str:  # type: ignore[type-arg]
+    """The contract's leaf, computed here from the credential as any holder would."""
+    digest = hashlib.sha256(cert["credential"].encode("ascii")).hexdigest()
+    return f"kpcs-log-entry/1 {cert['number']} {digest}"
+
+
+def _leaf_hash(cert: dict) -> bytes:  # type: ignore[type-arg]
+    return hashlib.sha256(b"\x00" + _line(cert).encode("ascii")).digest()
+
+
+def _leaf_hash_b64(cert: dict) -> str:  # type: ignore[type-arg]
+    return base64.b64encode(_leaf_hash(cert)).decode()
 
 
 def test_signed_tree_head_contract(client: TestClient, make_token) -> None:  # type: ignore[no-untyped-def]
@@ -45,17 +57,14 @@ def test_signed_tree_head_contract(client: TestClient, make_token) -> None:  # t
     log_keys = [k for k in trust["keys"] if k["purpose"] == "log"]
     assert [k["kid"] for k in log_keys] == [token.header["kid"]]
     assert head_problems(Head.from_dict(sth), TrustList.from_jwks(trust)) == []
-    expected = merkle.root_from_leaf_hashes([merkle.leaf_hash(c["credential"].encode()) for c in issued])
+    expected = merkle.root_from_leaf_hashes([_leaf_hash(c) for c in issued])
     assert base64.b64decode(sth["root_hash"]) == expected
 
 
-def test_entries_are_the_credentials(client: TestClient, make_token) -> None:  # type: ignore[no-untyped-def]
+def test_entries_are_commitment_lines(client: TestClient, make_token) -> None:  # type: ignore[no-untyped-def]
     issued = _issue(client, make_token(Role.AUTHORITY, "BW"), 4)
     entries = client.get("/api/v1/log/entries", params={"start": 1, "end": 3}).json()["entries"]
-    assert entries == [
-        {"index": 1, "leaf": issued[1]["credential"]},
-        {"index": 2, "leaf": issued[2]["credential"]},
-    ]
+    assert entries == [{"index": 1, "leaf": _line(issued[1])}, {"index": 2, "leaf": _line(issued[2])}]
     assert (
         client.get("/api/v1/log/entries", params={"start": 2, "end": 99}).json()["entries"][-1]["index"] == 3
     )
@@ -69,12 +78,12 @@ def test_inclusion_and_consistency_proofs_verify(client: TestClient, make_token)
     root = base64.b64decode(sth["root_hash"])
     for index, cert in enumerate(issued):
         proof = client.get(
-            "/api/v1/log/proof", params={"leaf_hash": _leaf_hash_b64(cert["credential"]), "tree_size": 6}
+            "/api/v1/log/proof", params={"leaf_hash": _leaf_hash_b64(cert), "tree_size": 6}
         ).json()
         assert proof["leaf_index"] == index
         path = [base64.b64decode(h) for h in proof["audit_path"]]
-        assert merkle.verify_inclusion(merkle.leaf_hash(cert["credential"].encode()), index, 6, path, root)
-    old_root = merkle.root_from_leaf_hashes([merkle.leaf_hash(c["credential"].encode()) for c in issued[:3]])
+        assert merkle.verify_inclusion(_leaf_hash(cert), index, 6, path, root)
+    old_root = merkle.root_from_leaf_hashes([_leaf_hash(c) for c in issued[:3]])
     consistency = client.get("/api/v1/log/consistency", params={"first": 3, "second": 6}).json()[
         "consistency"
     ]
@@ -83,7 +92,7 @@ def test_inclusion_and_consistency_proofs_verify(client: TestClient, make_token)
 
 def test_proof_requests_that_cannot_be_answered_are_4xx(client: TestClient, make_token) -> None:  # type: ignore[no-untyped-def]
     issued = _issue(client, make_token(Role.AUTHORITY, "BW"), 2)
-    leaf = _leaf_hash_b64(issued[1]["credential"])
+    leaf = _leaf_hash_b64(issued[1])
     cases = [
         ("/api/v1/log/proof", {"leaf_hash": leaf, "tree_size": 1}, 422),  # leaf 1 is not in a tree of 1
         ("/api/v1/log/proof", {"leaf_hash": leaf, "tree_size": 9}, 422),  # beyond the log
@@ -117,6 +126,7 @@ def test_receipt_and_page(client: TestClient, make_token) -> None:  # type: igno
         and "leads from the certificate" in page.text
     )
     assert "verifies with the log" in page.text
+    assert "never what a certificate carries" in page.text and issued[1]["credential"] not in page.text
     missing = client.get("/log", params={"number": "nothing"})
     assert "no logged certificate" in missing.text
 
@@ -143,3 +153,75 @@ def test_a_running_server_signs_a_covering_head_within_seconds(live_server, cloc
         assert newest == 3, "no signed head covered the certificates within 5 seconds"
     finally:
         engine.dispose()
+
+
+def test_anonymous_readers_of_the_log_learn_numbers_not_contents(client: TestClient, make_token) -> None:  # type: ignore[no-untyped-def]
+    """The log is public, the certificates are not: a participant refused a certificate
+    (404) must not read it from the log, nor lift its credential from there."""
+    body = certificate_body()
+    issued = _issue(client, make_token(Role.AUTHORITY, "BW"), 2)
+    answer = client.get("/api/v1/log/entries", params={"start": 0, "end": 10})
+    assert answer.status_code == 200
+    assert answer.json()["entries"] == [{"index": i, "leaf": _line(c)} for i, c in enumerate(issued)]
+    text = answer.text
+    for secret in (
+        body["exporter"]["name"],  # type: ignore[index]
+        body["exporter"]["address"],  # type: ignore[index]
+        body["importer"]["name"],  # type: ignore[index]
+        body["importer"]["address"],  # type: ignore[index]
+        "1520.35",
+        "310250",
+        "5000.5",
+        issued[0]["credential"].split(".")[1][:40],  # any part of the signed payload
+    ):
+        assert secret not in text, secret
+    india = make_token(Role.AUTHORITY, "IN")
+    assert client.get(f"/api/v1/certificates/{issued[0]['number']}", headers=auth(india)).status_code == 404
+    # Whoever holds the credential proves it was logged: the line, its hash, the proof.
+    receipt = client.get(f"/api/v1/certificates/{issued[0]['number']}/receipt").json()
+    assert receipt["leaf_hash"] == _leaf_hash_b64(issued[0])
+
+
+def test_a_log_of_the_first_form_keeps_its_leaves_and_takes_lines_after(  # type: ignore[no-untyped-def]
+    client: TestClient, make_token, session_factory
+) -> None:
+    token = make_token(Role.AUTHORITY, "BW")
+    old = _issue(client, token, 3)
+    with session_factory() as session:
+        assert relog_in_first_form(session) == 3
+        session.commit()
+    new = _issue(client, token, 2)
+    entries = client.get("/api/v1/log/entries", params={"start": 0, "end": 10}).json()["entries"]
+    assert [e["leaf"] for e in entries] == [c["credential"] for c in old] + [_line(c) for c in new]
+    sth = client.get("/api/v1/log/sth").json()
+    root = base64.b64decode(sth["root_hash"])
+    leaf_hashes = [merkle.leaf_hash(e["leaf"].encode("ascii")) for e in entries]
+    assert sth["tree_size"] == 5 and merkle.root_from_leaf_hashes(leaf_hashes) == root
+    for index, cert in enumerate(old + new):
+        # A holder tries the line first, then the first form, as kpcs.translog.leaves says.
+        answers = {
+            h: client.get(
+                "/api/v1/log/proof", params={"leaf_hash": base64.b64encode(h).decode(), "tree_size": 5}
+            )
+            for h in candidate_leaf_hashes(cert["number"], cert["credential"])
+        }
+        proofs = [(h, r.json()) for h, r in answers.items() if r.status_code == 200]
+        assert len(proofs) == 1, cert["number"]
+        leaf_hash, proof = proofs[0]
+        assert leaf_hash == (
+            _leaf_hash(cert) if index >= 3 else merkle.leaf_hash(cert["credential"].encode())
+        )
+        path = [base64.b64decode(h) for h in proof["audit_path"]]
+        assert proof["leaf_index"] == index and merkle.verify_inclusion(leaf_hash, index, 5, path, root)
+        receipt = client.get(f"/api/v1/certificates/{cert['number']}/receipt").json()
+        assert base64.b64decode(receipt["leaf_hash"]) == leaf_hash
+        verified = client.post("/api/v1/verify", json={"credential": cert["credential"]}).json()
+        assert verified["valid"] is True, verified  # online verification finds either form
+        receipt_path = [base64.b64decode(h) for h in receipt["inclusion_proof"]]
+        assert merkle.verify_inclusion(
+            leaf_hash,
+            index,
+            receipt["signed_tree_head"]["tree_size"],
+            receipt_path,
+            base64.b64decode(receipt["signed_tree_head"]["root_hash"]),
+        )

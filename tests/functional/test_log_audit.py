@@ -7,6 +7,7 @@ import base64
 import json
 from pathlib import Path
 
+import httpx
 import sqlalchemy as sa
 
 from kpcs.accounts.permissions import operator
@@ -17,6 +18,7 @@ from kpcs.config import Settings
 from kpcs.db import UnitOfWork, make_engine, make_session_factory
 from kpcs.signing.keys import KeyFiles, KeyRing
 from tests.conftest import Cli, certificate_body
+from tests.factories.translog import relog_in_first_form
 
 
 def _issue(settings: Settings, clock: FixedClock, count: int) -> None:
@@ -89,3 +91,28 @@ def test_audit_of_an_unreachable_log_is_an_error_not_a_verdict(tmp_path: Path, c
     result = cli("log", "audit", "http://127.0.0.1:9", "--state", str(tmp_path / "s.json"))
     assert result.exit_code == 1 and "cannot read" in result.output
     assert not (tmp_path / "s.json").exists()
+
+
+def test_audit_replays_a_log_that_holds_both_forms_of_leaf(
+    live_server, tmp_path: Path, clock: FixedClock
+) -> None:  # type: ignore[no-untyped-def]
+    """Leaves of the first form (the compact JWS) stay; lines follow them; the audit passes."""
+    base, settings = live_server
+    cli = Cli(settings, clock)
+    state = tmp_path / "audit.json"
+    _issue(settings, clock, 3)
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with make_session_factory(engine)() as session:
+            assert relog_in_first_form(session) == 3
+            session.commit()
+    finally:
+        engine.dispose()
+    first = cli("log", "audit", base, "--state", str(state), "--full")
+    assert first.exit_code == 0, first.output
+    _issue(settings, clock, 2)
+    grown = cli("log", "audit", base, "--state", str(state), "--full")
+    assert grown.exit_code == 0 and "grew from 3" in grown.output, grown.output
+    entries = httpx.get(f"{base}/api/v1/log/entries", params={"start": 0, "end": 10}).json()["entries"]
+    assert [e["leaf"].count(".") for e in entries[:3]] == [2, 2, 2]  # compact JWS
+    assert all(e["leaf"].startswith("kpcs-log-entry/1 ") for e in entries[3:])

@@ -7,20 +7,24 @@ import json
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from kpcs.accounts.models import Role
+from kpcs.certificates.models import Certificate
 from kpcs.certificates.qr import QR_PREFIX, encode_qr_text
 from kpcs.clock import FixedClock
+from kpcs.config import Settings as Config
 from kpcs.db import UnitOfWork
 from kpcs.signing.jws import MAX_TOKEN_LENGTH, b64url_decode, b64url_encode
 from kpcs.signing.keys import KeyRing, revoke_key, rotate_key
 from kpcs.signing.models import KeyPurpose
 from kpcs.signing.trust_list import open_signed_trust_list
 from tests.conftest import OPERATOR, auth, certificate_body
+from tests.factories.forgery import resign_as
 
 VERIFY = "/api/v1/verify"
 
@@ -188,6 +192,93 @@ def test_number_check_of_a_valid_certificate(client: TestClient, certificate: di
     body = client.get(f"/api/v1/verify/number/{certificate['number']}").json()
     assert body["known"] is True and body["status"] == "issued" and body["problems"] == []
     assert body["exporting_participant"] == "BW" and body["importing_participant"] == "EU"
+
+
+# --- issued and logged: a correct signature is not enough -------------------------------------
+
+
+def _never_issued(certificate: dict[str, Any]) -> str:
+    return certificate["number"].rsplit("-", 1)[0] + "-999999"
+
+
+def test_a_credential_re_signed_under_a_number_never_issued_is_not_valid(
+    client: TestClient, certificate: dict[str, Any], settings: Config
+) -> None:
+    """What a stolen key or an off-the-books certificate looks like: Botswana's real key,
+    read from its key file, signs a copy of a genuine credential under a new number."""
+    number = _never_issued(certificate)
+    forged = resign_as(certificate["credential"], settings.data_dir / "keys", number=number)
+    assert kid_of(forged) == kid_of(certificate["credential"])
+    body = verify(client, forged)
+    assert body["valid"] is False and body["number"] == number and body["signature_verified"] is True
+    assert len(body["problems"]) == 1
+    assert body["problems"][0].startswith(
+        f"no record of a certificate numbered {number}: it was never issued"
+    )
+    page = client.post("/verify", data={"credential": forged})
+    assert page.status_code == 200 and "it was never issued" in page.text
+    assert verify(client, certificate["credential"]) == verify(client, certificate["credential"]) | {
+        "valid": True,
+        "problems": [],
+    }
+
+
+def test_another_credential_under_an_issued_number_is_not_valid(
+    client: TestClient, certificate: dict[str, Any], settings: Config
+) -> None:
+    twin = resign_as(
+        certificate["credential"], settings.data_dir / "keys", number=certificate["number"], parcel_count=9
+    )
+    body = verify(client, twin)
+    assert body["valid"] is False and body["problems"] == [
+        "this is not the credential on record for this number: two different signed certificates "
+        "carry the same number"
+    ]
+
+
+def test_a_certificate_on_record_but_never_logged_is_not_valid(
+    client: TestClient,
+    certificate: dict[str, Any],
+    settings: Config,
+    session_factory: sessionmaker[Session],
+) -> None:
+    """A certificate written straight into the database, past the issuing use case (and so
+    past the log), with a credential signed by the real key."""
+    number = _never_issued(certificate)
+    forged = resign_as(certificate["credential"], settings.data_dir / "keys", number=number)
+    with session_factory() as session:
+        original = session.scalar(sa.select(Certificate).where(Certificate.number == certificate["number"]))
+        assert original is not None
+        columns = {c.key: getattr(original, c.key) for c in Certificate.__table__.columns if c.key != "id"}
+        session.add(Certificate(**columns | {"number": number, "credential": forged}))
+        session.commit()
+    body = verify(client, forged)
+    assert body["valid"] is False and body["problems"] == [
+        f"not in the transparency log: no entry of the log holds the credential on record as {number}, "
+        "so it was not issued the way every certificate is"
+    ]
+    check = client.get(f"/api/v1/verify/number/{number}").json()
+    assert check["known"] is True and check["problems"] == body["problems"]
+
+
+def test_a_credential_put_on_record_after_the_certificate_was_logged_is_not_valid(
+    client: TestClient,
+    certificate: dict[str, Any],
+    settings: Config,
+    session_factory: sessionmaker[Session],
+) -> None:
+    """An insider replaces the credential on record with another one signed by the real key:
+    the record and the presented credential agree, the log does not."""
+    number = certificate["number"]
+    twin = resign_as(certificate["credential"], settings.data_dir / "keys", number=number, parcel_count=9)
+    with session_factory() as session:
+        session.execute(sa.update(Certificate).where(Certificate.number == number).values(credential=twin))
+        session.commit()
+    body = verify(client, twin)
+    assert body["valid"] is False and body["problems"] == [
+        f"not in the transparency log: no entry of the log holds the credential on record as {number}, "
+        "so it was not issued the way every certificate is"
+    ]
 
 
 # --- keys: rotation and revocation ------------------------------------------------------------

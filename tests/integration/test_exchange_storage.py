@@ -19,6 +19,7 @@ from kpcs.accounts.permissions import Principal, PrincipalKind
 from kpcs.audit.models import AuditEvent
 from kpcs.certificates.credential import JWS_TYPE, CredentialData, CredentialLine, build_payload
 from kpcs.certificates.models import Certificate, CertificateStatus
+from kpcs.certificates.verifying import verify_online
 from kpcs.db import UnitOfWork
 from kpcs.errors import PermissionDenied
 from kpcs.exchange import services
@@ -238,3 +239,15 @@ def test_importing_the_same_keys_again_changes_nothing(session_factory, clock) -
             )
         assert current_revision(uow.session) == revision
         uow.commit()
+
+
+def test_a_certificate_known_through_the_exchange_verifies_online_here(node, keyring, clock) -> None:  # type: ignore[no-untyped-def]
+    """India's node did not issue or log Botswana's certificate: the copy it received through
+    the exchange is its record (Botswana's node logs it); a number it never received is not."""
+    receive(node, keyring, clock, pre_notification("BW-2025-000011"))
+    with node() as session:
+        received = verify_online(session, keyring, clock, credential("BW-2025-000011"))
+        never_sent = verify_online(session, keyring, clock, credential("BW-2025-000012"))
+    assert received.valid is True and received.problems == ()
+    assert never_sent.valid is False
+    assert never_sent.problems[0].startswith("no record of a certificate numbered BW-2025-000012")

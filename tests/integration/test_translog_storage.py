@@ -27,6 +27,7 @@ from kpcs.db import UnitOfWork, make_engine, make_session_factory
 from kpcs.signing.keys import KeyRing
 from kpcs.translog import merkle, store
 from kpcs.translog.heads import Head, head_problems
+from kpcs.translog.leaves import leaf_hash_of
 from kpcs.translog.models import LogLeaf, LogNode, TreeHead, node_key
 from kpcs.translog.services import current_head
 from tests.conftest import OPERATOR, certificate_body
@@ -38,7 +39,7 @@ def assert_log_matches_certificates(session: Session) -> list[bytes]:
     """The invariants: one leaf per certificate and one certificate per leaf, contiguous
     indexes, and a stored tree that hashes exactly to the leaves. Returns the leaf hashes."""
     rows = session.execute(
-        sa.select(LogLeaf.index, LogLeaf.leaf_hash, Certificate.credential)
+        sa.select(LogLeaf.index, LogLeaf.leaf_hash, Certificate.number, Certificate.credential)
         .join(Certificate, Certificate.id == LogLeaf.certificate_id, full=True)
         .order_by(LogLeaf.index)
     ).all()
@@ -47,7 +48,7 @@ def assert_log_matches_certificates(session: Session) -> list[bytes]:
     )
     assert [row.index for row in rows] == list(range(len(rows)))
     hashes = [row.leaf_hash for row in rows]
-    assert hashes == [merkle.leaf_hash(row.credential.encode()) for row in rows]
+    assert hashes == [leaf_hash_of(row.number, row.credential) for row in rows]
     size = store.size(session)
     assert size == len(rows)
     assert store.root_at(session, size) == merkle.root_from_leaf_hashes(hashes)
@@ -143,7 +144,8 @@ def test_killing_the_issuer_never_separates_certificate_and_leaf(database_url: s
     random moments; after each kill, and after issuing again, the invariants hold."""
     engine = make_engine(database_url)
     factory = make_session_factory(engine)
-    env = os.environ | {"PYTHONPATH": str(ROOT)}
+    # The tree under test first, whatever kpcs the interpreter has installed.
+    env = os.environ | {"PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     committed: list[str] = []
     try:
         for round_ in range(3):

@@ -10,16 +10,19 @@ an importer with neither, will come with e-mail itself.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from kpcs import events
 from kpcs.accounts.permissions import Action, Principal, require, scoped
 from kpcs.audit import tags
 from kpcs.audit.services import record
 from kpcs.certificates import rules
 from kpcs.certificates.domain import CertificateStatus, ReminderRoute
+from kpcs.certificates.events import ImporterReminded
 from kpcs.certificates.models import Certificate, ConfirmationReminder
 from kpcs.certificates.reading import load_visible, reminder_counts, reminder_public
 from kpcs.certificates.schemas import ReminderCreate, ReminderPublic, RemindersCreate, RemindersSent
@@ -27,8 +30,7 @@ from kpcs.certificates.services import ShipmentRefused
 from kpcs.clock import Clock
 from kpcs.db import UnitOfWork
 from kpcs.errors import Conflict, InvalidInput
-from kpcs.exchange import services as exchange
-from kpcs.exchange.models import MessageKind
+from kpcs.exchange.topology import topology
 
 
 def send_reminder(
@@ -73,7 +75,7 @@ def _remind(
     session: Session, principal: Principal, clock: Clock, certificate: Certificate, note: str | None
 ) -> ConfirmationReminder:
     require(principal, Action.REMIND_IMPORTER, participant=certificate.exporting_participant)
-    exchange.topology(session).require_served_here(
+    topology(session).require_served_here(
         certificate.exporting_participant, "reminding the importing authority"
     )
     note = (note or "").strip() or None
@@ -85,26 +87,19 @@ def _remind(
     if problems:
         raise ShipmentRefused(problems)
     days = (clock.today() - certificate.issued_on).days
-    message = exchange.enqueue(
-        session,
-        clock,
-        MessageKind.CONFIRMATION_REMINDER,
-        sender=certificate.exporting_participant,
-        recipient=certificate.importing_participant,
-        body={"number": certificate.number, "sent_at": now.isoformat(), "reminder": count + 1, "note": note},
-    )
+    # Served elsewhere: the exchange carries it, in the message this id names.
+    elsewhere = topology(session).destination(certificate.importing_participant) is not None
     reminder = ConfirmationReminder(
         certificate_id=certificate.id,
         sent_at=now,
         sent_by=principal.actor,
-        route=ReminderRoute.EXCHANGE if message is not None else ReminderRoute.HERE,
-        message_id=message.id if message is not None else None,
+        route=ReminderRoute.EXCHANGE if elsewhere else ReminderRoute.HERE,
+        message_id=str(uuid.uuid4()) if elsewhere else None,
         note=note,
     )
     session.add(reminder)
-    where = (
-        "through the exchange, to its own system" if message is not None else "in its inbox on this system"
-    )
+    events.publish(session, clock, ImporterReminded(certificate, reminder, count + 1))
+    where = "through the exchange, to its own system" if elsewhere else "in its inbox on this system"
     record(
         session,
         actor=principal,

@@ -17,11 +17,13 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from kpcs import events
 from kpcs.accounts.permissions import Action, Principal, PrincipalKind, can, require
 from kpcs.audit import tags
 from kpcs.audit.services import audit_event, record
 from kpcs.certificates import rules, store
 from kpcs.certificates.credential import JWS_TYPE, CredentialData, CredentialLine, build_payload
+from kpcs.certificates.events import CertificateCancelled, CertificateIssued, ImportConfirmed
 from kpcs.certificates.models import (
     CancellationReason,
     Certificate,
@@ -43,7 +45,7 @@ from kpcs.clock import Clock
 from kpcs.countries import country_name
 from kpcs.db import UnitOfWork
 from kpcs.errors import Conflict, DomainError, FieldProblem, InvalidInput
-from kpcs.exchange import services as exchange
+from kpcs.exchange.topology import topology
 from kpcs.expertise.valuation import Reference, reference_from, valuation_warnings
 from kpcs.participants.models import Authority
 from kpcs.participants.registry import ParticipantKind
@@ -51,7 +53,6 @@ from kpcs.participants.snapshot import AuthorityFacts, RegistrySnapshot, bump_re
 from kpcs.signing.jws import sign_compact
 from kpcs.signing.keys import KeyRing
 from kpcs.signing.models import KeyPurpose
-from kpcs.translog.services import log_credential
 
 
 class ShipmentRefused(DomainError):
@@ -275,7 +276,7 @@ def issue_certificate(
         if problems:
             raise ShipmentRefused(problems)
         require(principal, Action.ISSUE_CERTIFICATE, participant=exporter.code)
-        exchange.topology(uow.session, snapshot.revision).require_served_here(exporter.code, "issuing")
+        topology(uow.session, snapshot.revision).require_served_here(exporter.code, "issuing")
         now = clock.now()
         today = clock.today()
         # The number, then the key: both may commit (every number; a participant's first
@@ -371,10 +372,10 @@ def issue_certificate(
             },
         )
         store.write_issued(uow.session, certificate, event)
-        # Last, so the log's lock is held only for the append: the certificate and its log
-        # entry commit together or not at all, even if the process dies in between.
-        exchange.notify_issued(uow.session, clock, certificate, snapshot.revision)
-        log_credential(uow.session, clock, certificate)
+        # Last, so the log's lock is held only for the append: the certificate, its log
+        # entry and its pre-notification commit together or not at all, even if the
+        # process dies in between (kpcs.wiring says who takes the event).
+        events.publish(uow.session, clock, CertificateIssued(certificate, snapshot.revision))
         uow.commit()
         return public_certificate(certificate, today)
 
@@ -395,9 +396,7 @@ def confirm_import(
     with uow:
         certificate = load_visible(uow.session, principal, number)
         require(principal, Action.CONFIRM_IMPORT, participant=certificate.importing_participant)
-        exchange.topology(uow.session).require_served_here(
-            certificate.importing_participant, "confirming an import"
-        )
+        topology(uow.session).require_served_here(certificate.importing_participant, "confirming an import")
         today = clock.today()
         _refuse(
             rules.confirmation_problems(
@@ -433,7 +432,7 @@ def confirm_import(
             confirmed_by=principal.actor,
         )
         certificate.status = CertificateStatus.CONFIRMED
-        exchange.notify_confirmed(uow.session, clock, certificate)
+        events.publish(uow.session, clock, ImportConfirmed(certificate))
         record(
             uow.session,
             actor=principal,
@@ -467,7 +466,7 @@ def cancel_certificate(
     with uow:
         certificate = load_visible(uow.session, principal, number)
         require(principal, Action.CANCEL_CERTIFICATE, participant=certificate.exporting_participant)
-        exchange.topology(uow.session).require_served_here(certificate.exporting_participant, "cancelling")
+        topology(uow.session).require_served_here(certificate.exporting_participant, "cancelling")
         if certificate.status is CertificateStatus.CANCELLED:
             raise Conflict(
                 f"{certificate.number} was already cancelled on {certificate.cancelled_at:%Y-%m-%d}"
@@ -483,7 +482,7 @@ def cancel_certificate(
         certificate.cancelled_by = principal.actor
         certificate.cancellation_reason = reason
         certificate.cancellation_note = note
-        exchange.notify_cancelled(uow.session, clock, certificate)
+        events.publish(uow.session, clock, CertificateCancelled(certificate))
         record(
             uow.session,
             actor=principal,

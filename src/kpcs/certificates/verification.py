@@ -176,10 +176,34 @@ class RegistryFacts:
     confirmed_by: str | None = None
     losses: tuple[LossNote, ...] = field(default_factory=tuple)
     frauds: tuple[FraudNote, ...] = field(default_factory=tuple)
+    logged: bool | None = None
+    """Whether the transparency log holds the credential on record, for a certificate issued
+    here; None for a copy received through the exchange (the issuing node logs it)."""
+
+
+NOT_CHECKED_OFFLINE = (
+    "that the certificate was issued: that its number is on record and its credential in the "
+    "transparency log (a correctly signed credential that was never issued looks the same offline)",
+    "its current status: cancellation, import confirmation, loss or theft reports and the fraud register",
+)
+"""What a check with nothing but a trust list cannot tell; offline verifiers say so."""
+
+
+def not_logged_problem(number: str) -> str:
+    """What a verifier is told of a certificate on record here that the log does not hold."""
+    return (
+        f"not in the transparency log: no entry of the log holds the credential on record as {number}, "
+        "so it was not issued the way every certificate is"
+    )
 
 
 def apply_facts(result: Verification, facts: RegistryFacts, *, presented: str) -> Verification:
-    """Add what the registry knows (cancelled, imported, lost, reported forged) to a check."""
+    """Add what the registry knows to a check: that the certificate was issued (on record, the
+    same credential, in the log), and since then cancelled, imported, lost or reported forged.
+
+    A correctly signed credential is not enough: a stolen key, or an authority issuing off
+    the books, signs credentials that no register holds and no log shows.
+    """
     found = list(result.problems)
     status = result.status
     for fraud in facts.frauds:
@@ -188,6 +212,12 @@ def apply_facts(result: Verification, facts: RegistryFacts, *, presented: str) -
             f"was reported as fraudulent on {fraud.reported_on.isoformat()}"
             + (f" by {fraud.reporter}" if fraud.reporter else "")
         )
+    if not facts.known and result.signature_verified:
+        found.append(
+            f"no record of a certificate numbered {result.number}: it was never issued, although "
+            "the credential is correctly signed (what a stolen key or an off-the-books certificate "
+            "looks like)"
+        )
     if facts.known and result.signature_verified:
         status = facts.status
         if facts.credential_on_record is not None and facts.credential_on_record != presented.strip():
@@ -195,6 +225,8 @@ def apply_facts(result: Verification, facts: RegistryFacts, *, presented: str) -
                 "this is not the credential on record for this number: two different signed "
                 "certificates carry the same number"
             )
+        elif facts.logged is False:
+            found.append(not_logged_problem(str(result.number)))
         if facts.cancelled_on is not None:
             found.append(
                 f"cancelled on {facts.cancelled_on.isoformat()}"

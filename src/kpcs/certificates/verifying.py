@@ -1,5 +1,5 @@
 """Online verification: the offline check plus what this system knows of the number now
-(cancelled, already imported, reported lost or stolen, on the fraud register)."""
+(issued and logged, cancelled, already imported, reported lost or stolen, on the fraud register)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from kpcs.certificates.verification import (
     Verification,
     apply_facts,
     credential_text,
+    not_logged_problem,
     verify_offline,
 )
 from kpcs.clock import Clock
@@ -32,6 +33,8 @@ from kpcs.participants.models import RegistryRevision
 from kpcs.participants.snapshot import current_revision
 from kpcs.signing.jws import MalformedToken
 from kpcs.signing.keys import KeyRing
+from kpcs.translog.leaves import candidate_leaf_hashes
+from kpcs.translog.models import LogLeaf
 
 if TYPE_CHECKING:
     from kpcs.certificates.schemas import NumberCheck
@@ -71,6 +74,7 @@ def _lookup_statement() -> sa.Executable:
     """Built once: constructing a statement costs more than running it."""
     has_losses = sa.exists().where(LossReport.certificate_id == Certificate.id)
     has_frauds = sa.exists().where(FraudReport.number_key == sa.bindparam("key"))
+    leaf_hash = sa.select(LogLeaf.leaf_hash).where(LogLeaf.certificate_id == Certificate.id).scalar_subquery()
     return (
         sa.select(
             RegistryRevision.revision,
@@ -81,9 +85,11 @@ def _lookup_statement() -> sa.Executable:
             Certificate.cancelled_at,
             Certificate.cancellation_reason,
             Certificate.importing_participant,
+            Certificate.received_at,
             ImportConfirmation.received_on,
             has_losses.label("has_losses"),
             has_frauds.label("has_frauds"),
+            leaf_hash.label("leaf_hash"),
         )
         .select_from(RegistryRevision)
         .outerjoin(Certificate, Certificate.number == sa.bindparam("number"))
@@ -93,6 +99,12 @@ def _lookup_statement() -> sa.Executable:
 
 
 _LOOKUP = _lookup_statement()
+
+
+def _logged(number: str, credential: str, leaf_hash: bytes | None) -> bool:
+    """Whether the log's leaf for this certificate commits to the credential on record (in
+    either form of leaf): a credential replaced in the database after it was logged is not."""
+    return leaf_hash is not None and leaf_hash in candidate_leaf_hashes(number, credential)
 
 
 def _lookup(session: Session, clock: Clock, number: str) -> tuple[int, RegistryFacts]:
@@ -120,6 +132,8 @@ def _lookup(session: Session, clock: Clock, number: str) -> tuple[int, RegistryF
         confirmed_by=row.importing_participant if row.received_on else None,
         losses=_losses(session, row.id) if row.has_losses else (),
         frauds=frauds,
+        # A copy received through the exchange is logged by the node that issued it.
+        logged=_logged(number, row.credential, row.leaf_hash) if row.received_at is None else None,
     )
 
 
@@ -192,6 +206,8 @@ def check_number(session: Session, clock: Clock, number: str) -> NumberCheck:
                 f"already imported: receipt confirmed by {facts.confirmed_by} on "
                 f"{facts.received_on.isoformat()}"
             )
+        if facts.logged is False:
+            problems.append(not_logged_problem(cleaned.upper()))
         if facts.status == "expired":
             problems.append("expired")
         problems += [f"reported {loss.kind} on {loss.reported_on.isoformat()}" for loss in facts.losses]

@@ -75,23 +75,28 @@ def verify(
     result: Verification
     if trust_list is not None:
         # Offline: the credential and the saved trust list are all it reads (no settings, no database).
-        from kpcs.certificates.verification import credential_text, verify_offline
+        from kpcs.certificates.verification import NOT_CHECKED_OFFLINE, credential_text, verify_offline
 
         keys, note = _load_trust_list(trust_list, pin)
         result = verify_offline(credential_text(text), keys, now=cli.clock.now())
-        note += "; offline: cancellations, import confirmations and fraud reports are not checked"
+        not_checked = list(NOT_CHECKED_OFFLINE)
     else:
         from kpcs.certificates.verifying import verify_online
 
         with cli.session_factory() as session:
             result = verify_online(session, cli.keyring, cli.clock, text)
-        note = f"checked against this server's trust list and registry ({cli.settings.sqlalchemy_url.split('://')[0]})"
+        note = f"checked against this server's trust list, registry and log ({cli.settings.sqlalchemy_url.split('://')[0]})"
+        not_checked = []
     if json_:
-        print_json(result.as_dict() | {"checked_with": note})
+        print_json(result.as_dict() | {"checked_with": note, "not_checked": not_checked})
     else:
         verdict = "[green]VALID[/green]" if result.valid else "[red]NOT VALID[/red]"
         console.print(f"{verdict} {result.number or ''} (status {result.status})")
         for problem in result.problems:
             console.print(f"  - {problem}", highlight=False)
+        if not_checked:
+            console.print("Offline, not checked (verify online for these):", highlight=False)
+            for what in not_checked:
+                console.print(f"  - {what}", highlight=False)
         console.print(f"[dim]{note}[/dim]", highlight=False)
     raise typer.Exit(0 if result.valid else 1)

@@ -28,6 +28,7 @@ from kpcs.db import UnitOfWork
 from kpcs.exchange import services
 from kpcs.exchange.messages import HUB, MESSAGE_TYPE, envelope, next_attempt
 from kpcs.exchange.models import DeliveryState, HubLink, MessageKind, Node, OutboxMessage
+from kpcs.exchange.topology import hub_link
 from kpcs.participants.snapshot import current_revision
 from kpcs.signing.jws import sign_compact
 from kpcs.signing.keys import KeyRing
@@ -89,7 +90,7 @@ class Deliverer:
         """Enroll if needed, send keys if they changed, deliver what is due; returns how
         many messages were delivered."""
         with self.session_factory() as session:
-            link = services.hub_link(session)
+            link = hub_link(session)
             enrolled = link is None or link.enrolled_at is not None
             stale_keys = (
                 link is not None and enrolled and link.keys_revision_sent != current_revision(session)
@@ -244,7 +245,7 @@ class Deliverer:
         }.get(message.kind)
         if tag is None or message.certificate_number is None:
             return
-        if services.hub_link(session) is None and session.get(Node, message.sender) is not None:
+        if hub_link(session) is None and session.get(Node, message.sender) is not None:
             return  # the hub relays a node's message: the certificate is not in the hub's books
         where = "the hub" if message.destination == HUB else f"the national node of {message.destination}"
         record(
@@ -259,7 +260,7 @@ class Deliverer:
 
     def _contact(self, session: Session, destination: str, now: datetime, error: str | None) -> None:
         peer: HubLink | Node | None = (
-            services.hub_link(session) if destination == HUB else session.get(Node, destination)
+            hub_link(session) if destination == HUB else session.get(Node, destination)
         )
         if peer is None:
             return
@@ -269,7 +270,7 @@ class Deliverer:
 
     def _address(self, session: Session, destination: str) -> tuple[str, str]:
         if destination == HUB:
-            link = services.hub_link(session)
+            link = hub_link(session)
             assert link is not None and link.hub_token is not None
             return link.hub_url, link.hub_token
         node = session.get(Node, destination)
@@ -302,7 +303,7 @@ class Deliverer:
             self._enroll_after = next_attempt(now, self._enroll_attempts)
             logger.warning("enrolling with the hub failed (attempt %s): %s", self._enroll_attempts, exc)
             with self.uow() as uow:
-                link = services.hub_link(uow.session)
+                link = hub_link(uow.session)
                 if link is not None:
                     link.last_error = f"enrollment: {exc}"
                     uow.commit()
@@ -313,7 +314,7 @@ class Deliverer:
         if not token:
             raise RuntimeError("KPCS_ENROLLMENT_TOKEN is not set: run `kpcs nodes enroll` on the hub")
         with self.session_factory() as session:
-            link = services.hub_link(session)
+            link = hub_link(session)
             assert link is not None
             participant, hub_url, callback = link.participant, link.hub_url, link.callback_token
         self.keyring.active(KeyPurpose.CERTIFICATES, participant, actor=SYSTEM)
@@ -331,7 +332,7 @@ class Deliverer:
             raise RuntimeError(f"the hub answered HTTP {response.status_code}: {_detail(response)}")
         answer = response.json()
         with self.uow() as uow:
-            link = services.hub_link(uow.session)
+            link = hub_link(uow.session)
             assert link is not None
             link.hub_token = answer["node_token"]
             link.hub_trust_kid = answer["hub_trust_kid"]
@@ -360,7 +361,7 @@ class Deliverer:
 
     def _send_keys(self) -> None:
         with self.session_factory() as session:
-            link = services.hub_link(session)
+            link = hub_link(session)
             assert link is not None and link.hub_token is not None
             participant, hub_url, hub_token = link.participant, link.hub_url, link.hub_token
         revision, trust = self.keyring.trust_list_with_revision()
@@ -375,7 +376,7 @@ class Deliverer:
         except httpx.HTTPError as exc:
             ok, error = False, f"keys: {type(exc).__name__}: {exc}"
         with self.uow() as uow:
-            link = services.hub_link(uow.session)
+            link = hub_link(uow.session)
             assert link is not None
             if ok:
                 link.keys_revision_sent = revision
@@ -386,14 +387,14 @@ class Deliverer:
     def pull_trust_list(self) -> int:
         """Fetch the hub's signed trust list now (a message named a key not seen yet)."""
         with self.session_factory() as session:
-            link = services.hub_link(session)
+            link = hub_link(session)
             if link is None or link.hub_trust_kid is None:
                 return 0
             hub_url = link.hub_url
         response = self.http.get(f"{hub_url}/api/v1/trust-list/signed")
         response.raise_for_status()
         with self.uow() as uow:
-            link = services.hub_link(uow.session)
+            link = hub_link(uow.session)
             assert link is not None
             changed = services.apply_trust_list(uow.session, self.clock, response.text, link)
             uow.commit()

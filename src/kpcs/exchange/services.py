@@ -28,6 +28,12 @@ from sqlalchemy.orm import Session
 from kpcs.accounts.permissions import Action, Principal, exchange_peer, require
 from kpcs.audit import tags
 from kpcs.audit.services import record
+from kpcs.certificates.events import (
+    CertificateCancelled,
+    CertificateIssued,
+    ImportConfirmed,
+    ImporterReminded,
+)
 from kpcs.certificates.models import (
     CancellationReason,
     Certificate,
@@ -52,6 +58,7 @@ from kpcs.exchange.models import (
     Node,
     OutboxMessage,
 )
+from kpcs.exchange.topology import destination_of, hub_link, topology
 from kpcs.participants.models import Participant
 from kpcs.participants.snapshot import bump_revision
 from kpcs.signing.keys import KeyRing, import_keys
@@ -81,69 +88,6 @@ def _add_to_outbox(session: Session, message: OutboxMessage) -> None:
 def token_hash(token: str) -> str:
     """How tokens are kept: their SHA-256, never the token."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-# --- where a participant is served -----------------------------------------------------------
-
-
-def hub_link(session: Session) -> HubLink | None:
-    """This node's link to its hub, or None on the hub."""
-    return session.get(HubLink, 1)
-
-
-@dataclass(frozen=True)
-class Topology:
-    """Who is served where, as this system sees it."""
-
-    node_of: str | None  # on a node: its participant; on the hub: None
-    nodes: dict[str, str]  # on the hub: participant -> its node's address
-
-    def destination(self, participant: str) -> str | None:
-        """Where a message for ``participant`` goes: ``'hub'`` (from a node), the
-        participant's own node (from the hub), or None when it is served here."""
-        if self.node_of is not None:
-            return None if participant == self.node_of else HUB
-        return participant if participant in self.nodes else None
-
-    def require_served_here(self, participant: str, what: str) -> None:
-        """Refuse to act for a participant that another kpcs system serves."""
-        if self.node_of is not None and participant != self.node_of:
-            raise Conflict(
-                f"this national node serves {self.node_of} only: {what} for {participant} is done "
-                "in that participant's own system or on the hub"
-            )
-        if participant in self.nodes:
-            raise Conflict(
-                f"{participant} runs its own national node ({self.nodes[participant]}): {what} is done there"
-            )
-
-
-_topologies: dict[tuple[str, int], Topology] = {}
-
-
-def topology(session: Session, revision: int | None = None) -> Topology:
-    """The topology; cached by registry revision when the caller has just read it (every
-    enrollment and hub link moves the revision)."""
-    key = (session.get_bind().engine.url.render_as_string(hide_password=True), revision or -1)
-    if revision is not None and (cached := _topologies.get(key)) is not None:
-        return cached
-    link = hub_link(session)
-    nodes = (
-        {}
-        if link is not None
-        else {code: url for code, url in session.execute(sa.select(Node.participant, Node.url))}
-    )
-    found = Topology(node_of=link.participant if link is not None else None, nodes=nodes)
-    if revision is not None:
-        if len(_topologies) > 100:
-            _topologies.clear()
-        _topologies[key] = found
-    return found
-
-
-def destination_of(session: Session, participant: str) -> str | None:
-    """Where a message for ``participant`` must go (see :meth:`Topology.destination`)."""
-    return topology(session).destination(participant)
 
 
 def ensure_hub_link(uow: UnitOfWork, clock: Clock, participant: str, hub_url: str) -> HubLink:
@@ -186,15 +130,17 @@ def enqueue(
     body: dict[str, Any],
     destination: str | None = None,
     revision: int | None = None,
+    message_id: str | None = None,
 ) -> OutboxMessage | None:
     """Add a message to the outbox in the caller's transaction, if ``recipient`` is served
-    elsewhere (None otherwise: nothing to send)."""
+    elsewhere (None otherwise: nothing to send). ``message_id``: an id the caller already
+    recorded (a reminder names the message that carries it); a new one otherwise."""
     destination = destination or topology(session, revision).destination(recipient)
     if destination is None:
         return None
     now = clock.now()
     message = OutboxMessage(
-        id=str(uuid.uuid4()),
+        id=message_id or str(uuid.uuid4()),
         kind=kind,
         sender=sender,
         recipient=recipient,
@@ -210,10 +156,10 @@ def enqueue(
     return message
 
 
-def notify_issued(
-    session: Session, clock: Clock, certificate: Certificate, revision: int | None = None
-) -> None:
-    """The pre-notification of a new certificate to the importing participant."""
+def notify_issued(session: Session, clock: Clock, event: CertificateIssued) -> None:
+    """Subscriber of :class:`CertificateIssued`: the pre-notification of a new certificate to
+    the importing participant, when another system serves it."""
+    certificate, revision = event.certificate, event.revision
     enqueue(
         session,
         clock,
@@ -225,8 +171,9 @@ def notify_issued(
     )
 
 
-def notify_confirmed(session: Session, clock: Clock, certificate: Certificate) -> None:
-    """The return slip, back to the exporting participant."""
+def notify_confirmed(session: Session, clock: Clock, event: ImportConfirmed) -> None:
+    """Subscriber of :class:`ImportConfirmed`: the return slip, back to the exporting participant."""
+    certificate = event.certificate
     confirmation = certificate.confirmation
     assert confirmation is not None
     enqueue(
@@ -249,8 +196,10 @@ def notify_confirmed(session: Session, clock: Clock, certificate: Certificate) -
     )
 
 
-def notify_cancelled(session: Session, clock: Clock, certificate: Certificate) -> None:
-    """The exporter voided a certificate: the importer must not accept the goods on it."""
+def notify_cancelled(session: Session, clock: Clock, event: CertificateCancelled) -> None:
+    """Subscriber of :class:`CertificateCancelled`: the exporter voided a certificate, the
+    importer must not accept the goods on it."""
+    certificate = event.certificate
     enqueue(
         session,
         clock,
@@ -263,6 +212,28 @@ def notify_cancelled(session: Session, clock: Clock, certificate: Certificate) -
             "note": certificate.cancellation_note,
             "cancelled_at": certificate.cancelled_at.isoformat() if certificate.cancelled_at else None,
         },
+    )
+
+
+def send_reminder(session: Session, clock: Clock, event: ImporterReminded) -> None:
+    """Subscriber of :class:`ImporterReminded`: the reminder, to the importer's own system when
+    another one serves it (the reminder already names the message)."""
+    certificate, reminder = event.certificate, event.reminder
+    if reminder.message_id is None:
+        return  # served here: the importer's inbox shows the reminder
+    enqueue(
+        session,
+        clock,
+        MessageKind.CONFIRMATION_REMINDER,
+        sender=certificate.exporting_participant,
+        recipient=certificate.importing_participant,
+        body={
+            "number": certificate.number,
+            "sent_at": reminder.sent_at.isoformat(),
+            "reminder": event.sequence,
+            "note": reminder.note,
+        },
+        message_id=reminder.message_id,
     )
 
 

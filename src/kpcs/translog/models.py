@@ -15,11 +15,13 @@ Hash = sa.LargeBinary(32)
 
 
 class LogLeaf(Base):
-    """One entry of the log: a certificate's credential, by its leaf hash."""
+    """One entry of the log: a certificate, by the hash of its leaf (see kpcs.translog.leaves)."""
 
     __tablename__ = "log_leaves"
 
     index: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    # The leaf is the commitment line now, the credential in entries of the log's first form
+    # (kpcs.translog.leaves); the database comment keeps its first wording (no migration for it).
     leaf_hash: Mapped[bytes] = mapped_column(Hash, unique=True, comment="SHA-256(0x00 || credential)")
     certificate_id: Mapped[int] = mapped_column(
         sa.ForeignKey("certificates.id"), unique=True, comment="the certificate whose credential is the leaf"

@@ -1,5 +1,6 @@
 """Use cases of the transparency log: append a certificate, sign heads, serve proofs,
-entries and receipts."""
+entries and receipts. A leaf commits to a certificate without publishing it
+(:mod:`kpcs.translog.leaves`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kpcs.accounts.permissions import SYSTEM, Principal
+from kpcs.certificates.events import CertificateIssued
 from kpcs.certificates.models import Certificate
 from kpcs.clock import Clock
 from kpcs.db import UnitOfWork
@@ -20,6 +22,7 @@ from kpcs.signing.keys import ActiveKey, KeyRing
 from kpcs.signing.models import INSTANCE_OWNER, KeyPurpose
 from kpcs.translog import merkle, store
 from kpcs.translog.heads import HEAD_TYPE, Head, b64, head_payload, unb64
+from kpcs.translog.leaves import leaf_hash_of, stored_leaf
 from kpcs.translog.models import LogLeaf, LogState, TreeHead
 
 MAX_ENTRIES = 1000
@@ -48,7 +51,7 @@ def sign_head(session: Session, key: ActiveKey, clock: Clock, tree_size: int, ro
 
 
 def log_credential(session: Session, clock: Clock, certificate: Certificate) -> store.Appended:
-    """Append a certificate's credential to the log, in the issuing transaction.
+    """Append a certificate's commitment line to the log, in the issuing transaction.
 
     Call it last: the certificate and its log entry commit together or not at all, and
     the log's lock is held from here to the commit. No head is signed here: a head costs
@@ -58,8 +61,13 @@ def log_credential(session: Session, clock: Clock, certificate: Certificate) -> 
     signed head within seconds of its issue (the contract allows 5).
     """
     return store.append(
-        session, [(merkle.leaf_hash(certificate.credential.encode("ascii")), certificate.id)], at=clock.now()
+        session, [(leaf_hash_of(certificate.number, certificate.credential), certificate.id)], at=clock.now()
     )
+
+
+def log_issued(session: Session, clock: Clock, event: CertificateIssued) -> None:
+    """Subscriber of :class:`CertificateIssued`: the log takes every certificate issued here."""
+    log_credential(session, clock, event.certificate)
 
 
 def _newest(session: Session) -> Head | None:
@@ -137,18 +145,27 @@ def consistency(session: Session, first: int, second: int) -> dict[str, Any]:
 
 
 def entries(session: Session, start: int, end: int) -> dict[str, Any]:
-    """``GET /log/entries``: leaves ``start`` (inclusive) to ``end`` (exclusive)."""
+    """``GET /log/entries``: leaves ``start`` (inclusive) to ``end`` (exclusive).
+
+    The leaf text is not stored: it is rebuilt from the certificate, in the form its stored
+    hash says (the commitment line, or the compact JWS for entries of the log's first form).
+    """
     current = store.size(session)
     if start < 0 or end < start:
         raise InvalidInput.field("end", "0 <= start <= end")
     end = min(end, current, start + MAX_ENTRIES)
     rows = session.execute(
-        sa.select(LogLeaf.index, Certificate.credential)
+        sa.select(LogLeaf.index, LogLeaf.leaf_hash, Certificate.number, Certificate.credential)
         .join(Certificate, Certificate.id == LogLeaf.certificate_id)
         .where(LogLeaf.index >= start, LogLeaf.index < end)
         .order_by(LogLeaf.index)
     )
-    return {"entries": [{"index": index, "leaf": credential} for index, credential in rows]}
+    return {
+        "entries": [
+            {"index": index, "leaf": stored_leaf(number, credential, leaf_hash)}
+            for index, leaf_hash, number, credential in rows
+        ]
+    }
 
 
 @dataclass(frozen=True)

@@ -747,7 +747,7 @@ def test_every_fact_at_once_is_listed() -> None:
     assert len(result.problems) == 5
 
 
-def test_facts_of_an_unknown_number_add_only_fraud_entries() -> None:
+def test_facts_of_an_unknown_number_say_it_was_never_issued_and_nothing_of_its_status() -> None:
     fraud = FraudNote(reported_on=date(2025, 2, 1), claimed_participant="BW", reporter="EU")
     facts = RegistryFacts(
         known=False,
@@ -758,10 +758,26 @@ def test_facts_of_an_unknown_number_add_only_fraud_entries() -> None:
     )
     result = apply_facts(_checked(), facts, presented=TOKEN)
     assert result.valid is False
-    assert len(result.problems) == 1 and "fraudulent" in result.problems[0]
+    assert len(result.problems) == 2 and "fraudulent" in result.problems[0]
+    assert result.problems[1].startswith("no record of a certificate numbered BW-2025-000001")
     assert result.status == "issued"
     unknown = apply_facts(_checked(), RegistryFacts(known=False), presented=TOKEN)
-    assert unknown.valid is True and unknown.problems == ()
+    refused(unknown, "no record of a certificate numbered", "never issued")
+    assert len(unknown.problems) == 1
+
+
+def test_a_certificate_issued_here_must_be_in_the_log() -> None:
+    logged = RegistryFacts(known=True, status="issued", credential_on_record=TOKEN, logged=True)
+    assert apply_facts(_checked(), logged, presented=TOKEN).valid is True
+    unlogged = RegistryFacts(known=True, status="issued", credential_on_record=TOKEN, logged=False)
+    result = apply_facts(_checked(), unlogged, presented=TOKEN)
+    refused(result, "not in the transparency log")
+    assert len(result.problems) == 1
+
+
+def test_a_copy_received_through_the_exchange_is_logged_by_its_issuing_node() -> None:
+    received = RegistryFacts(known=True, status="issued", credential_on_record=TOKEN, logged=None)
+    assert apply_facts(_checked(), received, presented=TOKEN).valid is True
 
 
 def test_facts_do_not_rescue_or_overrule_a_bad_signature() -> None:

@@ -83,20 +83,24 @@ def upgrade() -> None:
 
 def _start_the_log() -> None:
     """Create the state row, and log every certificate issued before the log existed, in
-    the order they were issued, so that no certificate is ever outside the log."""
+    the order they were issued, so that no certificate is ever outside the log.
+
+    The leaves written here are new ones, so they take the commitment line (a database
+    that ran this revision before keeps the compact-JWS leaves it wrote then)."""
     from datetime import UTC, datetime
 
     from kpcs.translog import merkle
+    from kpcs.translog.leaves import leaf_hash_of
 
     connection = op.get_bind()
     tree = merkle.CompactRange()
     leaves: list[dict[str, object]] = []
     nodes: list[dict[str, object]] = []
     now = datetime.now(UTC).replace(tzinfo=None) if connection.dialect.name == "sqlite" else datetime.now(UTC)
-    for certificate_id, credential in connection.execute(
-        sa.text("SELECT id, credential FROM certificates ORDER BY id")
+    for certificate_id, number, credential in connection.execute(
+        sa.text("SELECT id, number, credential FROM certificates ORDER BY id")
     ):
-        digest = merkle.leaf_hash(credential.encode("ascii"))
+        digest = leaf_hash_of(number, credential)
         leaves.append(
             {"index": tree.size, "leaf_hash": digest, "certificate_id": certificate_id, "appended_at": now}
         )

@@ -1,0 +1,27 @@
+"""Who takes which event (:mod:`kpcs.events`): the one place that knows.
+
+The order within a tuple is the order subscribers run in, inside the use case's
+transaction. The log comes last for an issued certificate: its append takes the log's
+lock, which is then held only until the commit that follows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from kpcs.certificates.events import (
+    CertificateCancelled,
+    CertificateIssued,
+    ImportConfirmed,
+    ImporterReminded,
+)
+from kpcs.events import Event, Subscriber
+from kpcs.exchange import services as exchange
+from kpcs.translog import services as translog
+
+SUBSCRIBERS: Mapping[type[Event], tuple[Subscriber, ...]] = {
+    CertificateIssued: (exchange.notify_issued, translog.log_issued),
+    ImportConfirmed: (exchange.notify_confirmed,),
+    CertificateCancelled: (exchange.notify_cancelled,),
+    ImporterReminded: (exchange.send_reminder,),
+}
