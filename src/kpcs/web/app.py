@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from anyio import to_thread
@@ -17,6 +17,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from kpcs import __version__
+from kpcs.accounts.backoff import SignInBackoff
 from kpcs.certificates.fraud import EvidenceStore
 from kpcs.clock import Clock, SystemClock
 from kpcs.config import Settings, get_settings
@@ -30,6 +31,7 @@ from kpcs.web.context import AppContext
 from kpcs.web.deps import current_principal
 from kpcs.web.errors import register_error_handlers
 from kpcs.web.limits import LARGER_BODIES, MAX_BODY_BYTES, BodySizeLimit
+from kpcs.web.ratelimit import RateLimit, TokenBuckets, limited_routes
 from kpcs.web.routes import (
     accounts,
     analysis,
@@ -44,6 +46,7 @@ from kpcs.web.routes import (
     statistics,
     verify,
 )
+from kpcs.web.security_headers import SecurityHeaders
 
 API_PREFIX = "/api/v1"
 
@@ -79,6 +82,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         keyring=keyring,
         evidence=EvidenceStore(settings.data_dir / "evidence"),
         deliverer=Deliverer(settings, session_factory, keyring, clock),
+        sign_in_backoff=SignInBackoff(now=_seconds(clock)),
     )
 
     @asynccontextmanager
@@ -117,7 +121,18 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.state.context = context
     register_error_handlers(app)
+    # Added innermost first: the body limit next to the app, the rate limit refuses before
+    # any body is read, and the security headers go on every answer, the others' refusals included.
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES, larger=LARGER_BODIES)
+    if settings.rate_limits:
+        buckets = TokenBuckets(
+            {"public": settings.rate_limit_public, "sign-in": settings.rate_limit_sign_in},
+            now=_seconds(clock),
+        )
+        app.add_middleware(
+            RateLimit, routes=limited_routes(API_PREFIX), buckets=buckets, trust_proxy=settings.trust_proxy
+        )
+    app.add_middleware(SecurityHeaders, trust_proxy=settings.trust_proxy)
     app.mount("/static", StaticFiles(packages=[("kpcs.web", "static")]), name="static")
     # Every request resolves its caller, even on public routes: a client that presents a
     # wrong or revoked token must be told so, not served the anonymous view.
@@ -142,6 +157,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     # Other kpcs systems authenticate with their exchange tokens, not API tokens.
     app.include_router(exchange.peers, prefix=API_PREFIX)
     return app
+
+
+def _seconds(clock: Clock) -> Callable[[], float]:
+    """The app's clock as seconds, for the limits (so that tests move them with the clock)."""
+    return lambda: clock.now().timestamp()
 
 
 async def _sign_heads(context: AppContext, stopping: asyncio.Event) -> None:

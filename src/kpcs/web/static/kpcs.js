@@ -1,0 +1,25 @@
+// Behaviour of the pages, kept out of the HTML so that the Content-Security-Policy can
+// forbid inline scripts (script-src 'self'): markup only declares it with data- attributes.
+"use strict";
+
+// <select data-autosubmit>: choosing a value submits its form (the year pickers).
+document.addEventListener("change", function (event) {
+  const control = event.target;
+  if (control instanceof HTMLElement && control.matches("[data-autosubmit]") && control.form) {
+    control.form.submit();
+  }
+});
+
+// hx-target with data-swap-unprocessable: a 422 answer is swapped in too, since its
+// fragment says what is wrong with the filters (htmx leaves 4xx answers out by default).
+document.addEventListener("htmx:beforeSwap", function (event) {
+  const target = event.detail.target || event.target;
+  if (
+    event.detail.xhr.status === 422 &&
+    target instanceof Element &&
+    target.closest("[data-swap-unprocessable]")
+  ) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
