@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -30,6 +31,7 @@ from kpcs.translog.services import HEAD_INTERVAL, current_head
 from kpcs.web.context import AppContext
 from kpcs.web.deps import current_principal
 from kpcs.web.errors import register_error_handlers
+from kpcs.web.idempotency import IdempotentRequests
 from kpcs.web.limits import LARGER_BODIES, MAX_BODY_BYTES, BodySizeLimit
 from kpcs.web.ratelimit import RateLimit, TokenBuckets, limited_routes
 from kpcs.web.routes import (
@@ -121,8 +123,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.state.context = context
     register_error_handlers(app)
-    # Added innermost first: the body limit next to the app, the rate limit refuses before
-    # any body is read, and the security headers go on every answer, the others' refusals included.
+    # Added innermost first: idempotency next to the app (its replays skip the app, its bodies
+    # are bounded by the body limit around it), the rate limit refuses before any body is
+    # read, and the security headers go on every answer, the others' refusals included.
+    app.add_middleware(
+        IdempotentRequests,
+        context=context,
+        prefix=API_PREFIX,
+        excluded=re.compile(rf"{re.escape(API_PREFIX)}/(verify|exchange)(/.*)?"),
+    )
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES, larger=LARGER_BODIES)
     if settings.rate_limits:
         buckets = TokenBuckets(
