@@ -23,3 +23,13 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     event.detail.isError = false;
   }
 });
+
+// A button with data-line-index="SELECTOR" sends how many elements match it as `index`
+// (the certificate form's "Add a line": the new line's number). Instead of hx-vals='js:…',
+// which htmx would have to eval (the CSP forbids it).
+document.addEventListener("htmx:configRequest", function (event) {
+  const source = event.detail.elt;
+  if (source instanceof HTMLElement && source.dataset.lineIndex) {
+    event.detail.parameters.index = String(document.querySelectorAll(source.dataset.lineIndex).length);
+  }
+});
