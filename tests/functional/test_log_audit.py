@@ -89,3 +89,20 @@ def test_audit_of_an_unreachable_log_is_an_error_not_a_verdict(tmp_path: Path, c
     result = cli("log", "audit", "http://127.0.0.1:9", "--state", str(tmp_path / "s.json"))
     assert result.exit_code == 1 and "cannot read" in result.output
     assert not (tmp_path / "s.json").exists()
+
+
+def test_the_auditor_waits_out_a_rate_limit() -> None:
+    import httpx
+
+    from kpcs.cli.log import _get
+
+    answers = iter(
+        [
+            httpx.Response(429, headers={"Retry-After": "7"}, json={"detail": "too many requests"}),
+            httpx.Response(200, json={"tree_size": 3}),
+        ]
+    )
+    slept: list[float] = []
+    with httpx.Client(transport=httpx.MockTransport(lambda request: next(answers))) as client:
+        assert _get(client, "https://kpcs.example.org/api/v1/log/sth", sleep=slept.append) == {"tree_size": 3}
+    assert slept == [7.0]
