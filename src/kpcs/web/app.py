@@ -139,7 +139,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             now=_seconds(clock),
         )
         app.add_middleware(
-            RateLimit, routes=limited_routes(API_PREFIX), buckets=buckets, trust_proxy=settings.trust_proxy
+            RateLimit,
+            routes=limited_routes(API_PREFIX),
+            buckets=buckets,
+            trust_proxy=settings.trust_proxy,
+            api_prefix=API_PREFIX,
         )
     app.add_middleware(SecurityHeaders, trust_proxy=settings.trust_proxy)
     app.mount("/static", StaticFiles(packages=[("kpcs.web", "static")]), name="static")

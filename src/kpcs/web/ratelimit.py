@@ -100,8 +100,10 @@ class RateLimit:
         routes: tuple[LimitedRoute, ...],
         buckets: TokenBuckets,
         trust_proxy: bool,
+        api_prefix: str,
     ) -> None:
         self.app = app
+        self.api_prefix = api_prefix
         self.routes = routes
         self.buckets = buckets
         self.trust_proxy = trust_proxy
@@ -113,7 +115,7 @@ class RateLimit:
                 client = client_address(scope, trust_proxy=self.trust_proxy)
                 wait = self.buckets.take(bucket, client)
                 if wait:
-                    await _too_many(send, wait)
+                    await _too_many(send, wait, json_body=scope.get("path", "").startswith(self.api_prefix))
                     return
         await self.app(scope, receive, send)
 
@@ -124,16 +126,19 @@ class RateLimit:
         return None
 
 
-async def _too_many(send: Send, wait: int) -> None:
-    body = json.dumps(
-        {"detail": f"too many requests from your address: try again in {wait} seconds"}
-    ).encode()
+async def _too_many(send: Send, wait: int, *, json_body: bool) -> None:
+    """429: JSON ``{"detail"}`` for the API, plain text that a browser shows for the pages."""
+    detail = f"too many requests from your address: try again in {wait} seconds"
+    if json_body:
+        body, content_type = json.dumps({"detail": detail}).encode(), b"application/json"
+    else:
+        body, content_type = f"T{detail[1:]}.\n".encode(), b"text/plain; charset=utf-8"
     await send(
         {
             "type": "http.response.start",
             "status": 429,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", content_type),
                 (b"content-length", str(len(body)).encode()),
                 (b"retry-after", str(wait).encode()),
             ],
