@@ -3,6 +3,7 @@ something"): a retry gets the first answer and creates nothing new."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -144,3 +145,35 @@ def test_a_bad_key_is_refused(client: TestClient, make_token, session_factory) -
     )
     assert response.status_code == 422 and "Idempotency-Key" in response.json()["detail"]
     assert _certificates(session_factory) == 0
+
+
+def test_concurrent_retries_create_one_certificate(live_server, clock) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    from kpcs.accounts import services as accounts
+    from kpcs.accounts.permissions import operator
+    from kpcs.db import make_engine, make_session_factory
+
+    base, settings = live_server
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        factory = make_session_factory(engine)
+        token = accounts.create_token(
+            UnitOfWork(factory), operator("t"), clock, role=Role.AUTHORITY, participant="BW"
+        ).secret
+        headers = auth(token) | {"Idempotency-Key": "sent-twice-at-once"}
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            answers = list(
+                pool.map(
+                    lambda _: httpx.post(
+                        f"{base}/api/v1/certificates", json=certificate_body(), headers=headers, timeout=30
+                    ),
+                    range(4),
+                )
+            )
+        created = [a for a in answers if a.status_code == 201]
+        assert created and {a.json()["number"] for a in created} == {created[0].json()["number"]}
+        assert all(a.status_code in (201, 409) for a in answers)
+        assert _certificates(factory) == 1
+    finally:
+        engine.dispose()
