@@ -7,6 +7,8 @@ since any client can send those headers.
 
 from __future__ import annotations
 
+import ipaddress
+
 from starlette.types import Scope
 
 
@@ -19,15 +21,28 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 def client_address(scope: Scope, *, trust_proxy: bool) -> str:
     """The address limits are counted against: the peer, or with a trusted proxy the address
-    the proxy saw (the last ``X-Forwarded-For`` entry: earlier ones the client wrote itself)."""
+    the proxy saw (the last ``X-Forwarded-For`` entry: earlier ones the client wrote itself).
+
+    An IPv6 client is its /64: one subscriber gets a whole /64 and could otherwise take a
+    fresh address for every attempt.
+    """
+    address = None
     if trust_proxy:
         forwarded = _header(scope, b"x-forwarded-for")
         if forwarded:
-            last = forwarded.split(",")[-1].strip()
-            if last:
-                return last
-    client = scope.get("client")
-    return str(client[0]) if client else "unknown"
+            address = forwarded.split(",")[-1].strip() or None
+    if address is None:
+        client = scope.get("client")
+        address = str(client[0]) if client else "unknown"
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
 
 
 def came_over_https(scope: Scope, *, trust_proxy: bool) -> bool:

@@ -44,3 +44,16 @@ def test_forwarded_headers_count_only_from_a_trusted_proxy() -> None:
     assert came_over_https(scope, trust_proxy=False) is False
     assert came_over_https(scope, trust_proxy=True) is True
     assert came_over_https(_scope("10.0.0.2", {}, scheme="https"), trust_proxy=False) is True
+
+
+def test_an_ipv6_client_is_its_slash_64() -> None:
+    one = _scope("2001:db8:1:2:aaaa::1", {})
+    other = _scope("2001:db8:1:2:bbbb::99", {})
+    assert (
+        client_address(one, trust_proxy=False)
+        == client_address(other, trust_proxy=False)
+        == "2001:db8:1:2::/64"
+    )
+    assert client_address(_scope("2001:db8:1:3::1", {}), trust_proxy=False) == "2001:db8:1:3::/64"
+    assert client_address(_scope("::ffff:203.0.113.7", {}), trust_proxy=False) == "203.0.113.7"
+    assert client_address(_scope("testclient", {}), trust_proxy=False) == "testclient"
