@@ -59,6 +59,12 @@ The information system of the Kimberley Process Certification Scheme.
 
 Authenticate with `Authorization: Bearer <token>` (tokens come from `kpcs tokens create`).
 Errors are 4xx JSON bodies `{"detail": ...}` that say what is wrong.
+
+Creating requests (`POST`) accept an `Idempotency-Key` header (up to 255 characters, yours for
+24 hours): a retry with the same key and body gets the first answer (with `Idempotent-Replayed:
+true`) and creates nothing new; the key with another body, or while the first request still
+runs, is a `409`. Sign-in, verification, the log and receipts are limited per client: over the
+limit the answer is `429` with `Retry-After` in seconds.
 """
 
 
