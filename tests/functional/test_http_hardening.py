@@ -200,6 +200,10 @@ def test_every_response_carries_the_security_headers(client: TestClient) -> None
     )
     assert too_large.status_code == 413
     _assert_hardened(too_large)
+    # Swagger UI (FastAPI's inline bootstrap and CDN bundle) has a policy of its own, framed by no one.
+    docs = client.get("/docs").headers["Content-Security-Policy"]
+    assert "https://cdn.jsdelivr.net" in docs and "frame-ancestors 'none'" in docs
+    assert "cdn.jsdelivr.net" not in client.get("/").headers["Content-Security-Policy"]
 
 
 def test_over_https_hsts_and_a_secure_session_cookie(
