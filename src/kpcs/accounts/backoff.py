@@ -3,8 +3,11 @@
 Accounts are never locked: a lock that five wrong passwords set is a lock any stranger can
 set on the admin. Instead each client that keeps failing waits longer and longer before it
 may try again, counted twice: per client and account (guessing one password), and per client
-(trying many usernames). The right password from another client always works, and the wait
-is the same whether the username exists or not, so it tells nothing about who has an account.
+(trying many usernames). An account guessed at from many addresses at once (a botnet) loses
+the free failures: every client that has failed on it waits from its first failure, while a
+client that has not failed on it signs in as usual. The right password from a client that
+has not been failing always works, and the wait is the same whether the username exists or
+not, so it tells nothing about who has an account.
 
 Counts live in this process (each worker of ``kpcs serve --workers N`` keeps its own): a
 guesser spread over N workers gets at most N times the attempts, still exponentially slowed.
@@ -22,6 +25,8 @@ FREE_FAILURES_PER_ACCOUNT = 3
 """Typos a client may make on one account before it has to wait."""
 FREE_FAILURES_PER_CLIENT = 10
 """Failures a client may make over all usernames before it has to wait."""
+ACCOUNT_UNDER_ATTACK = 20
+"""Failures on one account, from all clients together, after which no client's failure on it is free."""
 MAX_WAIT_SECONDS = 15 * 60
 FORGET_AFTER_SECONDS = 60 * 60
 """A client that has not failed for this long starts afresh."""
@@ -49,7 +54,8 @@ class SignInBackoff:
     def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
         self._now = now
         self._lock = threading.Lock()
-        self._entries: dict[tuple[str, str | None], _Failures] = {}
+        # Keys: (client, username), (client, None) for the client, (None, username) for the account.
+        self._entries: dict[tuple[str | None, str | None], _Failures] = {}
 
     def retry_after(self, client: str, username: str) -> int:
         """Whole seconds ``client`` must still wait before trying ``username``; 0 if it may now."""
@@ -69,16 +75,22 @@ class SignInBackoff:
         with self._lock:
             if len(self._entries) >= _MAX_ENTRIES:
                 self._forget_stale(now)
+            account = self._count((None, _normal(username)), now)
+            free_on_account = FREE_FAILURES_PER_ACCOUNT if account.count <= ACCOUNT_UNDER_ATTACK else 0
             for key, free in (
-                ((client, _normal(username)), FREE_FAILURES_PER_ACCOUNT),
+                ((client, _normal(username)), free_on_account),
                 ((client, None), FREE_FAILURES_PER_CLIENT),
             ):
-                entry = self._entries.get(key)
-                if entry is None or now - entry.last_at > FORGET_AFTER_SECONDS:
-                    entry = self._entries[key] = _Failures(count=0, last_at=now, blocked_until=now)
-                entry.count += 1
-                entry.last_at = now
+                entry = self._count(key, now)
                 entry.blocked_until = now + wait_after(entry.count, free)
+
+    def _count(self, key: tuple[str | None, str | None], now: float) -> _Failures:
+        entry = self._entries.get(key)
+        if entry is None or now - entry.last_at > FORGET_AFTER_SECONDS:
+            entry = self._entries[key] = _Failures(count=0, last_at=now, blocked_until=now)
+        entry.count += 1
+        entry.last_at = now
+        return entry
 
     def succeeded(self, client: str, username: str) -> None:
         """The right password: this client's slate for the account is clean again."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kpcs.accounts.backoff import (
+    ACCOUNT_UNDER_ATTACK,
     FORGET_AFTER_SECONDS,
     FREE_FAILURES_PER_ACCOUNT,
     FREE_FAILURES_PER_CLIENT,
@@ -70,3 +71,14 @@ def test_success_clears_the_account_and_quiet_clients_are_forgotten() -> None:
     now.at += FORGET_AFTER_SECONDS + 1
     backoff.failed("203.0.113.9", "clerk")  # counted afresh: the first failure is free
     assert backoff.retry_after("203.0.113.9", "clerk") == 0
+
+
+def test_an_account_guessed_at_from_many_addresses_gives_no_free_failures() -> None:
+    backoff = SignInBackoff(Ticker())
+    for n in range(ACCOUNT_UNDER_ATTACK):
+        backoff.failed(f"198.18.0.{n}", "admin")  # one guess from each address of a botnet
+        assert backoff.retry_after(f"198.18.0.{n}", "admin") == 0
+    backoff.failed("198.18.1.1", "admin")
+    assert backoff.retry_after("198.18.1.1", "admin") == 1  # its first failure already costs
+    assert backoff.retry_after("198.51.100.2", "admin") == 0  # the admin, not failing, signs in
+    assert backoff.retry_after("198.18.1.1", "clerk") == 0  # other accounts are as before
