@@ -54,7 +54,28 @@ class Settings(BaseSettings):
         default=2, ge=1, le=200, description="threads per web worker for database-bound requests"
     )
     cookie_secure: bool = Field(
-        default=False, description="Set when served over HTTPS so cookies never travel in clear."
+        default=False,
+        description="Always mark the session cookie Secure (it is anyway on requests that came over HTTPS).",
+    )
+    trust_proxy: bool = Field(
+        default=False,
+        description="Served behind a reverse proxy: take the client's address from the last "
+        "X-Forwarded-For entry and the scheme from X-Forwarded-Proto. Only set it when clients "
+        "cannot reach kpcs but through that proxy, or they can claim any address.",
+    )
+    rate_limits: bool = Field(
+        default=True,
+        description="Per-client limits on sign-in and the public endpoints that cost work; "
+        "`false` for load tests. Counted in each worker process.",
+    )
+    rate_limit_public: int = Field(
+        default=120,
+        ge=1,
+        le=1_000_000,
+        description="Requests a minute one client may make to verification and the log (bursts up to it).",
+    )
+    rate_limit_sign_in: int = Field(
+        default=10, ge=1, le=1_000_000, description="Sign-in attempts a minute from one client."
     )
     key_store: KeyStorage = Field(
         default=KeyStorage.FILE,

@@ -16,6 +16,7 @@ from kpcs.certificates.models import (
 )
 from kpcs.db import Base
 from kpcs.exchange.models import EnrollmentToken, HubLink, InboxMessage, Node, OutboxMessage
+from kpcs.idempotency.models import IdempotencyKey
 from kpcs.participants.models import (
     Authority,
     KPChair,
@@ -51,6 +52,7 @@ __all__ = [
     "Escalation",
     "FraudReport",
     "HubLink",
+    "IdempotencyKey",
     "ImportConfirmation",
     "InboxMessage",
     "KPChair",

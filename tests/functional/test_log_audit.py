@@ -116,3 +116,20 @@ def test_audit_replays_a_log_that_holds_both_forms_of_leaf(
     entries = httpx.get(f"{base}/api/v1/log/entries", params={"start": 0, "end": 10}).json()["entries"]
     assert [e["leaf"].count(".") for e in entries[:3]] == [2, 2, 2]  # compact JWS
     assert all(e["leaf"].startswith("kpcs-log-entry/1 ") for e in entries[3:])
+
+
+def test_the_auditor_waits_out_a_rate_limit() -> None:
+    import httpx
+
+    from kpcs.cli.log import _get
+
+    answers = iter(
+        [
+            httpx.Response(429, headers={"Retry-After": "7"}, json={"detail": "too many requests"}),
+            httpx.Response(200, json={"tree_size": 3}),
+        ]
+    )
+    slept: list[float] = []
+    with httpx.Client(transport=httpx.MockTransport(lambda request: next(answers))) as client:
+        assert _get(client, "https://kpcs.example.org/api/v1/log/sth", sleep=slept.append) == {"tree_size": 3}
+    assert slept == [7.0]

@@ -127,7 +127,9 @@ def test_password_is_hashed_and_sign_in_opens_a_session(
         assert _tags(session) == ["account:user:created", "account:user:signed-in", "account:user:signed-out"]
 
 
-def test_lockout_after_five_failures(session_factory: sessionmaker[Session], clock: FixedClock) -> None:
+def test_failures_are_audited_but_never_lock_the_account(
+    session_factory: sessionmaker[Session], clock: FixedClock
+) -> None:
     services.create_user(
         UnitOfWork(session_factory),
         OPERATOR,
@@ -137,22 +139,18 @@ def test_lockout_after_five_failures(session_factory: sessionmaker[Session], clo
         password="the right one",
         roles=["statistics"],
     )
-    for _ in range(5):
+    for _ in range(8):
         with pytest.raises(NotAuthenticated, match="wrong username or password"):
             services.sign_in(
                 UnitOfWork(session_factory), clock, username="bob", password="wrong guess", hours=1
             )
-    with pytest.raises(NotAuthenticated, match="too many failed sign-ins"):
-        services.sign_in(
-            UnitOfWork(session_factory), clock, username="bob", password="the right one", hours=1
-        )
-    later = FixedClock(clock.now() + timedelta(minutes=16))
+    # A stranger's guesses must not lock Bob out: the web layer slows the guesser instead.
     assert services.sign_in(
-        UnitOfWork(session_factory), later, username="bob", password="the right one", hours=1
+        UnitOfWork(session_factory), clock, username="bob", password="the right one", hours=1
     )
     with session_factory() as session:
         tags = _tags(session)
-        assert tags.count("account:user:sign-in-failed") == 5 and "account:user:locked" in tags
+        assert tags.count("account:user:sign-in-failed") == 8 and "account:user:locked" not in tags
 
 
 def test_unknown_user_and_deactivated_user(session_factory: sessionmaker[Session], clock: FixedClock) -> None:

@@ -27,8 +27,6 @@ from kpcs.participants.registry import ParticipantKind
 
 TOKEN_PREFIX = "kpcs_"
 MIN_PASSWORD_LENGTH = 10
-MAX_FAILED_SIGN_INS = 5
-LOCKOUT = timedelta(minutes=15)
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 # Roles that act for one participant's authority and so must name it.
 _PARTICIPANT_ROLES = frozenset({Role.AUTHORITY, Role.CUSTOMS})
@@ -261,9 +259,11 @@ class SignedIn:
 def sign_in(uow: UnitOfWork, clock: Clock, *, username: str, password: str, hours: int) -> SignedIn:
     """Check a password and open a web session.
 
-    Failures are counted (and audited) even though the caller gets an error: after
-    :data:`MAX_FAILED_SIGN_INS` in a row the account is locked for :data:`LOCKOUT`.
-    The error message is the same whether the user exists or not.
+    Failures are counted on the user and audited, but never lock the account: a lock that
+    wrong passwords set is one any stranger can set on the admin. The web layer slows the
+    client that keeps failing instead (:mod:`kpcs.accounts.backoff`). An unknown or inactive
+    user gets the same error after the same argon2 work as a wrong password, so neither
+    the answer nor its timing tells which usernames exist.
     """
     failure = NotAuthenticated("wrong username or password")
     now = clock.now()
@@ -272,11 +272,6 @@ def sign_in(uow: UnitOfWork, clock: Clock, *, username: str, password: str, hour
         if user is None or not user.is_active:
             _verify(_DUMMY_HASH, password)
             raise failure
-        if user.locked_until is not None and user.locked_until > now:
-            raise NotAuthenticated(
-                f"too many failed sign-ins: try again after {user.locked_until:%H:%M} UTC, "
-                "or ask an administrator to reset the password"
-            )
         actor = principal_for_user(user)
         if not _verify(user.password_hash, password):
             user.failed_sign_ins += 1
@@ -289,18 +284,6 @@ def sign_in(uow: UnitOfWork, clock: Clock, *, username: str, password: str, hour
                 object_id=user.username,
                 after={"failed_sign_ins": user.failed_sign_ins},
             )
-            if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
-                user.locked_until = now + LOCKOUT
-                user.failed_sign_ins = 0
-                record(
-                    uow.session,
-                    actor=actor,
-                    clock=clock,
-                    tag=tags.USER_LOCKED,
-                    object_type="user",
-                    object_id=user.username,
-                    after={"locked_until": user.locked_until},
-                )
             uow.commit()
             raise failure
         session_id = secrets.token_urlsafe(32)

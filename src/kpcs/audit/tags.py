@@ -18,6 +18,7 @@ USER_DEACTIVATED: Final = "account:user:deactivated"
 USER_ACTIVATED: Final = "account:user:activated"
 USER_SIGNED_IN: Final = "account:user:signed-in"
 USER_SIGN_IN_FAILED: Final = "account:user:sign-in-failed"
+# No longer written (accounts are not locked since issue 17); older audit records carry it.
 USER_LOCKED: Final = "account:user:locked"
 USER_SIGNED_OUT: Final = "account:user:signed-out"
 

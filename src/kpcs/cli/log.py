@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,11 +22,27 @@ INTEGRITY_FAILURE = 3
 """Exit code when the log is caught serving a fork or a rewritten history."""
 
 
-def _get(client: httpx.Client, url: str, **params: Any) -> Any:
+RATE_LIMITED_RETRIES = 10
+"""How many ``429`` answers in a row the auditor waits out before giving up."""
+MAX_RETRY_AFTER = 60
+
+
+def _get(
+    client: httpx.Client, url: str, *, sleep: Callable[[float], None] = time.sleep, **params: Any
+) -> Any:
+    """GET a JSON document; a ``429`` (a log limits each client) is waited out as it asks."""
     import httpx
 
     try:
-        response = client.get(url, params=params or None)
+        for _ in range(RATE_LIMITED_RETRIES):
+            response = client.get(url, params=params or None)
+            if response.status_code != 429:
+                break
+            try:
+                wait = float(response.headers.get("Retry-After", "1"))
+            except ValueError:
+                wait = 1.0
+            sleep(min(max(wait, 0.0), MAX_RETRY_AFTER))
         response.raise_for_status()
         return response.json()
     except (httpx.HTTPError, ValueError) as exc:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from anyio import to_thread
@@ -17,6 +18,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from kpcs import __version__
+from kpcs.accounts.backoff import SignInBackoff
 from kpcs.certificates.fraud import EvidenceStore
 from kpcs.clock import Clock, SystemClock
 from kpcs.config import Settings, get_settings
@@ -29,7 +31,9 @@ from kpcs.translog.services import HEAD_INTERVAL, current_head
 from kpcs.web.context import AppContext
 from kpcs.web.deps import current_principal
 from kpcs.web.errors import register_error_handlers
+from kpcs.web.idempotency import IdempotentRequests
 from kpcs.web.limits import LARGER_BODIES, MAX_BODY_BYTES, BodySizeLimit
+from kpcs.web.ratelimit import RateLimit, TokenBuckets, limited_routes
 from kpcs.web.routes import (
     accounts,
     analysis,
@@ -44,6 +48,7 @@ from kpcs.web.routes import (
     statistics,
     verify,
 )
+from kpcs.web.security_headers import SecurityHeaders
 
 API_PREFIX = "/api/v1"
 
@@ -54,6 +59,12 @@ The information system of the Kimberley Process Certification Scheme.
 
 Authenticate with `Authorization: Bearer <token>` (tokens come from `kpcs tokens create`).
 Errors are 4xx JSON bodies `{"detail": ...}` that say what is wrong.
+
+Creating requests (`POST`) accept an `Idempotency-Key` header (up to 255 characters, yours for
+24 hours): a retry with the same key and body gets the first answer (with `Idempotent-Replayed:
+true`) and creates nothing new; the key with another body, or while the first request still
+runs, is a `409`. Sign-in, verification, the log and receipts are limited per client: over the
+limit the answer is `429` with `Retry-After` in seconds.
 """
 
 
@@ -79,6 +90,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         keyring=keyring,
         evidence=EvidenceStore(settings.data_dir / "evidence"),
         deliverer=Deliverer(settings, session_factory, keyring, clock),
+        sign_in_backoff=SignInBackoff(now=_seconds(clock)),
     )
 
     @asynccontextmanager
@@ -117,7 +129,29 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.state.context = context
     register_error_handlers(app)
+    # Added innermost first: idempotency next to the app (its replays skip the app, its bodies
+    # are bounded by the body limit around it), the rate limit refuses before any body is
+    # read, and the security headers go on every answer, the others' refusals included.
+    app.add_middleware(
+        IdempotentRequests,
+        context=context,
+        prefix=API_PREFIX,
+        excluded=re.compile(rf"{re.escape(API_PREFIX)}/(verify|exchange)(/.*)?"),
+    )
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES, larger=LARGER_BODIES)
+    if settings.rate_limits:
+        buckets = TokenBuckets(
+            {"public": settings.rate_limit_public, "sign-in": settings.rate_limit_sign_in},
+            now=_seconds(clock),
+        )
+        app.add_middleware(
+            RateLimit,
+            routes=limited_routes(API_PREFIX),
+            buckets=buckets,
+            trust_proxy=settings.trust_proxy,
+            api_prefix=API_PREFIX,
+        )
+    app.add_middleware(SecurityHeaders, trust_proxy=settings.trust_proxy)
     app.mount("/static", StaticFiles(packages=[("kpcs.web", "static")]), name="static")
     # Every request resolves its caller, even on public routes: a client that presents a
     # wrong or revoked token must be told so, not served the anonymous view.
@@ -142,6 +176,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     # Other kpcs systems authenticate with their exchange tokens, not API tokens.
     app.include_router(exchange.peers, prefix=API_PREFIX)
     return app
+
+
+def _seconds(clock: Clock) -> Callable[[], float]:
+    """The app's clock as seconds, for the limits (so that tests move them with the clock)."""
+    return lambda: clock.now().timestamp()
 
 
 async def _sign_heads(context: AppContext, stopping: asyncio.Event) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from kpcs.accounts.backoff import SignInBackoff
 from kpcs.certificates.fraud import EvidenceStore
 from kpcs.clock import Clock
 from kpcs.config import Settings
@@ -27,6 +28,7 @@ class AppContext:
     keyring: KeyRing
     evidence: EvidenceStore
     deliverer: Deliverer | None = None
+    sign_in_backoff: SignInBackoff = field(default_factory=SignInBackoff)
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work for one use case."""

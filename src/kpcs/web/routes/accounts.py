@@ -12,6 +12,7 @@ from starlette.responses import Response
 from kpcs.accounts import services
 from kpcs.accounts.permissions import Action, require
 from kpcs.errors import NotAuthenticated
+from kpcs.web.clients import came_over_https, client_address
 from kpcs.web.deps import SESSION_COOKIE, ContextDep, PrincipalDep
 from kpcs.web.templating import render
 
@@ -66,16 +67,39 @@ def sign_in(
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    """Check the password, set the session cookie and go where the user was heading."""
+    """Check the password, set the session cookie and go where the user was heading.
+
+    A client that keeps failing is made to wait (429), whichever username it tries; the
+    right password from another client is never held up by it.
+    """
+    settings = context.settings
+    client = client_address(request.scope, trust_proxy=settings.trust_proxy)
+    backoff = context.sign_in_backoff
+    wait = backoff.retry_after(client, username)
+    if wait:
+        response = render(
+            request,
+            "sign_in.html",
+            {
+                "next": _safe_next(next),
+                "error": f"too many failed sign-ins from your address: try again in {wait} seconds",
+                "username": username,
+            },
+            principal=principal,
+            status_code=429,
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
     try:
         signed_in = services.sign_in(
             context.uow(),
             context.clock,
             username=username,
             password=password,
-            hours=context.settings.session_hours,
+            hours=settings.session_hours,
         )
     except NotAuthenticated as exc:
+        backoff.failed(client, username)
         return render(
             request,
             "sign_in.html",
@@ -83,14 +107,15 @@ def sign_in(
             principal=principal,
             status_code=401,
         )
+    backoff.succeeded(client, username)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         signed_in.session_id,
-        max_age=context.settings.session_hours * 3600,
+        max_age=settings.session_hours * 3600,
         httponly=True,
         samesite="lax",
-        secure=context.settings.cookie_secure,
+        secure=settings.cookie_secure or came_over_https(request.scope, trust_proxy=settings.trust_proxy),
     )
     return response
 
