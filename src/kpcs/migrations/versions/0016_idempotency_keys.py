@@ -1,6 +1,6 @@
 """idempotency keys of creating requests
 
-Revision ID: 0018
+Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-06 12:30:00.000000
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 import kpcs.db
 
-revision: str = "0018"
+revision: str = "0016"
 down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
