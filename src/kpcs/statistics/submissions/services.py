@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import polars as pl
 import sqlalchemy as sa
@@ -39,10 +40,7 @@ from kpcs.statistics.models import (
     SubmissionTotal,
     TradeFigure,
 )
-from kpcs.statistics.submissions import templates
-
-MAX_FILE_BYTES = 200 * 1024 * 1024
-"""A million-row trade file is about 60 MB as CSV."""
+from kpcs.statistics.submissions import limits, templates
 
 _TABLES: dict[StatisticsKind, Any] = {
     StatisticsKind.TRADE: TradeFigure,
@@ -59,12 +57,24 @@ class Submitted:
     submissions: list[dict[str, Any]]  # [{participant, period, revision}]
 
 
-def submit(uow: UnitOfWork, principal: Principal, clock: Clock, content: bytes, filename: str) -> Submitted:
-    """Check a trade or production file and store it whole, or raise naming every problem."""
+def submit(
+    uow: UnitOfWork, principal: Principal, clock: Clock, file: bytes | IO[bytes], filename: str
+) -> Submitted:
+    """Check a trade or production file and store it whole, or raise naming every problem.
+
+    ``file`` is read as a stream (an upload spooled to disk, a file the CLI opened), never
+    whole into memory; see :mod:`kpcs.statistics.submissions.limits` for what is refused."""
     require(principal, Action.SUBMIT_STATISTICS)
-    if len(content) > MAX_FILE_BYTES:
-        raise InvalidInput.field("file", f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    table = templates.read_table(content, filename)
+    stream = io.BytesIO(file) if isinstance(file, bytes) else file
+    size = stream.seek(0, io.SEEK_END)
+    if size > limits.MAX_FILE_BYTES:
+        raise InvalidInput.field("file", f"the file is larger than {limits.MAX_FILE_BYTES // limits.MIB} MB")
+    stream.seek(0)
+    digest = hashlib.sha256()
+    while chunk := stream.read(1024 * 1024):
+        digest.update(chunk)
+    sha256 = digest.hexdigest()
+    table = templates.read_table(stream, filename)
     own = None
     if principal.kind is not PrincipalKind.OPERATOR and not principal.has_role(Role.STATISTICS):
         own = principal.participant_code
@@ -78,7 +88,7 @@ def submit(uow: UnitOfWork, principal: Principal, clock: Clock, content: bytes, 
         upload = StatisticsUpload(
             kind=kind,
             filename=Path(filename or "upload").name[:255],
-            sha256=hashlib.sha256(content).hexdigest(),
+            sha256=sha256,
             rows=clean.height,
             uploaded_at=now,
             uploaded_by=principal.actor,
