@@ -126,3 +126,16 @@ def test_an_error_in_a_workbook_names_the_row_the_clerk_sees(client: TestClient,
     answer = _post(client, make_token(Role.STATISTICS), "trade.xlsx", workbook)
     assert answer.status_code == 422
     assert [(d["row"], d["column"]) for d in answer.json()["detail"]] == [(5, "period")]
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(cli, tmp_path, session_factory) -> None:  # type: ignore[no-untyped-def]
+    # A sparse file: 201 MB to the file system, nothing on disk or in memory.
+    big = tmp_path / "huge.csv"
+    with big.open("wb") as out:
+        out.write(b",".join(name.encode() for name in bombs.TRADE_HEADER) + b"\n")
+        out.truncate(201 * 1024 * 1024)
+    before = _stored(session_factory)
+    refused = cli("statistics", "submit", str(big))
+    assert refused.exit_code != 0
+    assert "the file is larger than 200 MB" in refused.output
+    assert _stored(session_factory) == before

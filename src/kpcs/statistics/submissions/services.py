@@ -42,6 +42,10 @@ from kpcs.statistics.models import (
 )
 from kpcs.statistics.submissions import limits, templates
 
+INSERT_SLICE = 50_000
+"""Rows written per statement: as fast as one statement for all (measured on a million),
+and the memory of 50,000 rows of Python objects instead of a million (some 500 MB)."""
+
 _TABLES: dict[StatisticsKind, Any] = {
     StatisticsKind.TRADE: TradeFigure,
     StatisticsKind.PRODUCTION: ProductionFigure,
@@ -84,6 +88,9 @@ def submit(
             code for code, facts in snapshot.participants.items() if facts.kind is ParticipantKind.PARTICIPANT
         ]
         kind, clean = templates.validate(table, participants=codes, today=clock.today(), only_participant=own)
+        del (
+            table
+        )  # the file as read: the checked copy is all that is needed from here (~150 MB a million rows)
         now = clock.now()
         upload = StatisticsUpload(
             kind=kind,
@@ -251,7 +258,9 @@ def _totals(clean: pl.DataFrame) -> dict[tuple[str, str], dict[str, Any]]:
 def _insert(
     session: Session, kind: StatisticsKind, clean: pl.DataFrame, ids: dict[tuple[str, str], int]
 ) -> None:
-    """Write the rows in bulk: COPY on PostgreSQL, one prepared statement on SQLite."""
+    """Write the rows in bulk: COPY on PostgreSQL, one prepared statement on SQLite; a
+    slice of :data:`INSERT_SLICE` rows at a time, so that a million rows are never Python
+    objects (or one CSV text) all at once."""
     keys = pl.DataFrame(
         {
             "participant": [k[0] for k in ids],
@@ -269,12 +278,13 @@ def _insert(
         assert driver is not None
         names = ", ".join(f'"{c}"' for c in columns)
         with driver.cursor().copy(f"COPY {table.name} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
-            copy.write(rows.write_csv(include_header=False))
+            for part in rows.iter_slices(INSERT_SLICE):
+                copy.write(part.write_csv(include_header=False))
         return
     placeholders = ", ".join("?" for _ in columns)
-    connection.exec_driver_sql(
-        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})", list(rows.iter_rows())
-    )
+    statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
+    for part in rows.iter_slices(INSERT_SLICE):
+        connection.exec_driver_sql(statement, list(part.iter_rows()))
 
 
 # --- reading ---------------------------------------------------------------------------------
