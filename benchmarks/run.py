@@ -89,7 +89,8 @@ def uploads_only() -> None:
     results = bench_uploads()
     update(results, "uploads")
     for r in results:
-        print(f"{r.area:12} {r.database:14} {r.what}: {r.value}  [{'met' if r.met else 'NOT MET'}]")
+        flag = "" if r.met is None else ("  [met]" if r.met else "  [NOT MET]")
+        print(f"{r.area:12} {r.database:14} {r.what}: {r.value}{flag}")
 
 
 def main() -> None:
