@@ -139,3 +139,13 @@ def test_a_file_over_the_size_limit_is_refused_unread(cli, tmp_path, session_fac
     assert refused.exit_code != 0
     assert "the file is larger than 200 MB" in refused.output
     assert _stored(session_factory) == before
+
+
+def test_the_last_line_needs_no_line_break(client: TestClient, make_token) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        ",".join(bombs.TRADE_HEADER)
+        + "\nBW,2024-Q1,export,EU,7102.31,1.5,2,3\r\nBW,2024-Q2,export,EU,7102.31,1,2,3"
+    )
+    answer = _post(client, make_token(Role.STATISTICS), "trade.csv", text.encode())
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["rows"] == 2

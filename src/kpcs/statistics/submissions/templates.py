@@ -150,6 +150,8 @@ def _copy_lines(source: IO[bytes], kept: IO[bytes], encoding: str) -> tuple[str,
                 rest = block
                 continue
             block, rest = block[:end], block[end:]
+        else:
+            rest = b""  # the end of the file: its last line may have no line break
         if not block:
             return separator or ",", lines
         raws = block.split(b"\n")
