@@ -30,7 +30,7 @@ def trade_workbook(rows: Iterable[Iterable[object]] = ()) -> bytes:
     return out.getvalue()
 
 
-def _with_sheet(chunks: Iterable[bytes], *, extra_members: int = 0) -> bytes:
+def with_sheet(chunks: Iterable[bytes], *, extra_members: int = 0) -> bytes:
     """A genuine workbook whose first sheet's XML is replaced by ``chunks`` (streamed into
     the zip, so the bomb is never whole in memory)."""
     source = zipfile.ZipFile(io.BytesIO(trade_workbook()))
@@ -69,7 +69,7 @@ def empty_rows_workbook(rows: int, *, dimension: bool = True) -> bytes:
             ).encode()
         yield b"</sheetData></worksheet>"
 
-    return _with_sheet(chunks())
+    return with_sheet(chunks())
 
 
 def inflating_workbook(megabytes: int, *, packs: bool = True) -> bytes:
@@ -83,12 +83,12 @@ def inflating_workbook(megabytes: int, *, packs: bool = True) -> bytes:
             yield b"A" * (1024 * 1024) if packs else base64.b64encode(os.urandom(768 * 1024))
         yield b"</t></is></c></row></sheetData></worksheet>"
 
-    return _with_sheet(chunks())
+    return with_sheet(chunks())
 
 
 def many_members_workbook(members: int) -> bytes:
     """A genuine XLSX padded with ``members`` tiny extra files."""
-    return _with_sheet(
+    return with_sheet(
         [f"{_OPEN}<sheetData>{_header_row()}</sheetData></worksheet>".encode()], extra_members=members
     )
 
