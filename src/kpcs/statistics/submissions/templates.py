@@ -117,7 +117,7 @@ left out, yet an error names the row the clerk sees)."""
 
 
 def _copy_figures(source: IO[bytes], kept: IO[bytes]) -> tuple[str, array[int]]:
-    """Copy the header and figure lines of a CSV to ``kept`` as UTF-8, a line at a time,
+    """Copy the header and figure lines of a CSV to ``kept`` as UTF-8, a block at a time,
     leaving out notes, blank lines and a ``sep=`` line; return the separator and the line
     number of each line kept."""
     try:
