@@ -22,6 +22,7 @@ from benchmarks.reconciliation import bench_reconciliation
 from benchmarks.registry import bench_registry
 from benchmarks.statistics import bench_ingest
 from benchmarks.translog import bench_log
+from benchmarks.uploads import bench_uploads
 from kpcs.db import make_engine
 
 
@@ -82,6 +83,16 @@ def detection_only() -> None:
         print(f"{r.area:12} {r.what}: {r.value}  [{'met' if r.met else 'NOT MET'}]")
 
 
+def uploads_only() -> None:
+    """Send the statistics-file bombs and the million-row CSV to `kpcs serve` and update
+    their rows in docs/benchmarks.md."""
+    results = bench_uploads()
+    update(results, "uploads")
+    for r in results:
+        flag = "" if r.met is None else ("  [met]" if r.met else "  [NOT MET]")
+        print(f"{r.area:12} {r.database:14} {r.what}: {r.value}{flag}")
+
+
 def main() -> None:
     """Run every benchmark on SQLite and PostgreSQL."""
     results: list[Result] = []
@@ -90,6 +101,8 @@ def main() -> None:
         results += bench_registry(f"sqlite:///{tmp}/bench.db", "SQLite")
         results += bench_log(f"sqlite:///{tmp}/log.db", "SQLite")
         results += bench_ingest(f"sqlite:///{tmp}/statistics.db", "SQLite")
+    results += bench_uploads()
+    with tempfile.TemporaryDirectory() as tmp:
         results += bench_certificate_history(f"sqlite:///{tmp}/history.db", "SQLite")
         results += bench_anomalies(f"sqlite:///{tmp}/anomalies.db", "SQLite")
     results += bench_verify_in_process()
@@ -127,10 +140,12 @@ if __name__ == "__main__":
         cli_only()
     elif sys.argv[1:] == ["detection"]:
         detection_only()
+    elif sys.argv[1:] == ["uploads"]:
+        uploads_only()
     elif sys.argv[1:]:
         raise SystemExit(
-            f"unknown benchmark area {sys.argv[1:]!r}: run all, 'analysis', 'certificates', 'cli' or "
-            "'detection'"
+            f"unknown benchmark area {sys.argv[1:]!r}: run all, 'analysis', 'certificates', 'cli', "
+            "'detection' or 'uploads'"
         )
     else:
         main()

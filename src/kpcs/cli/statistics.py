@@ -31,7 +31,8 @@ def submit(
 
     cli = state(ctx)
     try:
-        done = submissions.submit(cli.uow(), cli.principal, cli.clock, file.read_bytes(), file.name)
+        with file.open("rb") as stream:
+            done = submissions.submit(cli.uow(), cli.principal, cli.clock, stream, file.name)
     except TemplateError as error:
         err_console.print(f"[red]error:[/red] {file.name} refused, nothing stored:", highlight=False)
         for e in error.errors:

@@ -11,10 +11,12 @@ import json
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kpcs.statistics.submissions.limits import MAX_FILE_BYTES as STATISTICS_FILE_BYTES
+
 MAX_BODY_BYTES = 12 * 1024 * 1024
 """Evidence files are up to 10 MB; JSON bodies are far smaller."""
-STATISTICS_UPLOAD_BYTES = 200 * 1024 * 1024
-"""A statistics file: a million trade rows are about 60 MB of CSV."""
+STATISTICS_UPLOAD_BYTES = STATISTICS_FILE_BYTES + 1024 * 1024
+"""A statistics file (see :mod:`kpcs.statistics.submissions.limits`) and its multipart wrapping."""
 LARGER_BODIES = {
     "/api/v1/statistics/submissions": STATISTICS_UPLOAD_BYTES,
     "/statistics/submit": STATISTICS_UPLOAD_BYTES,

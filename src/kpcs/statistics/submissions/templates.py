@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from operator import methodcaller
+from typing import IO
 
 import polars as pl
 
 from kpcs.statistics.domain import StatisticsKind
+from kpcs.statistics.submissions import limits
 
 TRADE_COLUMNS = ("participant", "period", "flow", "partner", "hs_code", "carats", "value_usd", "certificates")
 PRODUCTION_COLUMNS = ("participant", "period", "mining_type", "carats", "value_usd")
@@ -73,34 +78,33 @@ def kind_of(header: Iterable[str]) -> StatisticsKind:
     )
 
 
-def read_table(content: bytes, filename: str) -> pl.DataFrame:
+def read_table(source: bytes | IO[bytes], filename: str) -> pl.DataFrame:
     """A CSV or XLSX file as a frame of text columns (no type guessing: the checks decide).
 
     CSV comes as the contract writes it (commas, decimal points) or as Excel writes it in
     much of Europe: semicolons, decimal commas, perhaps a ``sep=;`` first line and the
     Windows code page. Lines that begin with ``#`` are notes (the template's example row).
+    ``source`` is read as a stream, within :mod:`limits`: a file over one is refused,
+    naming it, before it is held in memory.
     """
-    if filename.lower().endswith(".xlsx") or content[:4] == b"PK\x03\x04":
-        return _read_xlsx(content)
-    text = _decode(content)
-    separator, skip = _separator(text)
-    lines: list[int] | None = None
-    if skip or _NOTES_OR_BLANKS.search(text):
-        # Notes, blank lines or a `sep=` line: read what is left, but keep each row's line
-        # number in the file, so that an error still names the row the clerk sees.
-        kept, lines = [], []
-        for number, line in enumerate(text.splitlines()[skip:], start=skip + 1):
-            if line.strip() and not line.lstrip().startswith("#"):
-                kept.append(line)
-                lines.append(number)
-        text = "\n".join(kept)
-    try:
-        frame = pl.read_csv(
-            io.StringIO(text), separator=separator, infer_schema=False, truncate_ragged_lines=False
-        )
-    except pl.exceptions.PolarsError as exc:
-        raise TemplateError([RowError(None, None, f"the file is not a readable CSV: {exc}")]) from None
-    if lines is not None and frame.height == len(lines) - 1 and LINE not in frame.columns:
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    stream.seek(0)
+    start = stream.read(4)
+    stream.seek(0)
+    if filename.lower().endswith(".xlsx") or start == b"PK\x03\x04":
+        return _read_xlsx(stream)
+    with tempfile.NamedTemporaryFile(prefix="kpcs-statistics-", suffix=".csv") as kept:
+        separator, lines = _copy_figures(stream, kept)
+        kept.flush()
+        try:
+            frame = pl.read_csv(
+                kept.name, separator=separator, infer_schema=False, truncate_ragged_lines=False
+            )
+        except pl.exceptions.NoDataError:
+            frame = pl.DataFrame()
+        except pl.exceptions.PolarsError as exc:
+            raise TemplateError([RowError(None, None, f"the file is not a readable CSV: {exc}")]) from None
+    if frame.height == len(lines) - 1 and LINE not in frame.columns:
         frame = frame.with_columns(pl.Series(LINE, lines[1:], dtype=pl.Int64))
     if separator == ";":
         frame = _decimal_commas(frame)
@@ -108,33 +112,107 @@ def read_table(content: bytes, filename: str) -> pl.DataFrame:
 
 
 LINE = "__line"
-"""The column that carries each row's line number in the file, when it is not simply its
-position (notes and blank lines were left out)."""
+"""The column that carries each row's line number in the file (notes and blank lines are
+left out, yet an error names the row the clerk sees)."""
+
+
+def _copy_figures(source: IO[bytes], kept: IO[bytes]) -> tuple[str, array[int]]:
+    """Copy the header and figure lines of a CSV to ``kept`` as UTF-8, a block at a time,
+    leaving out notes, blank lines and a ``sep=`` line; return the separator and the line
+    number of each line kept."""
+    try:
+        return _copy_lines(source, kept, "utf-8")
+    except UnicodeDecodeError:
+        # Excel's plain "CSV" is written in the Windows code page; every valid value is
+        # ASCII, so anything else is named by the row checks with the value as written.
+        source.seek(0)
+        kept.seek(0)
+        kept.truncate()
+        return _copy_lines(source, kept, "cp1252")
+
+
+def _copy_lines(source: IO[bytes], kept: IO[bytes], encoding: str) -> tuple[str, array[int]]:
+    """One pass over the file a block of whole lines at a time, refusing the first line
+    over a limit of :mod:`limits` (no line is read whole past :data:`_BLOCK`). A block
+    without notes or blank lines is copied as it is: per-line Python work would double
+    the time of a million-row file."""
+    lines = array("q")
+    separator = ""
+    number = 0
+    rest = b""
+    while True:
+        chunk = source.read(_BLOCK)
+        block = rest + chunk
+        if chunk:
+            end = block.rfind(b"\n") + 1
+            if end == 0:
+                _check_line_length([block], number)
+                rest = block
+                continue
+            block, rest = block[:end], block[end:]
+        else:
+            rest = b""  # the end of the file: its last line may have no line break
+        if not block:
+            return separator or ",", lines
+        raws = block.split(b"\n")
+        if raws[-1] == b"":
+            raws.pop()
+        _check_line_length(raws, number)
+        if number + len(raws) > limits.MAX_ROWS:
+            raise TemplateError(
+                [RowError(None, None, f"the file has more than {limits.MAX_ROWS:,} lines: split it")]
+            )
+        if b"\x00" in block:
+            at = number + next(index for index, raw in enumerate(raws, start=1) if b"\x00" in raw)
+            not_text = f"the file is not text (a NUL byte on line {at}): save it as CSV or XLSX"
+            raise TemplateError([RowError(None, None, not_text)])
+        text = block.decode(encoding, errors="strict" if encoding == "utf-8" else "replace")
+        if number == 0:
+            text = text.removeprefix("\ufeff")
+        if separator and not _NOTES_OR_BLANKS.search(text.removesuffix("\n")):
+            _check_cells(raws, separator, number)
+            kept.write(text.encode())
+            lines.extend(range(number + 1, number + len(raws) + 1))
+        else:
+            for index, line in enumerate(text.removesuffix("\n").split("\n"), start=number + 1):
+                stripped = line.strip()
+                if not separator:
+                    if stripped.lower().startswith("sep=") and len(stripped) == 5:
+                        separator = stripped[4]
+                        continue
+                    if not stripped or stripped.startswith("#"):
+                        continue
+                    separator = ";" if ";" in stripped and "," not in stripped else ","
+                if not stripped or stripped.startswith("#"):
+                    continue
+                _check_cells([line.encode()], separator, index - 1)
+                kept.write(line.rstrip("\r").encode() + b"\n")
+                lines.append(index)
+        number += len(raws)
+
+
+_BLOCK = 1024 * 1024
+"""Bytes of a CSV read at a time (then cut after its last whole line)."""
 _NOTES_OR_BLANKS = re.compile(r"(?m)^[ \t]*(#|\r?$)")
 
 
-def _decode(content: bytes) -> str:
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        if b"\x00" in content:
-            raise TemplateError(
-                [RowError(None, None, f"the file is not text (byte {exc.start}): save it as CSV or XLSX")]
-            ) from None
-        # Excel's plain "CSV" is written in the Windows code page; every valid value is ASCII,
-        # so anything else is named by the row checks with the value as written.
-        return content.decode("cp1252", errors="replace")
+def _check_line_length(raws: list[bytes], before: int) -> None:
+    longest = max(map(len, raws))
+    if longest > limits.MAX_LINE_BYTES:
+        at = before + 1 + next(index for index, raw in enumerate(raws) if len(raw) == longest)
+        too_long = f"the line is longer than {limits.MAX_LINE_BYTES // 1024} KB (a template row: 100 bytes)"
+        raise TemplateError([RowError(at, None, too_long)])
 
 
-def _separator(text: str) -> tuple[str, int]:
-    """The field separator, from Excel's ``sep=`` line or the header row, and the lines
-    to skip before the header."""
-    first = text.lstrip("\ufeff").split("\n", 1)[0].strip()
-    if first.lower().startswith("sep=") and len(first) == 5:
-        return first[4], 1
-    if ";" in first and "," not in first:
-        return ";", 0
-    return ",", 0
+def _check_cells(raws: list[bytes], separator: str, before: int) -> None:
+    """Refuse a line of more than :data:`limits.MAX_COLUMNS` cells (an upper bound: a
+    separator inside quotes counts too, and no template value has one)."""
+    counts = list(map(methodcaller("count", separator.encode()), raws))
+    widest = max(counts)
+    if widest >= limits.MAX_COLUMNS:
+        at = before + 1 + counts.index(widest)
+        too_wide = f"the line has more than {limits.MAX_COLUMNS} cells; a template row has 5 or 8"
+        raise TemplateError([RowError(at, None, too_wide)])
 
 
 _AMOUNT_COLUMNS = ("carats", "value_usd")
@@ -156,32 +234,33 @@ def _decimal_commas(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(fixes) if fixes else frame
 
 
-def _read_xlsx(content: bytes) -> pl.DataFrame:
-    from openpyxl import load_workbook
+def _read_xlsx(stream: IO[bytes]) -> pl.DataFrame:
+    """The first sheet as text columns, rows that are entirely empty left out."""
+    from kpcs.statistics.submissions.xlsx import WorkbookRefused, first_sheet_rows
 
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise TemplateError(
-            [RowError(None, None, f"the file is not a readable XLSX workbook: {exc}")]
-        ) from None
-    sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = [str(cell).strip() if cell is not None else "" for cell in next(rows, ())]
-    while header and header[-1] == "":
-        header.pop()
-    data: list[list[str | None]] = [[] for _ in header]
-    for values in rows:
-        if values is None or all(v is None or str(v).strip() == "" for v in values):
-            continue
-        for index in range(len(header)):
-            value = values[index] if index < len(values) else None
-            data[index].append(None if value is None else _cell_text(value))
-    workbook.close()
-    return pl.DataFrame(
+        rows = first_sheet_rows(stream)
+        header = [str(cell).strip() if cell is not None else "" for cell in next(rows, [])]
+        while header and header[-1] == "":
+            header.pop()
+        data: list[list[str | None]] = [[] for _ in header]
+        lines = array("q")
+        for number, values in enumerate(rows, start=2):
+            if all(v is None or str(v).strip() == "" for v in values):
+                continue
+            lines.append(number)
+            for index in range(len(header)):
+                value = values[index] if index < len(values) else None
+                data[index].append(None if value is None else _cell_text(value))
+    except WorkbookRefused as exc:
+        raise TemplateError([RowError(None, None, str(exc))]) from None
+    frame = pl.DataFrame(
         {name: column for name, column in zip(header, data, strict=True)},
         schema=dict.fromkeys(header, pl.String),
     )
+    if header and LINE not in frame.columns:
+        frame = frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64))
+    return frame
 
 
 def _cell_text(value: object) -> str:

@@ -58,14 +58,14 @@ async def submit(
     file: Annotated[UploadFile, File(description="CSV or XLSX in the trade or production template")],
 ) -> dict[str, Any] | JSONResponse:
     """Submit trade or production figures; the file is stored whole or not at all."""
-    content = await file.read()
     try:
+        # The upload as Starlette spooled it (to disk past 1 MB): read as a stream, not whole.
         done = await run_in_threadpool(
             submissions.submit,
             context.uow(),
             principal,
             context.clock,
-            content,
+            file.file,
             file.filename or "upload.csv",
         )
     except TemplateError as error:
@@ -357,14 +357,14 @@ async def submit_form(
     file: Annotated[UploadFile, File()],
 ) -> Response:
     """Take the uploaded file; show what was stored, or every problem (nothing stored)."""
-    content = await file.read()
     try:
+        # The upload as Starlette spooled it (to disk past 1 MB): read as a stream, not whole.
         done = await run_in_threadpool(
             submissions.submit,
             context.uow(),
             principal,
             context.clock,
-            content,
+            file.file,
             file.filename or "upload.csv",
         )
     except TemplateError as error:
