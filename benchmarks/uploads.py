@@ -125,12 +125,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _server(env: dict[str, str]) -> Iterator[tuple[int, str]]:
-    """A fresh `kpcs serve` (one process) for one upload: its pid and base URL."""
+def _server(env: dict[str, str], *, workers: int = 1) -> Iterator[tuple[int, str]]:
+    """A fresh `kpcs serve` (one process unless told) for one upload: its pid and base URL."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [*KPCS, "serve", "--port", str(port), "--no-access-log"],
+        [*KPCS, "serve", "--port", str(port), "--workers", str(workers), "--no-access-log"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
