@@ -24,6 +24,10 @@ from kpcs.errors import ConfigurationError
 
 # Constraint names that are the same on every backend, so that migrations can refer to
 # them by name (SQLite batch mode needs names to drop or alter a constraint).
+DB_INT_MAX = 2**63 - 1
+"""The largest value a database integer holds (SQLite INTEGER, PostgreSQL BIGINT): a bigger
+id or count from outside is refused before it reaches the driver, which would overflow."""
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",

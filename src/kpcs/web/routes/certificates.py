@@ -42,6 +42,7 @@ from kpcs.web.errors import status_for
 from kpcs.web.forms import act
 from kpcs.web.htmx import is_htmx_partial
 from kpcs.web.issue_form import EMPTY_LINE, IssueForm, read_issue_form
+from kpcs.web.params import Offset
 from kpcs.web.templating import render
 
 api = APIRouter(tags=["certificates"])
@@ -84,7 +85,7 @@ def list_certificates(
     direction: str | None = None,
     partner: str | None = None,
     limit: Limit = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[CertificatePublic]:
     """The caller participant's certificates, newest first (``direction``: outgoing or incoming)."""
     rows = reading.list_certificates(
