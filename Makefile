@@ -16,7 +16,7 @@ PYTEST_ARGS ?= -n 2
 # `make bench ONLY=analysis` (or ONLY=certificates, ONLY=cli) measures one area again and keeps the other rows.
 ONLY ?=
 
-.PHONY: install run test bench lint test-deps clean
+.PHONY: install run test fuzz bench lint test-deps clean
 
 install: $(VENV)/.installed
 
@@ -49,6 +49,12 @@ lint: install
 
 test: install test-deps lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Schemathesis against every API operation with many more examples than `make test` runs
+# (10 per operation, derandomised), drawn anew each run: `make fuzz FUZZ_EXAMPLES=1000`.
+FUZZ_EXAMPLES ?= 300
+fuzz: install test-deps
+	KPCS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:cacheprovider tests/contract/test_schemathesis.py
 
 bench: install test-deps
 	@if ! command -v wrk >/dev/null 2>&1; then \

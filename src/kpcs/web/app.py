@@ -30,6 +30,7 @@ from kpcs.web.context import AppContext
 from kpcs.web.deps import current_principal
 from kpcs.web.errors import register_error_handlers
 from kpcs.web.limits import LARGER_BODIES, MAX_BODY_BYTES, BodySizeLimit
+from kpcs.web.openapi import install_error_documentation
 from kpcs.web.routes import (
     accounts,
     analysis,
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         app.include_router(module.pages, dependencies=who)
     # Other kpcs systems authenticate with their exchange tokens, not API tokens.
     app.include_router(exchange.peers, prefix=API_PREFIX)
+    install_error_documentation(app)
     return app
 
 
