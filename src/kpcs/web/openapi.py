@@ -100,7 +100,8 @@ def _asks_who_calls(dependant: Dependant) -> bool:
 def _route_facts(routes: list[BaseRoute]) -> Iterator[tuple[str, str, RouteFacts]]:
     for context in iter_route_contexts(routes):
         route = context.original_route
-        if not isinstance(route, APIRoute) or not context.include_in_schema:
+        path = context.path_format  # with the router's prefix
+        if not isinstance(route, APIRoute) or not context.include_in_schema or path is None:
             continue
         # The route's own dependant: every route also resolves its caller through the
         # router (to refuse a bad token), which says nothing about permissions.
@@ -108,8 +109,8 @@ def _route_facts(routes: list[BaseRoute]) -> Iterator[tuple[str, str, RouteFacts
             asks_who_calls=_asks_who_calls(route.dependant),
             has_path_parameters=bool(route.dependant.path_params),
         )
-        for method in context.methods:
-            yield context.path_format, method.lower(), facts
+        for method in context.methods or ():
+            yield path, method.lower(), facts
 
 
 def document_errors(schema: dict[str, Any], routes: list[BaseRoute]) -> None:
