@@ -451,7 +451,7 @@ def _optional_decimal(value: str, field: str) -> Decimal | None:
         raise InvalidInput.field(field, "a number") from None
 
 
-@pages.post("/certificates/{number}/confirm")
+@pages.post("/certificates/{number}/confirm", dependencies=[Depends(allowed(Action.CONFIRM_IMPORT))])
 async def confirm_form(
     request: Request, number: str, context: ContextDep, principal: PrincipalDep
 ) -> Response:
@@ -500,7 +500,7 @@ async def remind_form(
     return await act(run, f"/certificates/{number}#reminders", f"/certificates/{number}#actions")
 
 
-@pages.post("/certificates/{number}/cancel")
+@pages.post("/certificates/{number}/cancel", dependencies=[Depends(allowed(Action.CANCEL_CERTIFICATE))])
 async def cancel_form(
     request: Request, number: str, context: ContextDep, principal: PrincipalDep
 ) -> Response:
@@ -518,7 +518,7 @@ async def cancel_form(
     return await _act(request, number, run)
 
 
-@pages.post("/certificates/{number}/loss")
+@pages.post("/certificates/{number}/loss", dependencies=[Depends(allowed(Action.REPORT_LOSS))])
 async def loss_form(request: Request, number: str, context: ContextDep, principal: PrincipalDep) -> Response:
     """The lost-or-stolen form."""
     form = await request.form()
