@@ -37,6 +37,8 @@ from kpcs.certificates.schemas import CertificateCreate
 from kpcs.clock import FixedClock
 from kpcs.config import Settings
 from kpcs.db import UnitOfWork, make_engine, make_session_factory
+from kpcs.exchange import services as exchange
+from kpcs.exchange.models import Node
 from kpcs.signing.keys import KeyFiles, KeyRing
 from kpcs.statistics.analysis import daq
 from kpcs.web.app import create_app
@@ -51,6 +53,8 @@ PARTNER = "authority EU"
 OTHER = "authority ZA"
 CUSTOMS = "customs BW"
 CUSTOMS_OTHER = "customs ZA"
+PEER = "exchange peer NA"  # Namibia's national node, with the token the hub gave it at enrollment
+PEER_TOKEN = "kpcs-node-matrix-" + "n" * 32
 
 CALLERS: dict[str, tuple[Role, str | None] | None] = {
     ANONYMOUS: None,
@@ -62,14 +66,17 @@ CALLERS: dict[str, tuple[Role, str | None] | None] = {
     OTHER: (Role.AUTHORITY, "ZA"),
     CUSTOMS: (Role.CUSTOMS, "BW"),
     CUSTOMS_OTHER: (Role.CUSTOMS, "ZA"),
+    PEER: None,
 }
 
-EVERYONE = frozenset(CALLERS)
+# Every caller of the API and pages; an exchange peer's token opens the exchange's routes only
+# (elsewhere it is a token the app does not know: 401).
+EVERYONE = frozenset(CALLERS) - {PEER}
 SIGNED_IN = EVERYONE - {ANONYMOUS}
 WORKING_GROUPS = frozenset({ADMIN, STATISTICS, MONITORING})
 AUTHORITIES = frozenset({OWN, PARTNER, OTHER})
 CUSTOMS_OFFICES = frozenset({CUSTOMS, CUSTOMS_OTHER})
-NOBODY: frozenset[str] = frozenset()  # of these callers: the exchange's peers use their own tokens
+NOBODY: frozenset[str] = frozenset()
 # Who sees the certificate: the scheme-wide roles and both ends of the shipment.
 CERTIFICATE_READERS = WORKING_GROUPS | {OWN, PARTNER, CUSTOMS}
 # Figures about Botswana: the working groups and Botswana's authority.
@@ -118,11 +125,11 @@ PROPOSAL = {"exporter": "BW", "carats": 100.0, "value_usd": 20000.0, "hs_code": 
 
 # Every route: "METHOD path" as the app declares it -> who may call it.
 MATRIX: dict[str, Access] = {
-    # the framework's own
-    "GET /openapi.json": Access(EVERYONE),
-    "GET /docs": Access(EVERYONE),
-    "GET /docs/oauth2-redirect": Access(EVERYONE),
-    "GET /static": Access(EVERYONE),
+    # the framework's own, and static files: no caller is resolved, whatever it presents
+    "GET /openapi.json": Access(frozenset(CALLERS)),
+    "GET /docs": Access(frozenset(CALLERS)),
+    "GET /docs/oauth2-redirect": Access(frozenset(CALLERS)),
+    "GET /static": Access(frozenset(CALLERS)),
     # verification (anyone at a border)
     "POST /api/v1/verify": Access(EVERYONE, json={"credential": "not-a-jws"}),
     "GET /api/v1/verify/number/{number}": Access(EVERYONE),
@@ -213,12 +220,13 @@ MATRIX: dict[str, Access] = {
     "GET /audit": Access(frozenset({ADMIN})),
     "GET /api/v1/exchange/status": Access(frozenset({ADMIN})),
     "GET /exchange": Access(frozenset({ADMIN})),
-    # other kpcs systems, with their exchange tokens: no API token opens these
+    # other kpcs systems, with their exchange tokens: no API token opens these. Enrolling is
+    # opened by the one-time token in the body, not by a caller (test_exchange_enrollment.py).
     "POST /api/v1/exchange/enroll": Access(
         NOBODY, json={"enrollment_token": "x", "participant": "BW", "callback_token": "c" * 20, "keys": []}
     ),
-    "POST /api/v1/exchange/messages": Access(NOBODY, json={"message": "x"}),
-    "POST /api/v1/exchange/keys": Access(NOBODY, json={"keys": []}),
+    "POST /api/v1/exchange/messages": Access(frozenset({PEER}), json={"message": "x"}),
+    "POST /api/v1/exchange/keys": Access(frozenset({PEER}), json={"keys": []}),
     # statistics: published figures for anyone, submissions by the WGS or the own authority
     # Another authority may submit, its own figures: rows about Botswana are refused row by row.
     "POST /api/v1/statistics/submissions": Access(
@@ -380,6 +388,19 @@ def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Wo
             notes="the seal is printed",
             evidence=fraud.Evidence(filename="seal.png", content=_png()),
         )
+        with UnitOfWork(factory) as uow:
+            uow.session.add(
+                Node(
+                    participant="NA",
+                    url="http://na.node.invalid",
+                    token_hash=exchange.token_hash(PEER_TOKEN),
+                    callback_token="c" * 32,
+                    enrolled_at=TODAY,
+                    enrolled_with="0" * 64,
+                )
+            )
+            uow.commit()
+        tokens[PEER] = PEER_TOKEN
         with engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
