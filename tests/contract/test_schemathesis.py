@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import schemathesis
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -33,7 +34,7 @@ from kpcs.clock import FixedClock
 from kpcs.config import Settings
 from kpcs.db import UnitOfWork, make_engine, make_session_factory
 from kpcs.web.app import create_app
-from tests.conftest import OPERATOR, TODAY
+from tests.conftest import OPERATOR, TODAY, _admin_execute
 
 EXAMPLES = int(os.environ.get("KPCS_FUZZ_EXAMPLES", "10"))
 FUZZING = "KPCS_FUZZ_EXAMPLES" in os.environ
@@ -55,15 +56,32 @@ SCHEMA = schemathesis.openapi.from_dict(create_app(Settings(database_url="sqlite
 OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh database for this module, on each backend (PostgreSQL's integers are narrower
+    than SQLite's: what overflows there must be refused too)."""
+    if request.param == "sqlite":
+        target = tmp_path_factory.mktemp("schemathesis") / "kpcs.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        yield f"sqlite:///{target}"
+        return
+    admin_url: str = request.getfixturevalue("postgres")
+    template: str = request.getfixturevalue("postgres_template")
+    name = f"kpcs_fuzz_{uuid.uuid4().hex[:12]}"
+    _admin_execute(admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        _admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="module")
 def api(
-    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+    database: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    """The app on a fresh SQLite database (shared by this module's operations: requests
-    that change state build on each other, as a real client's do), and a token per caller."""
-    root = tmp_path_factory.mktemp("schemathesis")
-    shutil.copyfile(sqlite_template, root / "kpcs.db")
-    settings = Settings(data_dir=root / "data", database_url=f"sqlite:///{root / 'kpcs.db'}")
+    """The app on that database (shared by this module's operations: requests that change
+    state build on each other, as a real client's do), and a token per caller."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("schemathesis-data"), database_url=database)
     clock = FixedClock(TODAY)
     engine = make_engine(settings.sqlalchemy_url)
     headers: dict[str, str] = {}

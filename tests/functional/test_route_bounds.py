@@ -1,6 +1,7 @@
 """No 5xx on numbers too big or too small for the database: every int parameter of every
 route (API and pages, path, query and form), found by walking the app's routes, gets
-numbers past 64 bits and must answer a 4xx that names it, or refuse the caller."""
+numbers past 64 bits (and past PostgreSQL's 32-bit INTEGER) and must answer a 4xx that
+names it, or refuse the caller."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from kpcs.config import Settings
 from kpcs.web.app import create_app
 from tests.conftest import auth
 
-OUT_OF_RANGE = (2**64, -(2**64), 99999999999999999999999)
+# Past 64 bits either way, far past, and just past PostgreSQL's 32-bit INTEGER columns.
+OUT_OF_RANGE = (2**64, -(2**64), 99999999999999999999999, 2**31)
 
 # Callers that get past the permission checks of the routes with int parameters, so the
 # number reaches the handler (an administrator alone would be refused an authority's answer).

@@ -1,7 +1,7 @@
 """Bounds for the whole numbers that requests carry in paths, queries and forms: one place.
 
-Python's ``int`` has no limit, but the databases' integers do (64-bit on both SQLite and
-PostgreSQL): an unbounded id such as ``2**64`` reached the driver and came back as an
+Python's ``int`` has no limit, but the databases' integers do (32 bits for PostgreSQL's
+INTEGER columns): an unbounded id such as ``2**64`` reached the driver and came back as an
 overflow, a 500. Every int parameter of a route uses one of these types, so such a
 number is a 422 naming the parameter, and ``tests/functional/test_route_bounds.py``
 sends out-of-range numbers to every int parameter of every route to keep it so.
@@ -18,7 +18,10 @@ from kpcs.errors import InvalidInput
 from kpcs.statistics.submissions.templates import FIRST_YEAR
 
 RowId = Annotated[int, Interval(ge=1, le=DB_INT_MAX)]
-"""The id of a stored record (a questionnaire, a fraud report, an audit event): ids start at 1."""
+"""The id of a stored record (a questionnaire, a fraud report): ids start at 1."""
+
+Cursor = Annotated[int, Interval(ge=0, le=DB_INT_MAX)]
+"""A position to page from, such as the id of the last audit event seen (0: before the first)."""
 
 Ordinal = Annotated[int, Interval(ge=1, le=10_000)]
 """A position counted from 1 within a record, such as a question's number in a questionnaire."""
