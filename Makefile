@@ -16,7 +16,7 @@ PYTEST_ARGS ?= -n 2
 # `make bench ONLY=analysis` (or ONLY=certificates, ONLY=cli, ONLY=detection, ONLY=flood, ONLY=uploads) measures one area again and keeps the other rows.
 ONLY ?=
 
-.PHONY: install run test bench lint test-deps clean
+.PHONY: install run test fuzz bench lint test-deps clean
 
 install: $(VENV)/.installed
 
@@ -54,6 +54,13 @@ lint: install
 
 test: install test-deps lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Schemathesis against every API operation, as every caller, on SQLite and PostgreSQL, with
+# many more examples than `make test` runs (10 per operation, derandomised), drawn anew each
+# run: about 10 minutes on two cores; `make fuzz FUZZ_EXAMPLES=1000` for more.
+FUZZ_EXAMPLES ?= 200
+fuzz: install test-deps
+	KPCS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:cacheprovider --timeout=3600 tests/contract/test_schemathesis.py
 
 bench: install test-deps
 	@if ! command -v wrk >/dev/null 2>&1; then \

@@ -25,6 +25,12 @@ from kpcs.errors import ConfigurationError
 
 # Constraint names that are the same on every backend, so that migrations can refer to
 # them by name (SQLite batch mode needs names to drop or alter a constraint).
+DB_INT_MAX = 2**31 - 1
+"""The largest value an integer column holds on every backend: ids and counts are INTEGER,
+32 bits on PostgreSQL (SQLite's are 64), and SQLAlchemy casts a compared value to the
+column's type, so a bigger id or count from outside is refused before it reaches the
+database, where it would overflow (a 500)."""
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",

@@ -49,6 +49,9 @@ def remind_unconfirmed(
 ) -> RemindersSent:
     """Remind the importers of every certificate the caller exported that is still
     unconfirmed ``days`` after issue; those that cannot be reminded now are listed with why."""
+    # Refused up front, not certificate by certificate: a caller that may not remind at all
+    # must hear so even when it has nothing to remind (it used to get an empty success).
+    require(principal, Action.REMIND_IMPORTER)
     today = clock.today()
     sent: list[str] = []
     skipped: dict[str, str] = {}

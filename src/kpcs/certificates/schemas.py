@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 
 from kpcs.certificates.domain import LossKind
+from kpcs.db import DB_INT_MAX
 
 # Money and weight are JSON numbers (CONTRACT: "both as JSON numbers"); inside they are
 # exact Decimals.
@@ -62,7 +63,9 @@ class CertificateCreate(BaseModel):
     parcel_count: int = Field(ge=0, le=100_000)
     lines: list[LineIn] = Field(max_length=50)
     expires_on: date | None = None
-    export_dossier: int | None = Field(default=None, description="approved dossier, for restricted exporters")
+    export_dossier: int | None = Field(
+        default=None, ge=1, le=DB_INT_MAX, description="approved dossier, for restricted exporters"
+    )
 
     _countries = field_validator("exporting_country", "importing_country")(_upper)
 

@@ -29,10 +29,11 @@ from kpcs.exchange.services import ensure_hub_link
 from kpcs.signing.keys import KeyRing
 from kpcs.translog.services import HEAD_INTERVAL, current_head
 from kpcs.web.context import AppContext
-from kpcs.web.deps import current_principal
+from kpcs.web.deps import current_principal, refuse_nul_characters
 from kpcs.web.errors import register_error_handlers
 from kpcs.web.idempotency import IdempotentRequests
 from kpcs.web.limits import LARGER_BODIES, MAX_BODY_BYTES, BodySizeLimit
+from kpcs.web.openapi import install_error_documentation
 from kpcs.web.ratelimit import RateLimit, TokenBuckets, limited_routes
 from kpcs.web.routes import (
     accounts,
@@ -154,8 +155,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.add_middleware(SecurityHeaders, trust_proxy=settings.trust_proxy)
     app.mount("/static", StaticFiles(packages=[("kpcs.web", "static")]), name="static")
     # Every request resolves its caller, even on public routes: a client that presents a
-    # wrong or revoked token must be told so, not served the anonymous view.
-    who = [Depends(current_principal)]
+    # wrong or revoked token must be told so, not served the anonymous view. And no query or
+    # path parameter may hold a NUL character, which PostgreSQL cannot compare.
+    who = [Depends(current_principal), Depends(refuse_nul_characters)]
     # Verification first: routes are matched in order, and it is the most frequent call.
     for module in (
         verify,
@@ -175,6 +177,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         app.include_router(module.pages, dependencies=who)
     # Other kpcs systems authenticate with their exchange tokens, not API tokens.
     app.include_router(exchange.peers, prefix=API_PREFIX)
+    install_error_documentation(app)
     return app
 
 

@@ -18,7 +18,7 @@ from kpcs.accounts.permissions import ANONYMOUS, Action, Principal, require
 from kpcs.accounts.services import ActiveSession, authenticate_token, resolve_session
 from kpcs.clock import Clock
 from kpcs.db import UnitOfWork
-from kpcs.errors import NotAuthenticated, PermissionDenied
+from kpcs.errors import InvalidInput, NotAuthenticated, PermissionDenied
 from kpcs.web.context import AppContext
 
 SESSION_COOKIE = "kpcs_session"
@@ -119,6 +119,17 @@ async def _check_csrf(request: Request, expected: str) -> None:
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+async def refuse_nul_characters(request: Request) -> None:
+    """Refuse a query or path parameter holding the NUL character (0x00), naming it.
+
+    No name, number or search of kpcs contains one, and PostgreSQL cannot even compare text
+    holding it: such a parameter reached the database and came back as a 500.
+    """
+    for name, value in (*request.path_params.items(), *request.query_params.multi_items()):
+        if "\x00" in str(value):
+            raise InvalidInput.field(name, "must not contain the NUL character (0x00)")
 
 
 def allowed(action: Action) -> Callable[[Principal], Awaitable[None]]:

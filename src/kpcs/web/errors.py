@@ -13,7 +13,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -143,6 +143,17 @@ async def handle_database_unavailable(request: Request, exc: Exception) -> Respo
     return _page(request, 503, "Temporarily unavailable", message)
 
 
+async def handle_data_error(request: Request, exc: Exception) -> Response:
+    """Text the database cannot hold, the NUL character (0x00) in a body, is bad input (query
+    and path parameters are refused before, naming the parameter); any other data error is a bug."""
+    if "NUL (0x00)" not in str(exc):
+        return await handle_unexpected(request, exc)
+    message = "the request holds the NUL character (0x00), which no text in kpcs may contain"
+    if wants_json(request):
+        return JSONResponse({"detail": [{"field": "", "message": message}]}, status_code=422)
+    return _page(request, 422, "Cannot accept this", message)
+
+
 def register_error_handlers(app: FastAPI) -> None:
     """Install the handlers on ``app``."""
     app.add_exception_handler(KPCSError, handle_kpcs_error)
@@ -150,4 +161,5 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, handle_http_error)
     app.add_exception_handler(OperationalError, handle_database_unavailable)
     app.add_exception_handler(InterfaceError, handle_database_unavailable)
+    app.add_exception_handler(DataError, handle_data_error)
     app.add_exception_handler(Exception, handle_unexpected)

@@ -34,6 +34,7 @@ from kpcs.web.context import AppContext
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
 from kpcs.web.forms import act
 from kpcs.web.htmx import is_htmx_partial
+from kpcs.web.params import year_from_form
 from kpcs.web.routes.statistics import ShownYear, csv_response, shown_year
 from kpcs.web.templating import render
 
@@ -218,11 +219,15 @@ async def draw_up_selected(request: Request, context: ContextDep, principal: Pri
     made: list[dict[str, Any]] = []
 
     def run() -> None:
-        if not year.isdigit():
-            raise InvalidInput.field("year", "a year such as 2024")
         selection = [str(key) for key in form.getlist("finding")]
         made.extend(
-            daq.draw_up_selected(context.uow(), principal, context.clock, year=int(year), selection=selection)
+            daq.draw_up_selected(
+                context.uow(),
+                principal,
+                context.clock,
+                year=year_from_form(year, example="2024"),
+                selection=selection,
+            )
         )
 
     response = await act(run, back, f"{back}#selection")

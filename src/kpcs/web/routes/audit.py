@@ -20,6 +20,7 @@ from kpcs.audit.services import (
 from kpcs.errors import InvalidInput
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
 from kpcs.web.htmx import is_htmx_partial
+from kpcs.web.params import Cursor
 from kpcs.web.templating import render
 
 api = APIRouter(tags=["audit"])
@@ -27,7 +28,7 @@ pages = APIRouter(include_in_schema=False)
 
 Limit = Annotated[int, Query(ge=1, le=1000)]
 # Bounded, so that an id no database integer can hold is a 422 rather than a driver error.
-EventId = Annotated[int | None, Query(ge=0, le=2**63 - 1)]
+EventId = Annotated[Cursor | None, Query()]
 Actor = Annotated[
     str | None,
     Query(description="one actor (`user:admin`), or every actor of a kind with a trailing colon (`user:`)"),

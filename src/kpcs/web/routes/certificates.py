@@ -42,6 +42,7 @@ from kpcs.web.errors import status_for
 from kpcs.web.forms import act
 from kpcs.web.htmx import is_htmx_partial
 from kpcs.web.issue_form import EMPTY_LINE, IssueForm, read_issue_form
+from kpcs.web.params import Offset
 from kpcs.web.templating import render
 
 api = APIRouter(tags=["certificates"])
@@ -84,7 +85,7 @@ def list_certificates(
     direction: str | None = None,
     partner: str | None = None,
     limit: Limit = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[CertificatePublic]:
     """The caller participant's certificates, newest first (``direction``: outgoing or incoming)."""
     rows = reading.list_certificates(
@@ -450,7 +451,7 @@ def _optional_decimal(value: str, field: str) -> Decimal | None:
         raise InvalidInput.field(field, "a number") from None
 
 
-@pages.post("/certificates/{number}/confirm")
+@pages.post("/certificates/{number}/confirm", dependencies=[Depends(allowed(Action.CONFIRM_IMPORT))])
 async def confirm_form(
     request: Request, number: str, context: ContextDep, principal: PrincipalDep
 ) -> Response:
@@ -499,7 +500,7 @@ async def remind_form(
     return await act(run, f"/certificates/{number}#reminders", f"/certificates/{number}#actions")
 
 
-@pages.post("/certificates/{number}/cancel")
+@pages.post("/certificates/{number}/cancel", dependencies=[Depends(allowed(Action.CANCEL_CERTIFICATE))])
 async def cancel_form(
     request: Request, number: str, context: ContextDep, principal: PrincipalDep
 ) -> Response:
@@ -517,7 +518,7 @@ async def cancel_form(
     return await _act(request, number, run)
 
 
-@pages.post("/certificates/{number}/loss")
+@pages.post("/certificates/{number}/loss", dependencies=[Depends(allowed(Action.REPORT_LOSS))])
 async def loss_form(request: Request, number: str, context: ContextDep, principal: PrincipalDep) -> Response:
     """The lost-or-stolen form."""
     form = await request.form()

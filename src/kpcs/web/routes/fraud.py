@@ -21,6 +21,7 @@ from kpcs.certificates.schemas import FraudReportPublic
 from kpcs.errors import KPCSError
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
 from kpcs.web.errors import status_for
+from kpcs.web.params import RowId
 from kpcs.web.templating import render
 
 api = APIRouter(tags=["fraud register"])
@@ -65,7 +66,7 @@ def list_reports(session: SessionDep, q: str | None = None) -> list[FraudReportP
 
 
 @api.get("/fraud-reports/{report_id}/evidence", response_class=Response)
-def evidence(report_id: int, session: SessionDep, context: ContextDep, principal: PrincipalDep) -> Response:
+def evidence(report_id: RowId, session: SessionDep, context: ContextDep, principal: PrincipalDep) -> Response:
     """A report's evidence file (authorities, customs, monitoring and admins)."""
     content, media_type, name = fraud_evidence(session, principal, context.evidence, report_id)
     return Response(

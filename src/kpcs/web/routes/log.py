@@ -14,12 +14,13 @@ from kpcs.translog import merkle, services
 from kpcs.translog.heads import b64, head_problems, unb64
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
 from kpcs.web.errors import status_for
+from kpcs.web.params import Cursor
 from kpcs.web.templating import render
 
 api = APIRouter(tags=["transparency log"])
 pages = APIRouter(include_in_schema=False)
 
-Size = Annotated[int, Query(ge=0, le=2**62)]
+Size = Annotated[Cursor, Query()]
 
 
 @api.get("/log/sth")

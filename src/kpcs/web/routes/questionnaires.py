@@ -21,6 +21,7 @@ from kpcs.statistics.analysis.questionnaire_pdf import render_questionnaire_pdf
 from kpcs.statistics.submissions.templates import FIRST_YEAR
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
 from kpcs.web.forms import act
+from kpcs.web.params import Ordinal, RowId, year_from_form
 from kpcs.web.routes.statistics import ShownYear, csv_response
 from kpcs.web.templating import render
 
@@ -63,7 +64,7 @@ def questionnaires(
     session: SessionDep,
     context: ContextDep,
     principal: PrincipalDep,
-    year: int | None = None,
+    year: ShownYear = None,
     participant: str | None = None,
     status: str | None = None,
 ) -> list[dict[str, Any]]:
@@ -96,14 +97,14 @@ def draw_up(body: QuestionnaireCreate, context: ContextDep, principal: Principal
 
 @api.get("/statistics/questionnaires/{questionnaire_id}")
 def questionnaire(
-    questionnaire_id: int, session: SessionDep, context: ContextDep, principal: PrincipalDep
+    questionnaire_id: RowId, session: SessionDep, context: ContextDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """One questionnaire: its questions, the anomaly behind each, and every step taken."""
     return daq.questionnaire(session, principal, questionnaire_id, context.clock.today())
 
 
 @api.delete("/statistics/questionnaires/{questionnaire_id}", status_code=204)
-def discard(questionnaire_id: int, context: ContextDep, principal: PrincipalDep) -> Response:
+def discard(questionnaire_id: RowId, context: ContextDep, principal: PrincipalDep) -> Response:
     """Throw away a draft (a sent questionnaire is kept)."""
     daq.discard(context.uow(), principal, context.clock, questionnaire_id)
     return Response(status_code=204)
@@ -111,7 +112,7 @@ def discard(questionnaire_id: int, context: ContextDep, principal: PrincipalDep)
 
 @api.post("/statistics/questionnaires/{questionnaire_id}/send")
 def send(
-    questionnaire_id: int, body: QuestionnaireSend, context: ContextDep, principal: PrincipalDep
+    questionnaire_id: RowId, body: QuestionnaireSend, context: ContextDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Send a draft to the participant."""
     return daq.send(context.uow(), principal, context.clock, questionnaire_id, body.deadline)
@@ -119,7 +120,7 @@ def send(
 
 @api.post("/statistics/questionnaires/{questionnaire_id}/questions/{number}/answer")
 def answer(
-    questionnaire_id: int, number: int, body: AnswerCreate, context: ContextDep, principal: PrincipalDep
+    questionnaire_id: RowId, number: Ordinal, body: AnswerCreate, context: ContextDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Answer one question (the participant's authority)."""
     return daq.answer(context.uow(), principal, context.clock, questionnaire_id, number, body.answer)
@@ -127,7 +128,7 @@ def answer(
 
 @api.post("/statistics/questionnaires/{questionnaire_id}/questions/{number}/review")
 def review(
-    questionnaire_id: int, number: int, body: ReviewCreate, context: ContextDep, principal: PrincipalDep
+    questionnaire_id: RowId, number: Ordinal, body: ReviewCreate, context: ContextDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Accept an answer, ask again, or escalate (the Working Group on Statistics)."""
     return daq.review(
@@ -138,7 +139,7 @@ def review(
 @api.get("/statistics/questionnaires/{questionnaire_id}/pdf", response_class=Response)
 @pages.get("/statistics/questionnaires/{questionnaire_id}/pdf")
 def questionnaire_pdf(
-    questionnaire_id: int, session: SessionDep, context: ContextDep, principal: PrincipalDep
+    questionnaire_id: RowId, session: SessionDep, context: ContextDep, principal: PrincipalDep
 ) -> Response:
     """The questionnaire as a printable PDF."""
     today = context.clock.today()
@@ -195,15 +196,13 @@ async def draw_up_form(request: Request, context: ContextDep, principal: Princip
     made: dict[str, Any] = {}
 
     def run() -> None:
-        year = str(form.get("year", ""))
-        if not year.isdigit():
-            raise InvalidInput.field("year", "a year such as 2025")
+        year = year_from_form(str(form.get("year", "")))
         made.update(
             daq.draw_up(
                 context.uow(),
                 principal,
                 context.clock,
-                year=int(year),
+                year=year,
                 participant=str(form.get("participant", "")).strip().upper(),
                 severity=str(form.get("severity", "")) or None,
             )
@@ -218,7 +217,7 @@ async def draw_up_form(request: Request, context: ContextDep, principal: Princip
 @pages.get("/statistics/questionnaires/{questionnaire_id}")
 def questionnaire_page(
     request: Request,
-    questionnaire_id: int,
+    questionnaire_id: RowId,
     session: SessionDep,
     context: ContextDep,
     principal: PrincipalDep,
@@ -249,7 +248,7 @@ def _here(questionnaire_id: int, anchor: str = "") -> str:
 
 @pages.post("/statistics/questionnaires/{questionnaire_id}/send")
 async def send_form(
-    request: Request, questionnaire_id: int, context: ContextDep, principal: PrincipalDep
+    request: Request, questionnaire_id: RowId, context: ContextDep, principal: PrincipalDep
 ) -> Response:
     """Send the draft with the deadline given (or the default)."""
     form = await request.form()
@@ -266,7 +265,7 @@ async def send_form(
 
 
 @pages.post("/statistics/questionnaires/{questionnaire_id}/discard")
-async def discard_form(questionnaire_id: int, context: ContextDep, principal: PrincipalDep) -> Response:
+async def discard_form(questionnaire_id: RowId, context: ContextDep, principal: PrincipalDep) -> Response:
     """Throw the draft away."""
 
     def run() -> None:
@@ -277,7 +276,7 @@ async def discard_form(questionnaire_id: int, context: ContextDep, principal: Pr
 
 @pages.post("/statistics/questionnaires/{questionnaire_id}/questions/{number}/answer")
 async def answer_form(
-    request: Request, questionnaire_id: int, number: int, context: ContextDep, principal: PrincipalDep
+    request: Request, questionnaire_id: RowId, number: Ordinal, context: ContextDep, principal: PrincipalDep
 ) -> Response:
     """One question's answer."""
     form = await request.form()
@@ -292,7 +291,7 @@ async def answer_form(
 
 @pages.post("/statistics/questionnaires/{questionnaire_id}/questions/{number}/review")
 async def review_form(
-    request: Request, questionnaire_id: int, number: int, context: ContextDep, principal: PrincipalDep
+    request: Request, questionnaire_id: RowId, number: Ordinal, context: ContextDep, principal: PrincipalDep
 ) -> Response:
     """The WGS's decision on one answer."""
     form = await request.form()
