@@ -68,3 +68,25 @@ def test_year_picker_submits_without_inline_handlers(live_server, page: Page, cl
     expect(page.get_by_role("heading", level=1)).to_contain_text("Annual Global Summary, 2022")
     assert "year=2022" in page.url
     assert problems == []
+
+
+def test_the_api_reference_works_offline_under_its_policy(live_server, page: Page) -> None:  # type: ignore[no-untyped-def]
+    """/docs draws the API from kpcs's own copy of Swagger UI: a request to any other host
+    is refused here, as at a border post without Internet."""
+    base, _ = live_server
+    problems = _watch(page)
+    elsewhere: list[str] = []
+
+    def only_here(route) -> None:  # type: ignore[no-untyped-def]
+        if route.request.url.startswith(base):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_here)
+    page.goto(f"{base}/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("kpcs")
+    page.get_by_role("button", name="POST /api/v1/verify", exact=False).first.click()
+    expect(page.get_by_text("Try it out")).to_be_visible()
+    assert elsewhere == [] and problems == []

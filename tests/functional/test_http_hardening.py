@@ -200,10 +200,14 @@ def test_every_response_carries_the_security_headers(client: TestClient) -> None
     )
     assert too_large.status_code == 413
     _assert_hardened(too_large)
-    # Swagger UI (FastAPI's inline bootstrap and CDN bundle) has a policy of its own, framed by no one.
-    docs = client.get("/docs").headers["Content-Security-Policy"]
-    assert "https://cdn.jsdelivr.net" in docs and "frame-ancestors 'none'" in docs
-    assert "cdn.jsdelivr.net" not in client.get("/").headers["Content-Security-Policy"]
+    # Swagger UI, served by kpcs itself: no script from elsewhere nor inline, framed by no one;
+    # only its inline styles are allowed, on that page alone.
+    page = client.get("/docs")
+    docs = page.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in docs and "frame-ancestors 'none'" in docs and "http" not in docs
+    assert "'unsafe-inline'" not in client.get("/").headers["Content-Security-Policy"]
+    for asset in re.findall(r'(?:src|href)="([^"]+)"', page.text):
+        assert asset.startswith("/static/") and client.get(asset).status_code == 200, asset
 
 
 def test_over_https_hsts_and_a_secure_session_cookie(

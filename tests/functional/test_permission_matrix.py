@@ -128,7 +128,6 @@ MATRIX: dict[str, Access] = {
     # the framework's own, and static files: no caller is resolved, whatever it presents
     "GET /openapi.json": Access(frozenset(CALLERS)),
     "GET /docs": Access(frozenset(CALLERS)),
-    "GET /docs/oauth2-redirect": Access(frozenset(CALLERS)),
     "GET /static": Access(frozenset(CALLERS)),
     # verification (anyone at a border)
     "POST /api/v1/verify": Access(EVERYONE, json={"credential": "not-a-jws"}),

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 
 from anyio import to_thread
 from fastapi import Depends, FastAPI
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from kpcs import __version__
@@ -124,7 +125,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         version=__version__,
         description=DESCRIPTION,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served below, from kpcs's own copy of Swagger UI
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -178,7 +179,31 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     # Other kpcs systems authenticate with their exchange tokens, not API tokens.
     app.include_router(exchange.peers, prefix=API_PREFIX)
     install_error_documentation(app)
+    app.add_api_route("/docs", _api_docs, methods=["GET"], include_in_schema=False)
     return app
+
+
+API_DOCS_PAGE = f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>kpcs {__version__}: the API</title>
+<link rel="icon" type="image/png" href="/static/vendor/swagger-ui-favicon-32x32.png">
+<link rel="stylesheet" href="/static/vendor/swagger-ui-5.36.0.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/static/vendor/swagger-ui-bundle-5.36.0.js"></script>
+<script src="/static/api-docs.js"></script>
+</body>
+</html>
+"""
+
+
+def _api_docs() -> HTMLResponse:
+    """The API's reference (Swagger UI), every file served by kpcs: FastAPI's own page
+    fetches its bundle from a CDN, which a border post without Internet cannot reach."""
+    return HTMLResponse(API_DOCS_PAGE)
 
 
 def _seconds(clock: Clock) -> Callable[[], float]:

@@ -2,8 +2,9 @@
 
 The pages run no inline script and no inline style (behaviour lives in ``static/kpcs.js``),
 so the Content-Security-Policy can forbid both: an injected ``<script>`` or ``onclick=``
-does not run even if escaping ever fails. ``/docs`` (Swagger UI, from FastAPI) is the one
-exception: it is an inline bootstrap and a CDN bundle, and gets a policy of its own.
+does not run even if escaping ever fails. ``/docs`` (Swagger UI, served from
+``static/vendor``) runs no inline script either, but its React components set inline
+styles: its policy allows those, on that page only.
 """
 
 from __future__ import annotations
@@ -31,15 +32,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
 DOCS_CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
-        "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
-        "style-src 'self' https://cdn.jsdelivr.net",
-        "img-src 'self' data: https://fastapi.tiangolo.com",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",
         "frame-ancestors 'none'",
     )
 )
-DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect"})
+DOCS_PATHS = frozenset({"/docs"})
 HSTS = "max-age=31536000; includeSubDomains"
 
 _ALWAYS = (
