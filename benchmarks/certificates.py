@@ -7,11 +7,8 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
@@ -21,7 +18,7 @@ from pathlib import Path
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from benchmarks.common import Result
+from benchmarks.common import KPCS, Result, served
 from kpcs.certificates.credential import JWS_TYPE, CredentialData, CredentialLine, build_payload
 from kpcs.certificates.verification import verify_offline
 from kpcs.signing import ed25519
@@ -29,7 +26,6 @@ from kpcs.signing.jws import b64url_decode, parse_compact, public_x, sign_compac
 from kpcs.signing.models import KeyPurpose
 from kpcs.signing.trust_list import TrustedKey, TrustList
 
-KPCS = [sys.executable, "-m", "kpcs.cli"]
 NOW = datetime(2025, 3, 3, tzinfo=UTC)
 
 
@@ -116,12 +112,6 @@ def bench_verify_in_process() -> list[Result]:
     ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _wrk(url: str, script: Path, seconds: int) -> tuple[float, int]:
     output = subprocess.run(
         ["wrk", "-t2", "-c16", f"-d{seconds}s", "-s", str(script), url],
@@ -166,58 +156,38 @@ def bench_http(database_url: str) -> tuple[list[Result], list[str]]:
         .stdout.strip()
         .splitlines()[-1]
     )
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [*KPCS, "serve", "--port", str(port), "--workers", "2", "--no-access-log"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the benchmark server did not start")
-            time.sleep(0.3)
-        body = json.dumps(
-            {
-                "exporting_country": "BW",
-                "importing_country": "BE",
-                "exporter": {"name": "Okavango Diamond Company", "address": "Plot 63016, Gaborone"},
-                "importer": {"name": "Antwerp Rough NV", "address": "Hoveniersstraat 2, Antwerpen"},
-                "parcel_count": 3,
-                "lines": [
-                    {"hs_code": "7102.31", "origin": "BW", "carats": 1520.35, "value_usd": 310250.00},
-                    {"hs_code": "7102.21", "origin": "mixed", "carats": 200, "value_usd": 5000.5},
-                ],
-            }
-        )
-        issue = _lua(work / "issue.lua", body, token)
-        _wrk(f"{base}/api/v1/certificates", issue, 3)  # warm-up: keys, caches, prepared statements
-        issue_runs = [_wrk(f"{base}/api/v1/certificates", issue, 10) for _ in range(5)]
-        issued = httpx.post(
-            f"{base}/api/v1/certificates",
-            content=body,
-            timeout=10,
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        )
-        credential = issued.json()["credential"]
-        verify = _lua(work / "verify.lua", json.dumps({"credential": credential}))
-        _wrk(f"{base}/api/v1/verify", verify, 3)
-        verify_runs = [_wrk(f"{base}/api/v1/verify", verify, 10) for _ in range(5)]
-        count = httpx.get(
-            f"{base}/api/v1/certificates?limit=1", timeout=10, headers={"Authorization": f"Bearer {token}"}
-        ).status_code
+        with served(env, workers=2) as (_pid, base):
+            body = json.dumps(
+                {
+                    "exporting_country": "BW",
+                    "importing_country": "BE",
+                    "exporter": {"name": "Okavango Diamond Company", "address": "Plot 63016, Gaborone"},
+                    "importer": {"name": "Antwerp Rough NV", "address": "Hoveniersstraat 2, Antwerpen"},
+                    "parcel_count": 3,
+                    "lines": [
+                        {"hs_code": "7102.31", "origin": "BW", "carats": 1520.35, "value_usd": 310250.00},
+                        {"hs_code": "7102.21", "origin": "mixed", "carats": 200, "value_usd": 5000.5},
+                    ],
+                }
+            )
+            issue = _lua(work / "issue.lua", body, token)
+            _wrk(f"{base}/api/v1/certificates", issue, 3)  # warm-up: keys, caches, prepared statements
+            issue_runs = [_wrk(f"{base}/api/v1/certificates", issue, 10) for _ in range(5)]
+            issued = httpx.post(
+                f"{base}/api/v1/certificates",
+                content=body,
+                timeout=10,
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            )
+            credential = issued.json()["credential"]
+            verify = _lua(work / "verify.lua", json.dumps({"credential": credential}))
+            _wrk(f"{base}/api/v1/verify", verify, 3)
+            verify_runs = [_wrk(f"{base}/api/v1/verify", verify, 10) for _ in range(5)]
+            authorised = {"Authorization": f"Bearer {token}"}
+            listed = httpx.get(f"{base}/api/v1/certificates?limit=1", timeout=10, headers=authorised)
+            count = listed.status_code
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
     issue_rate = statistics.median(rate for rate, _ in issue_runs)
     verify_rate = statistics.median(rate for rate, _ in verify_runs)

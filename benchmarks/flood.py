@@ -21,8 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.common import Result
-from benchmarks.uploads import KPCS, _server
+from benchmarks.common import KPCS, Result, served
 
 FLOOD_S = 10.0
 CONNECTIONS = 16
@@ -83,7 +82,7 @@ def bench_flood() -> list[Result]:
         capture_output=True,
     )
     results = []
-    with _server(env, workers=2) as (_pid, base):
+    with served(env, workers=2) as (_pid, base):
         quiet = []
         for n in range(5):
             with _honest(base, n) as honest:

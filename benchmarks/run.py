@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Callable
 
 from tests.pgcluster import PostgresCluster
 
@@ -35,9 +36,14 @@ def _database(cluster: PostgresCluster, name: str) -> str:
     return cluster.url(name)
 
 
-def analysis_only() -> None:
-    """Run the analysis benchmarks alone (anomalies, reconciliation, country analyses) and
-    update their rows in docs/benchmarks.md."""
+def _print(results: list[Result]) -> None:
+    for r in results:
+        flag = "" if r.met is None else ("  [met]" if r.met else "  [NOT MET]")
+        print(f"{r.area:12} {r.database:14} {r.what}: {r.value}{flag}")
+
+
+def _analysis() -> list[Result]:
+    """Anomalies (SQLite and PostgreSQL), reconciliation, country analyses."""
     results: list[Result] = []
     with tempfile.TemporaryDirectory() as tmp:
         results += bench_anomalies(f"sqlite:///{tmp}/anomalies.db", "SQLite")
@@ -47,14 +53,11 @@ def analysis_only() -> None:
         results += bench_anomalies(_database(cluster, "kpcs_bench_anomalies"), "PostgreSQL 15")
     finally:
         cluster.stop()
-    update(results, "analysis")
-    for r in results:
-        print(f"{r.area:12} {r.database:14} {r.what}: {r.value}  [{'met' if r.met else 'NOT MET'}]")
+    return results
 
 
-def certificates_only() -> None:
-    """Run the certificate benchmarks alone (verification in-process, issuing and verifying
-    through HTTP on PostgreSQL) and update their rows in docs/benchmarks.md."""
+def _certificates() -> list[Result]:
+    """Verification in-process, issuing and verifying through HTTP on PostgreSQL."""
     results = bench_verify_in_process()
     cluster = PostgresCluster().start()
     try:
@@ -62,46 +65,25 @@ def certificates_only() -> None:
         results += http_results
     finally:
         cluster.stop()
-    update(results, "certificates")
-    for r in results:
-        print(f"{r.area:12} {r.database:14} {r.what}: {r.value}  [{'met' if r.met else 'NOT MET'}]")
+    return results
 
 
-def cli_only() -> None:
-    """Run the CLI start-up benchmark alone and update its rows in docs/benchmarks.md."""
-    results = bench_cli()
-    update(results, "cli")
-    for r in results:
-        flag = "" if r.met is None else ("  [met]" if r.met else "  [NOT MET]")
-        print(f"{r.area:12} {r.database:14} {r.what}: {r.value}{flag}")
+AREAS: dict[str, Callable[[], list[Result]]] = {
+    "analysis": _analysis,
+    "certificates": _certificates,
+    "cli": bench_cli,
+    "detection": bench_detection,
+    "flood": bench_flood,
+    "uploads": bench_uploads,
+}
+"""The areas `make bench ONLY=<area>` measures again on their own, keeping the other rows."""
 
 
-def detection_only() -> None:
-    """Score the anomaly detectors on both generators and update their rows."""
-    results = bench_detection()
-    update(results, "detection")
-    for r in results:
-        print(f"{r.area:12} {r.what}: {r.value}  [{'met' if r.met else 'NOT MET'}]")
-
-
-def uploads_only() -> None:
-    """Send the statistics-file bombs and the million-row CSV to `kpcs serve` and update
-    their rows in docs/benchmarks.md."""
-    results = bench_uploads()
-    update(results, "uploads")
-    for r in results:
-        flag = "" if r.met is None else ("  [met]" if r.met else "  [NOT MET]")
-        print(f"{r.area:12} {r.database:14} {r.what}: {r.value}{flag}")
-
-
-def flood_only() -> None:
-    """Flood sign-in and verification from one address while another signs in, and update
-    their rows in docs/benchmarks.md."""
-    results = bench_flood()
-    update(results, "flood")
-    for r in results:
-        flag = "" if r.met is None else ("  [met]" if r.met else "  [NOT MET]")
-        print(f"{r.area:12} {r.database:14} {r.what}: {r.value}{flag}")
+def one_area(area: str) -> None:
+    """Measure ``area`` alone and replace its rows in docs/benchmarks.md."""
+    results = AREAS[area]()
+    update(results, area)
+    _print(results)
 
 
 def main() -> None:
@@ -138,28 +120,13 @@ def main() -> None:
     results += bench_cli()
     results += bench_detection()
     write(results, notes)
-    for r in results:
-        flag = "" if r.met is None else ("  [met]" if r.met else "  [NOT MET]")
-        print(f"{r.area:12} {r.database:14} {r.what}: {r.value}{flag}")
+    _print(results)
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["analysis"]:
-        analysis_only()
-    elif sys.argv[1:] == ["certificates"]:
-        certificates_only()
-    elif sys.argv[1:] == ["cli"]:
-        cli_only()
-    elif sys.argv[1:] == ["detection"]:
-        detection_only()
-    elif sys.argv[1:] == ["uploads"]:
-        uploads_only()
-    elif sys.argv[1:] == ["flood"]:
-        flood_only()
+    if sys.argv[1:] and sys.argv[1] in AREAS and len(sys.argv) == 2:
+        one_area(sys.argv[1])
     elif sys.argv[1:]:
-        raise SystemExit(
-            f"unknown benchmark area {sys.argv[1:]!r}: run all, 'analysis', 'certificates', 'cli', "
-            "'detection', 'flood' or 'uploads'"
-        )
+        raise SystemExit(f"unknown benchmark area {sys.argv[1:]!r}: run all, or one of {', '.join(AREAS)}")
     else:
         main()

@@ -10,27 +10,23 @@ from __future__ import annotations
 
 import io
 import os
-import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 from tests.factories import bombs
 
-from benchmarks.common import Result
+from benchmarks.common import KPCS, Result, served
 from benchmarks.statistics import ROWS, trade_csv
 from kpcs.db import make_engine, make_session_factory
 from kpcs.participants.registry import ParticipantKind
 from kpcs.participants.snapshot import registry_snapshot
 
-KPCS = [sys.executable, "-m", "kpcs.cli"]
 ANSWER_S = 5.0
 """A refusal's target: "answer in seconds" (issue 17), made a number."""
 REFUSAL_MIB = 300
@@ -116,43 +112,6 @@ def _codes(url: str) -> list[str]:
     return sorted(c for c, f in snapshot.participants.items() if f.kind is ParticipantKind.PARTICIPANT)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def _server(env: dict[str, str], *, workers: int = 1) -> Iterator[tuple[int, str]]:
-    """A fresh `kpcs serve` (one process unless told) for one upload: its pid and base URL."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [*KPCS, "serve", "--port", str(port), "--workers", str(workers), "--no-access-log"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the benchmark server did not start")
-            time.sleep(0.3)
-        yield server.pid, base
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-
-
 def bench_uploads() -> list[Result]:
     """Upload each bomb, the million-row CSV and a 100,000-row workbook to `kpcs serve` on SQLite."""
     work = Path(tempfile.mkdtemp(prefix="kpcs-bench-uploads-"))
@@ -189,7 +148,7 @@ def bench_uploads() -> list[Result]:
     results = []
     for upload in uploads:
         with (
-            _server(env) as (pid, base),
+            served(env) as (pid, base),
             httpx.Client(base_url=base, timeout=600, headers={"Authorization": f"Bearer {token}"}) as client,
         ):
             answer, elapsed, before, peak, after = _measured(
