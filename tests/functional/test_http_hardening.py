@@ -255,3 +255,13 @@ def test_templates_hold_no_inline_script_or_style() -> None:
             if re.search(pattern, text):
                 offenders.append(f"{template.name}: {pattern}")
     assert offenders == []
+
+
+def test_the_pages_behaviour_is_there_before_any_control_can_be_used(client: TestClient) -> None:
+    """static/kpcs.js listens on the document: loaded deferred, a year picked while a slow
+    line still brings the script was lost (the browser test of the summary caught it on a
+    loaded machine). It loads in the head, neither deferred nor async."""
+    page = client.get("/statistics").text
+    head = page[: page.index("</head>")]
+    tags = re.findall(r'<script\b[^>]*src="/static/kpcs\.js"[^>]*>', head)
+    assert len(tags) == 1 and not re.search(r"\b(defer|async)\b", tags[0]), tags
