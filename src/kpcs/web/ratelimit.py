@@ -28,6 +28,11 @@ from kpcs.web.clients import client_address
 _MAX_CLIENTS = 100_000
 
 
+def seconds(count: int) -> str:
+    """How long to wait, as a person reads it: "1 second", "5 seconds"."""
+    return f"{count} second{'' if count == 1 else 's'}"
+
+
 @dataclass(frozen=True)
 class LimitedRoute:
     """Requests that draw on one bucket: a method (or any) and a path pattern."""
@@ -128,7 +133,7 @@ class RateLimit:
 
 async def _too_many(send: Send, wait: int, *, json_body: bool) -> None:
     """429: JSON ``{"detail"}`` for the API, plain text that a browser shows for the pages."""
-    detail = f"too many requests from your address: try again in {wait} seconds"
+    detail = f"too many requests from your address: try again in {seconds(wait)}"
     if json_body:
         body, content_type = json.dumps({"detail": detail}).encode(), b"application/json"
     else:

@@ -14,6 +14,7 @@ from kpcs.accounts.permissions import Action, require
 from kpcs.errors import NotAuthenticated
 from kpcs.web.clients import came_over_https, client_address
 from kpcs.web.deps import SESSION_COOKIE, ContextDep, PrincipalDep
+from kpcs.web.ratelimit import seconds
 from kpcs.web.templating import render
 
 api = APIRouter(tags=["accounts"])
@@ -82,7 +83,7 @@ def sign_in(
             "sign_in.html",
             {
                 "next": _safe_next(next),
-                "error": f"too many failed sign-ins from your address: try again in {wait} seconds",
+                "error": f"too many failed sign-ins from your address: try again in {seconds(wait)}",
                 "username": username,
             },
             principal=principal,
