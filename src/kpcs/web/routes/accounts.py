@@ -83,7 +83,7 @@ def sign_in(
             "sign_in.html",
             {
                 "next": _safe_next(next),
-                "error": f"too many failed sign-ins from your address: try again in {seconds(wait)}",
+                "error": f"Too many failed sign-ins from your address: try again in {seconds(wait)}.",
                 "username": username,
             },
             principal=principal,
