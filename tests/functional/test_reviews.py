@@ -1,0 +1,198 @@
+"""Peer review through the API and the pages: a review mission runs its whole course (team,
+visit, draft, the participant's comments, final, adoption), the Core Document's timelines
+flag a report pending too long, recommendations are followed up with a history, bad input
+changes nothing, and another participant's authority cannot see the review."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+
+from kpcs.accounts.models import Role
+from kpcs.clock import FixedClock
+from tests.conftest import auth
+from tests.functional.test_pages import sign_in
+
+TERMS = "Assess the internal controls at the mines of the eastern provinces."
+
+
+def test_a_review_mission_runs_its_whole_course_through_the_api(  # type: ignore[no-untyped-def]
+    client: TestClient, clock: FixedClock, make_token
+) -> None:
+    wgm = auth(make_token(Role.MONITORING))
+    own = auth(make_token(Role.AUTHORITY, "BW"))
+    other = auth(make_token(Role.AUTHORITY, "ZA"))
+    admin = auth(make_token(Role.ADMIN))
+
+    made = client.post(
+        "/api/v1/reviews",
+        json={"kind": "mission", "participant": "bw", "terms_of_reference": TERMS},
+        headers=wgm,
+    )
+    assert made.status_code == 201, made.text
+    review = made.json()
+    rid = review["id"]
+    assert review["stage"] == "planned" and review["participant"] == "BW" and review["due"] is None
+
+    # an authority may invite a visit to its own participant, never send a mission
+    refused = client.post(
+        "/api/v1/reviews",
+        json={"kind": "mission", "participant": "BW", "terms_of_reference": TERMS},
+        headers=own,
+    )
+    assert refused.status_code == 403
+    elsewhere = client.post(
+        "/api/v1/reviews",
+        json={"kind": "visit", "participant": "ZA", "terms_of_reference": TERMS},
+        headers=own,
+    )
+    assert elsewhere.status_code == 422 and "participant" in elsewhere.text
+
+    member = {"name": "A. Expert", "constituency": "participant", "affiliation": "EU", "leader": True}
+    assert client.post(f"/api/v1/reviews/{rid}/members", json=member, headers=wgm).status_code == 201
+    second_leader = client.post(f"/api/v1/reviews/{rid}/members", json=member | {"name": "B"}, headers=wgm)
+    assert second_leader.status_code == 422 and "leader" in second_leader.text
+    for name, side in (("C. Miner", "industry"), ("D. Watch", "civil society")):
+        body = {"name": name, "constituency": side, "affiliation": "KP observer"}
+        assert client.post(f"/api/v1/reviews/{rid}/members", json=body, headers=wgm).status_code == 201
+
+    backwards = client.post(
+        f"/api/v1/reviews/{rid}/visit", json={"starts": "2025-02-10", "ends": "2025-02-01"}, headers=wgm
+    )
+    assert backwards.status_code == 422 and "visit_ends" in backwards.text
+    dated = client.post(
+        f"/api/v1/reviews/{rid}/visit", json={"starts": "2025-02-03", "ends": "2025-02-07"}, headers=wgm
+    )
+    assert dated.status_code == 200
+    # the draft was due three weeks after the last day: 28 February, and today is 3 March
+    assert dated.json()["due"] == "2025-02-28" and dated.json()["overdue"] is True
+    flagged = client.get("/api/v1/reviews", params={"overdue": "true"}, headers=wgm).json()
+    assert [r["id"] for r in flagged] == [rid]
+
+    assert (
+        client.post(f"/api/v1/reviews/{rid}/comments", json={"text": "early"}, headers=own).status_code == 409
+    )
+    drafted = client.post(f"/api/v1/reviews/{rid}/draft", json={"text": "The draft."}, headers=wgm)
+    assert drafted.status_code == 200 and drafted.json()["stage"] == "draft"
+    assert drafted.json()["due"] == "2025-03-24" and drafted.json()["overdue"] is False
+    early_final = client.post(f"/api/v1/reviews/{rid}/final", json={"text": "Final."}, headers=wgm)
+    assert early_final.status_code == 409 and "2025-03-24" in early_final.text
+
+    assert client.get(f"/api/v1/reviews/{rid}", headers=other).status_code == 404
+    assert client.get("/api/v1/reviews", headers=other).json() == []
+    assert (
+        client.post(f"/api/v1/reviews/{rid}/comments", json={"text": "no"}, headers=other).status_code == 404
+    )
+    commented = client.post(
+        f"/api/v1/reviews/{rid}/comments", json={"text": "We disagree on §3."}, headers=own
+    )
+    assert commented.status_code == 200 and commented.json()["stage"] == "commented"
+
+    rec = client.post(
+        f"/api/v1/reviews/{rid}/recommendations",
+        json={"text": "Register every artisanal digger.", "owner": "BW Ministry of Mines"},
+        headers=wgm,
+    )
+    assert rec.status_code == 201
+    recommendation = rec.json()["recommendations"][0]
+    assert recommendation["follow_up"] == "open" and recommendation["number"] == 1
+
+    clock.at += timedelta(days=2)
+    final = client.post(f"/api/v1/reviews/{rid}/final", json={"text": "The final report."}, headers=wgm)
+    assert final.status_code == 200 and final.json()["stage"] == "final" and final.json()["due"] is None
+    adopted = client.post(f"/api/v1/reviews/{rid}/adopt", json={"note": "Plenary 2025"}, headers=admin)
+    assert adopted.status_code == 200 and adopted.json()["stage"] == "adopted"
+    assert client.post(f"/api/v1/reviews/{rid}/adopt", json={}, headers=wgm).status_code == 409
+
+    url = f"/api/v1/recommendations/{recommendation['id']}/follow-up"
+    wrong = client.post(url, json={"follow_up": "done", "note": "x"}, headers=own)
+    assert wrong.status_code == 422 and "follow_up" in wrong.text
+    assert client.post(url, json={"follow_up": "implemented", "note": "x"}, headers=other).status_code == 404
+    updated = client.post(
+        url, json={"follow_up": "in progress", "note": "Register opened in May."}, headers=own
+    )
+    assert updated.status_code == 200
+    history = updated.json()["recommendations"][0]["history"]
+    assert [(s["follow_up"], s["source"]) for s in history] == [
+        ("open", "review report"),
+        ("in progress", "participant"),
+    ]
+    assert history[-1]["note"] == "Register opened in May." and history[-1]["taken_by"].endswith(")") is False
+
+    log = client.get("/api/v1/audit", params={"object_type": "review", "object_id": str(rid)}, headers=admin)
+    assert log.status_code == 200, log.text
+    tags = (
+        {e["tag"] for e in log.json()["events"]}
+        if isinstance(log.json(), dict)
+        else {e["tag"] for e in log.json()}
+    )
+    assert {
+        "review:created",
+        "review:member-added",
+        "review:visit-dated",
+        "review:draft-sent",
+        "review:commented",
+        "review:recommendation:added",
+        "review:finalised",
+        "review:adopted",
+    } <= tags
+
+
+def test_a_review_runs_its_course_in_the_pages(  # type: ignore[no-untyped-def]
+    client: TestClient, clock: FixedClock, make_user
+) -> None:
+    csrf = sign_in(client, "wgm", make_user("wgm", [Role.MONITORING]))
+    assert 'href="/reviews"' in client.get("/").text
+    made = client.post(
+        "/reviews",
+        data={"kind": "visit", "participant": "bw", "terms_of_reference": TERMS, "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    here = made.headers["location"]
+    empty = client.post(
+        f"{here}/members",
+        data={"name": " ", "constituency": "industry", "affiliation": "x", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert "error=" in empty.headers["location"] and "Name" in client.get(empty.headers["location"]).text
+    lead = {"name": "Lead", "constituency": "participant", "affiliation": "EU", "leader": "yes"}
+    client.post(f"{here}/members", data=lead | {"csrf_token": csrf})
+    client.post(
+        f"{here}/visit", data={"visit_starts": "2025-02-24", "visit_ends": "2025-02-28", "csrf_token": csrf}
+    )
+    client.post(f"{here}/draft", data={"draft_report": "Draft words.", "csrf_token": csrf})
+    client.post(
+        f"{here}/recommendations", data={"text": "Keep a register.", "owner": "BW", "csrf_token": csrf}
+    )
+    page = client.get(here)
+    assert (
+        'id="stage">draft<' in page.text and "Draft words." in page.text and "Keep a register." in page.text
+    )
+    client.post("/sign-out", data={"csrf_token": csrf})
+
+    csrf = sign_in(client, "clerk", make_user("clerk", [Role.AUTHORITY], "BW"))
+    client.post(f"{here}/comments", data={"comments": "Our comments.", "csrf_token": csrf})
+    assert 'id="stage">commented<' in client.get(here).text
+    client.post("/sign-out", data={"csrf_token": csrf})
+
+    csrf = sign_in(client, "wgm", "correct horse 42")
+    client.post(f"{here}/final", data={"final_report": "Final words.", "csrf_token": csrf})
+    client.post(f"{here}/adopt", data={"note": "", "csrf_token": csrf})
+    page = client.get(here)
+    assert 'id="stage">adopted<' in page.text and "Our comments." in page.text
+    rec_id = page.text.split('id="recommendation-', 1)[1].split('"', 1)[0]
+    done = client.post(
+        f"/recommendations/{rec_id}/follow-up",
+        data={
+            "follow_up": "implemented",
+            "note": "Register in force.",
+            "review_id": here.rsplit("/", 1)[1],
+            "csrf_token": csrf,
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and "error" not in done.headers["location"]
+    assert 'data-follow-up="implemented"' in client.get(here).text
+    assert client.get("/reviews").status_code == 200
