@@ -172,11 +172,8 @@ def create(
     if chosen is ReviewKind.MISSION:
         require(principal, Action.MANAGE_REVIEWS)
     else:
-        require(principal, Action.INVITE_REVIEW_VISIT)
-        if not can(principal, Action.INVITE_REVIEW_VISIT, participant=participant):
-            raise InvalidInput.field(
-                "participant", "an authority invites a review visit to its own participant"
-            )
+        # an authority invites a visit to its own participant only
+        require(principal, Action.INVITE_REVIEW_VISIT, participant=participant)
     terms = _text("terms_of_reference", terms_of_reference)
     with uow:
         if uow.session.get(Participant, participant) is None:
