@@ -323,6 +323,7 @@ MATRIX: dict[str, Access] = {
     "POST /api/v1/reviews/{review_id}/recommendations": Access(
         REVIEWERS, hides=True, json={"text": "r", "owner": "BW"}
     ),
+    "GET /api/v1/recommendations": Access(REVIEWERS | AUTHORITIES),
     "POST /api/v1/recommendations/{recommendation_id}/follow-up": Access(
         REVIEWERS | {OWN}, hides=True, json=FOLLOW_UP
     ),

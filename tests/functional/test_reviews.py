@@ -108,6 +108,9 @@ def test_a_review_mission_runs_its_whole_course_through_the_api(  # type: ignore
     assert adopted.status_code == 200 and adopted.json()["stage"] == "adopted"
     assert client.post(f"/api/v1/reviews/{rid}/adopt", json={}, headers=wgm).status_code == 409
 
+    listed = client.get("/api/v1/recommendations", params={"outstanding": "true"}, headers=own).json()
+    assert [(r["id"], r["review"], r["follow_up"]) for r in listed] == [(recommendation["id"], rid, "open")]
+    assert client.get("/api/v1/recommendations", headers=other).json() == []
     url = f"/api/v1/recommendations/{recommendation['id']}/follow-up"
     wrong = client.post(url, json={"follow_up": "done", "note": "x"}, headers=own)
     assert wrong.status_code == 422 and "follow_up" in wrong.text
@@ -136,13 +139,17 @@ def test_a_review_mission_runs_its_whole_course_through_the_api(  # type: ignore
         "review:finalised",
         "review:adopted",
     } <= tags
+    done = client.post(url, json={"follow_up": "implemented", "note": "Register complete."}, headers=wgm)
+    assert done.json()["recommendations"][0]["history"][-1]["source"] == "wgm"
+    assert client.get("/api/v1/recommendations", params={"outstanding": "true"}, headers=wgm).json() == []
     followed = client.get(
         "/api/v1/audit",
         params={"object_type": "review-recommendation", "object_id": str(recommendation["id"])},
         headers=admin,
     ).json()
     assert [(e["tag"], e["note"]) for e in followed] == [
-        ("review:recommendation:followed-up", "Register opened in May.")
+        ("review:recommendation:followed-up", "Register complete."),
+        ("review:recommendation:followed-up", "Register opened in May."),
     ]
 
 

@@ -45,6 +45,10 @@ class FollowUp(StrEnum):
     NO_LONGER_RELEVANT = "no longer relevant"
 
 
+OUTSTANDING = frozenset({FollowUp.OPEN, FollowUp.IN_PROGRESS})
+"""The follow-up states the WGM still tracks, and a participant's annual report answers on."""
+
+
 @dataclass(frozen=True)
 class Timeline:
     """A period the Core Document sets for a step of the review, and where it says so."""

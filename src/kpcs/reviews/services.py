@@ -21,6 +21,7 @@ from kpcs.db import UnitOfWork
 from kpcs.errors import Conflict, InvalidInput, NotFound
 from kpcs.participants.models import Participant
 from kpcs.reviews.domain import (
+    OUTSTANDING,
     Constituency,
     FollowUp,
     ReviewKind,
@@ -418,6 +419,43 @@ def add_recommendation(
         )
         uow.commit()
         return review(uow.session, principal, review_id, clock.today())
+
+
+def recommendations(
+    session: Session,
+    principal: Principal,
+    *,
+    participant: str | None = None,
+    outstanding: bool = False,
+) -> list[dict[str, Any]]:
+    """The recommendations of the reviews the caller may see (an authority: its own
+    participant's), oldest review first; ``outstanding``: only those still open or in
+    progress, which a participant's annual report is to answer on."""
+    require(principal, Action.VIEW_REVIEWS)
+    query = (
+        sa.select(Recommendation, Review)
+        .join(Review, Review.id == Recommendation.review_id)
+        .order_by(Review.id, Recommendation.number)
+    )
+    if is_participant_bound(principal):
+        query = query.where(Review.participant == principal.participant_code)
+    if participant:
+        query = query.where(Review.participant == participant)
+    if outstanding:
+        query = query.where(Recommendation.follow_up.in_([f.value for f in OUTSTANDING]))
+    return [
+        {
+            "id": rec.id,
+            "review": found.id,
+            "review_kind": found.kind,
+            "participant": found.participant,
+            "number": rec.number,
+            "text": rec.text,
+            "owner": rec.owner,
+            "follow_up": rec.follow_up,
+        }
+        for rec, found in session.execute(query)
+    ]
 
 
 FOLLOW_UP_SOURCES = ("wgm", "annual report", "participant")

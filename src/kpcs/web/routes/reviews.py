@@ -187,6 +187,19 @@ def add_recommendation(
     )
 
 
+@api.get("/recommendations")
+def list_recommendations(
+    session: SessionDep,
+    principal: PrincipalDep,
+    participant: str | None = None,
+    outstanding: bool = False,
+) -> list[dict[str, Any]]:
+    """The review recommendations the caller may see; ``outstanding``: only open or in progress."""
+    return reviews.recommendations(
+        session, principal, participant=participant.upper() if participant else None, outstanding=outstanding
+    )
+
+
 @api.post("/recommendations/{recommendation_id}/follow-up")
 def follow_up(
     recommendation_id: RowId, body: FollowUpUpdate, context: ContextDep, principal: PrincipalDep
