@@ -270,3 +270,35 @@ def test_the_cli_lists_reviews_and_follows_up_a_recommendation(
         "In force.",
     )
     assert history[-1]["taken_by"].startswith("cli:")
+
+
+def test_a_draft_needs_the_visit_over_and_a_leader_and_the_team_is_fixed_then(  # type: ignore[no-untyped-def]
+    client: TestClient, make_token
+) -> None:
+    wgm = auth(make_token(Role.MONITORING))
+    body = {"kind": "visit", "participant": "BW", "terms_of_reference": TERMS}
+    rid = client.post("/api/v1/reviews", json=body, headers=wgm).json()["id"]
+    draft = {"text": "Draft."}
+    no_dates = client.post(f"/api/v1/reviews/{rid}/draft", json=draft, headers=wgm)
+    assert no_dates.status_code == 409 and "has not ended" in no_dates.text
+    # the visit ends tomorrow (today is 3 March 2025)
+    client.post(
+        f"/api/v1/reviews/{rid}/visit", json={"starts": "2025-03-03", "ends": "2025-03-04"}, headers=wgm
+    )
+    assert client.post(f"/api/v1/reviews/{rid}/draft", json=draft, headers=wgm).status_code == 409
+    client.post(
+        f"/api/v1/reviews/{rid}/visit", json={"starts": "2025-02-24", "ends": "2025-02-28"}, headers=wgm
+    )
+    no_leader = client.post(f"/api/v1/reviews/{rid}/draft", json=draft, headers=wgm)
+    assert no_leader.status_code == 409 and "leader" in no_leader.text
+    member = {"name": "L", "constituency": "civil society", "affiliation": "CSC", "leader": True}
+    client.post(f"/api/v1/reviews/{rid}/members", json=member, headers=wgm)
+    assert client.post(f"/api/v1/reviews/{rid}/draft", json=draft, headers=wgm).status_code == 200
+    late = client.post(f"/api/v1/reviews/{rid}/members", json=member | {"leader": False}, headers=wgm)
+    assert late.status_code == 409
+    empty = client.post(
+        f"/api/v1/reviews/{rid}/recommendations", json={"text": " ", "owner": "BW"}, headers=wgm
+    )
+    assert empty.status_code == 422 and "text" in empty.text
+    shown = client.get(f"/api/v1/reviews/{rid}", headers=wgm).json()
+    assert len(shown["team"]) == 1 and shown["recommendations"] == []
