@@ -47,7 +47,10 @@ def test_a_review_mission_runs_its_whole_course(live_server, browser: Browser, c
             team.get_by_label("leader").check()
         team.get_by_role("button", name="Add to the team").click()
         expect(wgm.locator("#team")).to_contain_text(name)
+        if name == "Ben Trade":
+            expect(wgm.locator("#team-incomplete")).to_contain_text("civil society")
     expect(wgm.locator("#team tbody tr")).to_have_count(3)
+    expect(wgm.locator("#team-incomplete")).to_have_count(0)
 
     visit = wgm.locator("#visit")
     visit.get_by_label("First day").fill("2025-02-10")

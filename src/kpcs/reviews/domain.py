@@ -35,6 +35,12 @@ class Constituency(StrEnum):
     CIVIL_SOCIETY = "civil society"
 
 
+def constituencies_missing(team: list[str]) -> list[str]:
+    """The constituencies of a tripartite team that none of ``team`` (each member's
+    constituency) is from, in their usual order: shown on the review until none is missing."""
+    return [c.value for c in Constituency if c.value not in team]
+
+
 class FollowUp(StrEnum):
     """How far a recommendation has been acted on, as the WGM tracks it."""
 

@@ -26,6 +26,7 @@ from kpcs.reviews.domain import (
     FollowUp,
     ReviewKind,
     Stage,
+    constituencies_missing,
     may_finalise,
     next_deadline,
 )
@@ -108,7 +109,7 @@ def review(session: Session, principal: Principal, review_id: int, today: date) 
     found = _review(session, principal, review_id)
     members = session.scalars(
         sa.select(ReviewMember).where(ReviewMember.review_id == found.id).order_by(ReviewMember.id)
-    )
+    ).all()
     recommendations = session.scalars(
         sa.select(Recommendation).where(Recommendation.review_id == found.id).order_by(Recommendation.number)
     ).all()
@@ -134,6 +135,7 @@ def review(session: Session, principal: Principal, review_id: int, today: date) 
             }
             for m in members
         ],
+        "constituencies_missing": constituencies_missing([m.constituency for m in members]),
         "recommendations": [
             {
                 "id": r.id,

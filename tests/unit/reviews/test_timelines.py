@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from kpcs.reviews.domain import DRAFT_REPORT, FINAL_REPORT, Stage, may_finalise, next_deadline
+from kpcs.reviews.domain import (
+    DRAFT_REPORT,
+    FINAL_REPORT,
+    Stage,
+    constituencies_missing,
+    may_finalise,
+    next_deadline,
+)
 
 
 def test_the_draft_report_is_due_three_weeks_after_the_visit_and_flagged_after() -> None:
@@ -38,3 +45,9 @@ def test_the_final_report_waits_for_the_comments_or_their_time() -> None:
     assert waiting is not None and "2025-03-24" in waiting
     assert may_finalise(Stage.DRAFT, sent, date(2025, 3, 25)) is None
     assert may_finalise(Stage.PLANNED, None, date(2025, 3, 25)) is not None
+
+
+def test_a_team_is_tripartite() -> None:
+    assert constituencies_missing([]) == ["participant", "industry", "civil society"]
+    assert constituencies_missing(["industry", "participant", "industry"]) == ["civil society"]
+    assert constituencies_missing(["civil society", "industry", "participant"]) == []
