@@ -27,6 +27,7 @@ from kpcs.participants.models import (
     WorkingBody,
     WorkingBodyMembership,
 )
+from kpcs.reviews.models import Recommendation, RecommendationStep, Review, ReviewMember
 from kpcs.signing.models import SigningKey
 from kpcs.statistics.models import (
     Escalation,
@@ -66,8 +67,12 @@ __all__ = [
     "ParticipantStatusChange",
     "ProductionFigure",
     "PublishedProduction",
+    "Recommendation",
+    "RecommendationStep",
     "RegistryRevision",
     "RegistrySource",
+    "Review",
+    "ReviewMember",
     "SigningKey",
     "StatisticsSubmission",
     "StatisticsUpload",

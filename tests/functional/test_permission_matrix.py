@@ -39,6 +39,7 @@ from kpcs.config import Settings
 from kpcs.db import UnitOfWork, make_engine, make_session_factory
 from kpcs.exchange import services as exchange
 from kpcs.exchange.models import Node
+from kpcs.reviews import services as reviews
 from kpcs.signing.keys import KeyFiles, KeyRing
 from kpcs.statistics.analysis import daq
 from kpcs.web.app import create_app
@@ -122,6 +123,11 @@ ESCALATION = {
 }
 PASSWORD = "correct horse 42"
 PROPOSAL = {"exporter": "BW", "carats": 100.0, "value_usd": 20000.0, "hs_code": "7102.31", "origin": "BW"}
+
+# Peer review: the Working Group on Monitoring and admins; a visit to Botswana for the routes below.
+REVIEWERS = frozenset({ADMIN, MONITORING})
+REVIEW_VISIT = {"kind": "visit", "participant": "BW", "terms_of_reference": "matrix"}
+FOLLOW_UP = {"follow_up": "in progress", "note": "matrix"}
 
 # Every route: "METHOD path" as the app declares it -> who may call it.
 MATRIX: dict[str, Access] = {
@@ -299,6 +305,47 @@ MATRIX: dict[str, Access] = {
         WGS, hides=True, data={"decision": "accept"}
     ),
     "GET /statistics/non-responders": Access(EVERYONE),
+    # peer review (issue 18): the WGM runs reviews of Botswana's; its authority invites a visit,
+    # comments on the draft and reports on the follow-up; other authorities are not told it exists
+    "GET /api/v1/reviews": Access(REVIEWERS | AUTHORITIES),
+    "POST /api/v1/reviews": Access(REVIEWERS | {OWN}, json=REVIEW_VISIT),
+    "GET /api/v1/reviews/{review_id}": Access(REVIEWERS | {OWN}, hides=True),
+    "POST /api/v1/reviews/{review_id}/members": Access(
+        REVIEWERS, hides=True, json={"name": "M", "constituency": "industry", "affiliation": "WDC"}
+    ),
+    "POST /api/v1/reviews/{review_id}/visit": Access(
+        REVIEWERS, hides=True, json={"starts": "2025-02-03", "ends": "2025-02-07"}
+    ),
+    "POST /api/v1/reviews/{review_id}/draft": Access(REVIEWERS, hides=True, json={"text": "draft"}),
+    "POST /api/v1/reviews/{review_id}/comments": Access(frozenset({OWN}), hides=True, json={"text": "c"}),
+    "POST /api/v1/reviews/{review_id}/final": Access(REVIEWERS, hides=True, json={"text": "final"}),
+    "POST /api/v1/reviews/{review_id}/adopt": Access(REVIEWERS, hides=True, json={}),
+    "POST /api/v1/reviews/{review_id}/recommendations": Access(
+        REVIEWERS, hides=True, json={"text": "r", "owner": "BW"}
+    ),
+    "GET /api/v1/recommendations": Access(REVIEWERS | AUTHORITIES),
+    "POST /api/v1/recommendations/{recommendation_id}/follow-up": Access(
+        REVIEWERS | {OWN}, hides=True, json=FOLLOW_UP
+    ),
+    "GET /reviews": Access(REVIEWERS | AUTHORITIES),
+    "POST /reviews": Access(REVIEWERS | {OWN}, data=REVIEW_VISIT),
+    "GET /reviews/{review_id}": Access(REVIEWERS | {OWN}, hides=True),
+    "POST /reviews/{review_id}/members": Access(
+        REVIEWERS, hides=True, data={"name": "M", "constituency": "industry", "affiliation": "WDC"}
+    ),
+    "POST /reviews/{review_id}/visit": Access(
+        REVIEWERS, hides=True, data={"visit_starts": "2025-02-03", "visit_ends": "2025-02-07"}
+    ),
+    "POST /reviews/{review_id}/draft": Access(REVIEWERS, hides=True, data={"draft_report": "d"}),
+    "POST /reviews/{review_id}/comments": Access(frozenset({OWN}), hides=True, data={"comments": "c"}),
+    "POST /reviews/{review_id}/final": Access(REVIEWERS, hides=True, data={"final_report": "f"}),
+    "POST /reviews/{review_id}/adopt": Access(REVIEWERS, hides=True, data={}),
+    "POST /reviews/{review_id}/recommendations": Access(
+        REVIEWERS, hides=True, data={"text": "r", "owner": "BW"}
+    ),
+    "POST /recommendations/{recommendation_id}/follow-up": Access(
+        REVIEWERS | {OWN}, hides=True, data=FOLLOW_UP
+    ),
 }
 
 
@@ -387,6 +434,24 @@ def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Wo
             notes="the seal is printed",
             evidence=fraud.Evidence(filename="seal.png", content=_png()),
         )
+        visit = reviews.create(
+            UnitOfWork(factory), OPERATOR, clock, kind="visit", participant="BW", terms_of_reference="matrix"
+        )
+        reviews.add_member(
+            UnitOfWork(factory),
+            OPERATOR,
+            clock,
+            visit["id"],
+            name="L",
+            constituency="participant",
+            affiliation="EU",
+            leader=True,
+        )
+        reviews.set_visit_dates(
+            UnitOfWork(factory), OPERATOR, clock, visit["id"], starts=TODAY.date(), ends=TODAY.date()
+        )
+        reviews.send_draft(UnitOfWork(factory), OPERATOR, clock, visit["id"], "draft")
+        reviews.add_recommendation(UnitOfWork(factory), OPERATOR, clock, visit["id"], text="r", owner="BW")
         with UnitOfWork(factory) as uow:
             uow.session.add(
                 Node(
@@ -428,6 +493,8 @@ def _path(route: str, world: World) -> str:
         "{participant}": "BW",
         "{part}": "sth",
         "{name}": "trade.csv",
+        "{review_id}": "1",  # the review of Botswana the world holds, with recommendation 1
+        "{recommendation_id}": "1",
     }
     if "/questions/{number}" in path:
         path = path.replace("/questions/{number}", "/questions/1")

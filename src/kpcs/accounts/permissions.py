@@ -112,6 +112,11 @@ class Action(StrEnum):
     VIEW_RECONCILIATION = "statistics:view-reconciliation"
     ASSESS_EXPORT = "statistics:assess-export"
     VIEW_ANALYSES = "statistics:view-analyses"
+    VIEW_REVIEWS = "review:view"
+    MANAGE_REVIEWS = "review:manage"
+    INVITE_REVIEW_VISIT = "review:invite-visit"
+    COMMENT_ON_REVIEW = "review:comment"
+    FOLLOW_UP_RECOMMENDATION = "review:recommendation:follow-up"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -168,6 +173,14 @@ def _working_groups_or_own_authority(principal: Principal, participant: str | No
     return _acting_for(Role.AUTHORITY)(principal, participant)
 
 
+def _monitoring_or_own_authority(principal: Principal, participant: str | None) -> bool:
+    """The Working Group on Monitoring and admins for every participant, an authority for its
+    own: peer reviews, which the restricted section shows to the reviewed participant."""
+    if principal.kind is PrincipalKind.OPERATOR or principal.roles & {Role.MONITORING, Role.ADMIN}:
+        return True
+    return _acting_for(Role.AUTHORITY)(principal, participant)
+
+
 # Roles that see every participant's certificates; authority and customs see their own.
 _SCHEME_WIDE_ROLES = frozenset({Role.ADMIN, Role.STATISTICS, Role.MONITORING})
 
@@ -217,6 +230,11 @@ POLICY: dict[Action, Rule] = {
     Action.VIEW_RECONCILIATION: _working_groups_or_own_authority,
     Action.ASSESS_EXPORT: _working_groups_or_own_authority,
     Action.VIEW_ANALYSES: _working_groups_or_own_authority,
+    Action.VIEW_REVIEWS: _monitoring_or_own_authority,
+    Action.MANAGE_REVIEWS: _role(Role.MONITORING, Role.ADMIN),
+    Action.INVITE_REVIEW_VISIT: _monitoring_or_own_authority,
+    Action.COMMENT_ON_REVIEW: _acting_for(Role.AUTHORITY),
+    Action.FOLLOW_UP_RECOMMENDATION: _monitoring_or_own_authority,
 }
 
 

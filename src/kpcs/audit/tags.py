@@ -63,6 +63,16 @@ QUESTIONNAIRE_SENT: Final = "statistics:questionnaire:sent"
 QUESTION_ANSWERED: Final = "statistics:question:answered"
 QUESTION_REVIEWED: Final = "statistics:question:reviewed"
 
+REVIEW_CREATED: Final = "review:created"
+REVIEW_MEMBER_ADDED: Final = "review:member-added"
+REVIEW_VISIT_DATED: Final = "review:visit-dated"
+REVIEW_DRAFT_SENT: Final = "review:draft-sent"
+REVIEW_COMMENTED: Final = "review:commented"
+REVIEW_FINALISED: Final = "review:finalised"
+REVIEW_ADOPTED: Final = "review:adopted"
+RECOMMENDATION_ADDED: Final = "review:recommendation:added"
+RECOMMENDATION_FOLLOWED_UP: Final = "review:recommendation:followed-up"
+
 
 def known_tags() -> list[str]:
     """Every tag above and each family of them (``account:``, ``account:user:``), sorted,

@@ -99,6 +99,7 @@ def _register() -> None:
         log,
         nodes,
         participants,
+        reviews,
         serve,
         statistics,
         tokens,
@@ -115,6 +116,7 @@ def _register() -> None:
     app.add_typer(log.app, name="log")
     app.add_typer(nodes.app, name="nodes")
     app.add_typer(statistics.app, name="statistics")
+    app.add_typer(reviews.app, name="reviews")
     app.add_typer(keys.keys_app, name="keys")
     app.add_typer(keys.trust_app, name="trust-list")
     app.add_typer(tokens.app, name="tokens")

@@ -47,6 +47,7 @@ from kpcs.web.routes import (
     log,
     participants,
     questionnaires,
+    reviews,
     statistics,
     verify,
 )
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         statistics,
         analysis,
         questionnaires,
+        reviews,
     ):
         app.include_router(module.api, prefix=API_PREFIX, dependencies=who)
         app.include_router(module.pages, dependencies=who)

@@ -69,6 +69,12 @@ EXPECTED: dict[Action, set[str]] = {
     Action.REPORT_FRAUD: {"authority", "customs", "operator"},
     Action.VIEW_FRAUD_EVIDENCE: {"admin", "authority", "customs", "monitoring", "operator"},
     Action.VERIFY_CERTIFICATE: set(PRINCIPALS),
+    # peer review (issue 18)
+    Action.VIEW_REVIEWS: {"monitoring", "admin", "authority", "operator"},
+    Action.MANAGE_REVIEWS: {"monitoring", "admin", "operator"},
+    Action.INVITE_REVIEW_VISIT: {"monitoring", "admin", "authority", "operator"},
+    Action.COMMENT_ON_REVIEW: {"authority", "operator"},
+    Action.FOLLOW_UP_RECOMMENDATION: {"monitoring", "admin", "authority", "operator"},
 }
 
 # Actions that concern one participant: allowed only for the caller's own participant
@@ -86,6 +92,11 @@ PARTICIPANT_BOUND: dict[Action, set[str]] = {
     Action.VIEW_RECONCILIATION: {"admin", "statistics", "monitoring", "operator"},
     Action.ASSESS_EXPORT: {"admin", "statistics", "monitoring", "operator"},
     Action.VIEW_ANALYSES: {"admin", "statistics", "monitoring", "operator"},
+    # peer review (issue 18)
+    Action.VIEW_REVIEWS: {"admin", "monitoring", "operator"},
+    Action.INVITE_REVIEW_VISIT: {"admin", "monitoring", "operator"},
+    Action.COMMENT_ON_REVIEW: {"operator"},
+    Action.FOLLOW_UP_RECOMMENDATION: {"admin", "monitoring", "operator"},
 }
 
 
