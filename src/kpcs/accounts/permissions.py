@@ -112,6 +112,9 @@ class Action(StrEnum):
     VIEW_RECONCILIATION = "statistics:view-reconciliation"
     ASSESS_EXPORT = "statistics:assess-export"
     VIEW_ANALYSES = "statistics:view-analyses"
+    VIEW_ANNUAL_REPORTS = "annual-report:view"
+    EDIT_ANNUAL_REPORT = "annual-report:edit"
+    ASSESS_ANNUAL_REPORT = "annual-report:assess"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -217,6 +220,10 @@ POLICY: dict[Action, Rule] = {
     Action.VIEW_RECONCILIATION: _working_groups_or_own_authority,
     Action.ASSESS_EXPORT: _working_groups_or_own_authority,
     Action.VIEW_ANALYSES: _working_groups_or_own_authority,
+    # Annual reports: written and answered by the participant's authority, assessed by the WGM.
+    Action.VIEW_ANNUAL_REPORTS: _working_groups_or_own_authority,
+    Action.EDIT_ANNUAL_REPORT: _acting_for(Role.AUTHORITY),
+    Action.ASSESS_ANNUAL_REPORT: _role(Role.MONITORING, Role.ADMIN),
 }
 
 

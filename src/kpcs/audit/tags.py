@@ -63,6 +63,12 @@ QUESTIONNAIRE_SENT: Final = "statistics:questionnaire:sent"
 QUESTION_ANSWERED: Final = "statistics:question:answered"
 QUESTION_REVIEWED: Final = "statistics:question:reviewed"
 
+ANNUAL_REPORT_STARTED: Final = "annual-report:started"
+ANNUAL_REPORT_EDITED: Final = "annual-report:edited"
+ANNUAL_REPORT_SUBMITTED: Final = "annual-report:submitted"
+ANNUAL_REPORT_ASSESSED: Final = "annual-report:assessed"
+ANNUAL_REPORT_RESPONDED: Final = "annual-report:responded"
+
 
 def known_tags() -> list[str]:
     """Every tag above and each family of them (``account:``, ``account:user:``), sorted,
