@@ -5,6 +5,7 @@ and missing list; the PDF; the pages; the audit log."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -231,3 +232,23 @@ def test_a_report_runs_its_course_in_the_pages(client: TestClient, make_user, se
     responded = client.post(f"{here}/respond", data={"csrf_token": csrf, "response": "By inspections."})
     assert 'id="report-status">responded<' in responded.text and "By inspections." in responded.text
     assert _tags(session_factory, int(here.rsplit("/", 1)[1]))[-1] == "annual-report:responded"
+
+
+def test_the_cli_lists_shows_and_prints_the_late_ones(client: TestClient, make_token, cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bw = auth(make_token(Role.AUTHORITY, "BW"))
+    report = client.post(URL, json={"participant": "BW", "year": 2023}, headers=bw).json()
+    client.patch(f"{URL}/{report['id']}", json={"part_a": _filled("a")}, headers=bw)
+    client.post(f"{URL}/{report['id']}/submit", headers=bw)
+
+    listed = cli("annual-reports", "list", "--year", "2023")
+    assert listed.exit_code == 0 and "BW" in listed.output and "late" in listed.output, listed.output
+    pdf = tmp_path / "report.pdf"
+    shown = cli("annual-reports", "show", str(report["id"]), "--pdf", str(pdf))
+    assert shown.exit_code == 0 and "annual report" in shown.output and "submitted" in shown.output
+    assert "a on trade" in " ".join(page_texts(pdf.read_bytes()))
+    late = cli("annual-reports", "late", "--year", "2023", "--json")
+    assert late.exit_code == 0, late.output
+    rows = {r["participant"]: r["standing"] for r in json.loads(late.output)["rows"]}
+    assert rows["BW"] == "late" and rows["ZA"] == "missing"
+    missing = cli("annual-reports", "show", "999")
+    assert missing.exit_code == 1 and "no annual report 999" in missing.output
