@@ -69,6 +69,10 @@ EXPECTED: dict[Action, set[str]] = {
     Action.REPORT_FRAUD: {"authority", "customs", "operator"},
     Action.VIEW_FRAUD_EVIDENCE: {"admin", "authority", "customs", "monitoring", "operator"},
     Action.VERIFY_CERTIFICATE: set(PRINCIPALS),
+    # annual reports (issue 18): the authority writes its own, the WGM assesses
+    Action.VIEW_ANNUAL_REPORTS: {"statistics", "monitoring", "admin", "authority", "operator"},
+    Action.EDIT_ANNUAL_REPORT: {"authority", "operator"},
+    Action.ASSESS_ANNUAL_REPORT: {"monitoring", "admin", "operator"},
 }
 
 # Actions that concern one participant: allowed only for the caller's own participant
@@ -86,6 +90,9 @@ PARTICIPANT_BOUND: dict[Action, set[str]] = {
     Action.VIEW_RECONCILIATION: {"admin", "statistics", "monitoring", "operator"},
     Action.ASSESS_EXPORT: {"admin", "statistics", "monitoring", "operator"},
     Action.VIEW_ANALYSES: {"admin", "statistics", "monitoring", "operator"},
+    # annual reports (issue 18)
+    Action.VIEW_ANNUAL_REPORTS: {"admin", "statistics", "monitoring", "operator"},
+    Action.EDIT_ANNUAL_REPORT: {"operator"},
 }
 
 
