@@ -7,12 +7,13 @@ Part B (what changed during the year).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from enum import StrEnum
 from typing import Final
 
 from kpcs.errors import Conflict, FieldProblem, InvalidInput
+from kpcs.participants.registry import ParticipantStatus, StatusEntry, status_on
 
 SECTIONS: Final[dict[str, str]] = {
     "certificate_system": "Certificate system (Core Document Section II)",
@@ -80,6 +81,14 @@ def standing(year: int, submitted_on: date | None, today: date) -> Standing:
     if submitted_on is not None:
         return Standing.ON_TIME if submitted_on <= due else Standing.LATE
     return Standing.MISSING if today > due else Standing.NOT_YET_DUE
+
+
+def owes_report(history: Sequence[StatusEntry], year: int) -> bool:
+    """A participant owes a report on ``year`` if it was in the Scheme at the year's end,
+    suspended or restricted included (it still implements the Scheme); not once withdrawn,
+    nor for a year before it joined."""
+    entry = status_on(history, date(year, 12, 31))
+    return entry is not None and entry.status is not ParticipantStatus.WITHDRAWN
 
 
 def days_late(year: int, submitted_on: date | None, today: date) -> int:

@@ -262,8 +262,9 @@ def report(session: Session, principal: Principal, report_id: int, today: date) 
 
 
 def late_and_missing(session: Session, principal: Principal, year: int, today: date) -> dict[str, Any]:
-    """Who has not submitted its report on ``year`` by the due date: missing ones (none yet,
-    the due date passed) and late ones (submitted after it), longest overdue first."""
+    """Who has not submitted its report on ``year`` by the due date, of the participants that
+    owe one: missing ones (none yet, the due date passed) first, then late ones (submitted
+    after it), longest overdue first."""
     require(principal, Action.VIEW_ANNUAL_REPORTS)
     submitted: dict[str, date] = {
         code: at.date()
@@ -276,7 +277,7 @@ def late_and_missing(session: Session, principal: Principal, year: int, today: d
     }
     rows: list[dict[str, Any]] = []
     for code, facts in sorted(registry_snapshot(session).participants.items()):
-        if facts.kind is not ParticipantKind.PARTICIPANT:
+        if facts.kind is not ParticipantKind.PARTICIPANT or not domain.owes_report(facts.history, year):
             continue
         on = submitted.get(code)
         standing = domain.standing(year, on, today)

@@ -9,6 +9,7 @@ import pytest
 from kpcs.annual_reports import domain
 from kpcs.annual_reports.domain import SECTIONS, Standing, Status, Step
 from kpcs.errors import Conflict, InvalidInput
+from kpcs.participants.registry import ParticipantStatus, StatusEntry
 
 
 def test_a_report_is_due_on_31_march_of_the_year_after() -> None:
@@ -64,3 +65,15 @@ def test_feedback_must_say_something_and_every_section_must_be_covered() -> None
         "internal_controls",
         "cooperation",
     ]
+
+
+def test_a_report_is_owed_for_the_years_in_the_scheme() -> None:
+    history = [
+        StatusEntry(status=ParticipantStatus.ACTIVE, effective_on=date(2010, 6, 1), reason="admitted"),
+        StatusEntry(status=ParticipantStatus.SUSPENDED, effective_on=date(2013, 5, 1), reason="suspended"),
+        StatusEntry(status=ParticipantStatus.WITHDRAWN, effective_on=date(2020, 1, 1), reason="withdrew"),
+    ]
+    assert not domain.owes_report(history, 2009)  # not yet a participant
+    assert domain.owes_report(history, 2010)
+    assert domain.owes_report(history, 2014)  # suspended, still reporting
+    assert not domain.owes_report(history, 2020)
