@@ -80,6 +80,14 @@ def test_a_report_runs_its_course_through_the_api(
         == 404
     )
 
+    # Part A corrected where the standing information changed: the report says which sections.
+    assert report["part_a_from"] == 2024 and {s["part_a_changed"] for s in report["sections"]} == {False}
+    corrected = client.patch(
+        one, json={"part_a": {"statistics": "A new statistics office."}}, headers=bw
+    ).json()
+    assert [s["key"] for s in corrected["sections"] if s["part_a_changed"]] == ["statistics"]
+    assert client.get(f"{URL}/{pid}", headers=bw).json()["sections"][0]["part_a_changed"] is None
+
     # Part B of the year, then submission: the figures are kept with the report.
     edited = client.patch(
         one, json={"part_b": {"trade": "New export regulations in force from June."}}, headers=bw
@@ -129,6 +137,7 @@ def test_a_report_runs_its_course_through_the_api(
     assert _tags(session_factory, report["id"]) == [
         "annual-report:started",
         "annual-report:edited",
+        "annual-report:edited",
         "annual-report:submitted",
         "annual-report:assessed",
         "annual-report:responded",
@@ -142,6 +151,7 @@ def test_a_report_runs_its_course_through_the_api(
         "Describe how the new regulations are enforced." in text and "Customs inspect every parcel." in text
     )
     assert "Certificates issued" in text and "1,720.35" in text
+    assert "standing information (changed since 2024)" in text and "(as in 2024)" in text
 
 
 def test_a_report_is_submitted_only_with_every_section_covered(client: TestClient, make_token) -> None:  # type: ignore[no-untyped-def]

@@ -110,6 +110,12 @@ def carried_over(previous_part_a: Mapping[str, str] | None) -> dict[str, str]:
     return part
 
 
+def part_a_changed(previous: Mapping[str, str], current: Mapping[str, str], key: str) -> bool:
+    """True if the standing information of section ``key`` differs from the previous report's
+    (what the WGM reads first: the rest was assessed last year)."""
+    return (previous.get(key) or "").strip() != (current.get(key) or "").strip()
+
+
 def section_texts(part: str, given: Mapping[str, str]) -> dict[str, str]:
     """The texts of ``part`` as stored (trimmed), or every unknown section and overlong text refused."""
     problems: list[FieldProblem] = []

@@ -38,7 +38,17 @@ def render_annual_report_pdf(detail: dict[str, Any], made_on: date) -> bytes:
         _figures(pdf, detail["figures"], detail["figures_as_of"])
         for section in detail["sections"]:
             pdf.heading(section["title"])
-            pdf.paragraph("Part A · standing information", size=8.5, colour=MUTED)
+            changed = section["part_a_changed"]
+            since = (
+                ""
+                if changed is None
+                else (
+                    f" (changed since {detail['part_a_from']})"
+                    if changed
+                    else f" (as in {detail['part_a_from']})"
+                )
+            )
+            pdf.paragraph(f"Part A · standing information{since}", size=8.5, colour=MUTED)
             pdf.paragraph(section["part_a"] or "—")
             pdf.paragraph("Part B · changes during the year", size=8.5, colour=MUTED)
             pdf.paragraph(section["part_b"] or "—")

@@ -48,12 +48,7 @@ def start(
         _participant_name(session, participant)
         if _find(session, participant, year) is not None:
             raise Conflict(f"{participant} already has a report on {year}: edit that one")
-        previous = session.scalars(
-            sa.select(AnnualReport)
-            .where(AnnualReport.participant == participant, AnnualReport.year < year)
-            .order_by(AnnualReport.year.desc())
-            .limit(1)
-        ).first()
+        previous = _previous(session, participant, year)
         now = clock.now()
         report = AnnualReport(
             participant=participant,
@@ -304,6 +299,16 @@ def _find(session: Session, participant: str, year: int) -> AnnualReport | None:
     ).first()
 
 
+def _previous(session: Session, participant: str, year: int) -> AnnualReport | None:
+    """The participant's latest report on an earlier year: where Part A comes from."""
+    return session.scalars(
+        sa.select(AnnualReport)
+        .where(AnnualReport.participant == participant, AnnualReport.year < year)
+        .order_by(AnnualReport.year.desc())
+        .limit(1)
+    ).first()
+
+
 def _get(session: Session, principal: Principal, report_id: int) -> AnnualReport:
     """The report, if the caller may see it (a draft only its participant's authority)."""
     require(principal, Action.VIEW_ANNUAL_REPORTS)
@@ -354,14 +359,20 @@ def _summary(r: AnnualReport, name: str, today: date) -> dict[str, Any]:
 
 
 def _detail(session: Session, r: AnnualReport, today: date) -> dict[str, Any]:
-    """The report as the API, the pages and the PDF show it; a draft shows today's figures."""
+    """The report as the API, the pages and the PDF show it: a draft shows today's figures,
+    and each section says whether its Part A changed from the previous report's."""
     names = _names(session)
+    previous = _previous(session, r.participant, r.year)
     return _summary(r, names.get(r.participant, r.participant), today) | {
+        "part_a_from": previous.year if previous else None,
         "sections": [
             {
                 "key": key,
                 "title": title,
                 "part_a": r.part_a.get(key, ""),
+                "part_a_changed": None
+                if previous is None
+                else domain.part_a_changed(previous.part_a, r.part_a, key),
                 "part_b": r.part_b.get(key, ""),
                 "feedback": (r.feedback or {}).get(key),
             }

@@ -77,3 +77,9 @@ def test_a_report_is_owed_for_the_years_in_the_scheme() -> None:
     assert domain.owes_report(history, 2010)
     assert domain.owes_report(history, 2014)  # suspended, still reporting
     assert not domain.owes_report(history, 2020)
+
+
+def test_part_a_changed_ignores_surrounding_space() -> None:
+    assert not domain.part_a_changed({"trade": "law of 2019"}, {"trade": "law of 2019 "}, "trade")
+    assert domain.part_a_changed({"trade": "law of 2019"}, {"trade": "law of 2024"}, "trade")
+    assert domain.part_a_changed({}, {"trade": "new"}, "trade")
