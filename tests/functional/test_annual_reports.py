@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from kpcs.accounts.models import Role
 from kpcs.annual_reports.domain import SECTIONS
 from kpcs.audit.models import AuditEvent
-from tests.conftest import auth
+from kpcs.statistics.analysis import daq
+from tests.conftest import OPERATOR, auth
 from tests.functional.test_pages import sign_in
 from tests.pdf import page_texts
 
@@ -262,3 +263,32 @@ def test_the_cli_lists_shows_and_prints_the_late_ones(client: TestClient, make_t
     assert rows["BW"] == "late" and rows["ZA"] == "missing"
     missing = cli("annual-reports", "show", "999")
     assert missing.exit_code == 1 and "no annual report 999" in missing.output
+
+
+def test_figures_list_the_statistics_in_force(client: TestClient, make_token) -> None:  # type: ignore[no-untyped-def]
+    bw = auth(make_token(Role.AUTHORITY, "BW"))
+    trade = (
+        b"participant,period,flow,partner,hs_code,carats,value_usd,certificates\n"
+        b"BW,2024-Q1,export,EU,7102.31,1520.35,310250.00,1\n"
+    )
+    for _ in range(2):  # a resubmission supersedes the first: listed once
+        sent = client.post(
+            "/api/v1/statistics/submissions", files={"file": ("trade.csv", trade, "text/csv")}, headers=bw
+        )
+        assert sent.status_code in (200, 201), sent.text
+    report = client.post(URL, json={"participant": "BW", "year": 2024}, headers=bw).json()
+    assert report["figures"]["statistics_submitted"] == [{"kind": "trade", "period": "2024-Q1"}]
+    assert report["figures"]["questionnaire"] is None
+
+
+def test_figures_show_the_questionnaire_sent(
+    client: TestClient, make_token, uow, session_factory, clock
+) -> None:  # type: ignore[no-untyped-def]
+    bw = auth(make_token(Role.AUTHORITY, "BW"))
+    drawn = daq.draw_up(uow, OPERATOR, clock, year=2024, participant="BW")
+    draft = client.post(URL, json={"participant": "BW", "year": 2024}, headers=bw).json()
+    assert draft["figures"]["questionnaire"] is None  # a draft questionnaire is not the participant's yet
+    sent = daq.send(uow, OPERATOR, clock, drawn["id"])
+    shown = client.get(f"{URL}/{draft['id']}", headers=bw).json()["figures"]["questionnaire"]
+    assert shown["id"] == drawn["id"] and shown["status"] == sent["status"]
+    assert shown["questions"] == shown["unanswered"] == sent["question_count"]
