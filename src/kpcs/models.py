@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from kpcs.accounts.models import ApiToken, User, WebSession
+from kpcs.annual_reports.models import AnnualReport
 from kpcs.audit.models import AuditEvent
 from kpcs.certificates.models import (
     Certificate,
@@ -42,6 +43,7 @@ from kpcs.translog.models import LogLeaf, LogNode, LogState, TreeHead
 metadata = Base.metadata
 
 __all__ = [
+    "AnnualReport",
     "ApiToken",
     "AuditEvent",
     "Authority",

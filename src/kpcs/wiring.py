@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from kpcs.annual_reports.events import AnnualReportSubmitted
+from kpcs.annual_reports.followup import update_recommendation_follow_up
 from kpcs.certificates.events import (
     CertificateCancelled,
     CertificateIssued,
@@ -24,4 +26,5 @@ SUBSCRIBERS: Mapping[type[Event], tuple[Subscriber, ...]] = {
     ImportConfirmed: (exchange.notify_confirmed,),
     CertificateCancelled: (exchange.notify_cancelled,),
     ImporterReminded: (exchange.send_reminder,),
+    AnnualReportSubmitted: (update_recommendation_follow_up,),
 }

@@ -31,6 +31,8 @@ from starlette.routing import Mount
 
 from kpcs.accounts import services as accounts
 from kpcs.accounts.models import Role
+from kpcs.annual_reports import services as annual_reports
+from kpcs.annual_reports.domain import SECTIONS
 from kpcs.certificates import fraud
 from kpcs.certificates import services as certificates
 from kpcs.certificates.schemas import CertificateCreate
@@ -346,6 +348,34 @@ MATRIX: dict[str, Access] = {
     "POST /recommendations/{recommendation_id}/follow-up": Access(
         REVIEWERS | {OWN}, hides=True, data=FOLLOW_UP
     ),
+    # annual reports (issue 18): written and answered by the participant's authority, assessed
+    # by the WGM; the report called on is Botswana's, submitted
+    "GET /api/v1/annual-reports": Access(WORKING_GROUPS | AUTHORITIES),
+    "POST /api/v1/annual-reports": Access(frozenset({OWN}), json={"participant": "BW", "year": 2023}),
+    "GET /api/v1/annual-reports/late": Access(WORKING_GROUPS | AUTHORITIES, params={"year": "2023"}),
+    "GET /api/v1/annual-reports/{annual_report_id}": Access(ABOUT_BOTSWANA, hides=True),
+    "PATCH /api/v1/annual-reports/{annual_report_id}": Access(frozenset({OWN}), hides=True, json={}),
+    "POST /api/v1/annual-reports/{annual_report_id}/submit": Access(frozenset({OWN}), hides=True),
+    "POST /api/v1/annual-reports/{annual_report_id}/assessment": Access(
+        frozenset({ADMIN, MONITORING}), hides=True, json={"feedback": {"trade": "matrix"}}
+    ),
+    "POST /api/v1/annual-reports/{annual_report_id}/response": Access(
+        frozenset({OWN}), hides=True, json={"response": "matrix"}
+    ),
+    "GET /api/v1/annual-reports/{annual_report_id}/pdf": Access(ABOUT_BOTSWANA, hides=True),
+    "GET /annual-reports": Access(WORKING_GROUPS | AUTHORITIES),
+    "POST /annual-reports": Access(AUTHORITIES, data={"year": "2023"}),  # each its own participant's
+    "GET /annual-reports/late": Access(WORKING_GROUPS | AUTHORITIES),
+    "GET /annual-reports/{annual_report_id}": Access(ABOUT_BOTSWANA, hides=True),
+    "GET /annual-reports/{annual_report_id}/pdf": Access(ABOUT_BOTSWANA, hides=True),
+    "POST /annual-reports/{annual_report_id}/edit": Access(frozenset({OWN}), hides=True),
+    "POST /annual-reports/{annual_report_id}/submit": Access(frozenset({OWN}), hides=True),
+    "POST /annual-reports/{annual_report_id}/assess": Access(
+        frozenset({ADMIN, MONITORING}), hides=True, data={"feedback.trade": "matrix"}
+    ),
+    "POST /annual-reports/{annual_report_id}/respond": Access(
+        frozenset({OWN}), hides=True, data={"response": "x"}
+    ),
 }
 
 
@@ -384,6 +414,7 @@ class World:
     sent_questionnaire: int
     draft_questionnaire: int
     report_id: int
+    annual_report_id: int = 0
 
 
 @pytest.fixture(scope="module")
@@ -452,6 +483,17 @@ def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Wo
         )
         reviews.send_draft(UnitOfWork(factory), OPERATOR, clock, visit["id"], "draft")
         reviews.add_recommendation(UnitOfWork(factory), OPERATOR, clock, visit["id"], text="r", owner="BW")
+        annual_report = annual_reports.start(
+            UnitOfWork(factory), OPERATOR, clock, participant="BW", year=2024
+        )
+        annual_reports.edit(
+            UnitOfWork(factory),
+            OPERATOR,
+            clock,
+            annual_report["id"],
+            part_a=dict.fromkeys(SECTIONS, "matrix"),
+        )
+        annual_reports.submit(UnitOfWork(factory), OPERATOR, clock, annual_report["id"])
         with UnitOfWork(factory) as uow:
             uow.session.add(
                 Node(
@@ -469,7 +511,16 @@ def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Wo
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         engine.dispose()
-    return World(database, settings.data_dir, tokens, issued.number, sent["id"], draft["id"], report.id)
+    return World(
+        database,
+        settings.data_dir,
+        tokens,
+        issued.number,
+        sent["id"],
+        draft["id"],
+        report.id,
+        annual_report["id"],
+    )
 
 
 @pytest.fixture
@@ -489,6 +540,7 @@ def _path(route: str, world: World) -> str:
         "{number}": world.number,
         "{questionnaire_id}": str(world.draft_questionnaire if draft else world.sent_questionnaire),
         "{report_id}": str(world.report_id),
+        "{annual_report_id}": str(world.annual_report_id),
         "{code}": "BW",
         "{participant}": "BW",
         "{part}": "sth",

@@ -117,6 +117,9 @@ class Action(StrEnum):
     INVITE_REVIEW_VISIT = "review:invite-visit"
     COMMENT_ON_REVIEW = "review:comment"
     FOLLOW_UP_RECOMMENDATION = "review:recommendation:follow-up"
+    VIEW_ANNUAL_REPORTS = "annual-report:view"
+    EDIT_ANNUAL_REPORT = "annual-report:edit"
+    ASSESS_ANNUAL_REPORT = "annual-report:assess"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -235,6 +238,10 @@ POLICY: dict[Action, Rule] = {
     Action.INVITE_REVIEW_VISIT: _monitoring_or_own_authority,
     Action.COMMENT_ON_REVIEW: _acting_for(Role.AUTHORITY),
     Action.FOLLOW_UP_RECOMMENDATION: _monitoring_or_own_authority,
+    # Annual reports: written and answered by the participant's authority, assessed by the WGM.
+    Action.VIEW_ANNUAL_REPORTS: _working_groups_or_own_authority,
+    Action.EDIT_ANNUAL_REPORT: _acting_for(Role.AUTHORITY),
+    Action.ASSESS_ANNUAL_REPORT: _role(Role.MONITORING, Role.ADMIN),
 }
 
 

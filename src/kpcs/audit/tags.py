@@ -72,6 +72,11 @@ REVIEW_FINALISED: Final = "review:finalised"
 REVIEW_ADOPTED: Final = "review:adopted"
 RECOMMENDATION_ADDED: Final = "review:recommendation:added"
 RECOMMENDATION_FOLLOWED_UP: Final = "review:recommendation:followed-up"
+ANNUAL_REPORT_STARTED: Final = "annual-report:started"
+ANNUAL_REPORT_EDITED: Final = "annual-report:edited"
+ANNUAL_REPORT_SUBMITTED: Final = "annual-report:submitted"
+ANNUAL_REPORT_ASSESSED: Final = "annual-report:assessed"
+ANNUAL_REPORT_RESPONDED: Final = "annual-report:responded"
 
 
 def known_tags() -> list[str]:

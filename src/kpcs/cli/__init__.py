@@ -89,6 +89,7 @@ def _root(ctx: typer.Context) -> None:
 
 def _register() -> None:
     from kpcs.cli import (
+        annual_reports,
         audit,
         backup,
         certificates,
@@ -117,6 +118,7 @@ def _register() -> None:
     app.add_typer(nodes.app, name="nodes")
     app.add_typer(statistics.app, name="statistics")
     app.add_typer(reviews.app, name="reviews")
+    app.add_typer(annual_reports.app, name="annual-reports")
     app.add_typer(keys.keys_app, name="keys")
     app.add_typer(keys.trust_app, name="trust-list")
     app.add_typer(tokens.app, name="tokens")

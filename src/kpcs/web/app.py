@@ -39,6 +39,7 @@ from kpcs.web.ratelimit import RateLimit, TokenBuckets, limited_routes
 from kpcs.web.routes import (
     accounts,
     analysis,
+    annual_reports,
     audit,
     certificates,
     exchange,
@@ -175,6 +176,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         analysis,
         questionnaires,
         reviews,
+        annual_reports,
     ):
         app.include_router(module.api, prefix=API_PREFIX, dependencies=who)
         app.include_router(module.pages, dependencies=who)

@@ -75,6 +75,10 @@ EXPECTED: dict[Action, set[str]] = {
     Action.INVITE_REVIEW_VISIT: {"monitoring", "admin", "authority", "operator"},
     Action.COMMENT_ON_REVIEW: {"authority", "operator"},
     Action.FOLLOW_UP_RECOMMENDATION: {"monitoring", "admin", "authority", "operator"},
+    # annual reports (issue 18): the authority writes its own, the WGM assesses
+    Action.VIEW_ANNUAL_REPORTS: {"statistics", "monitoring", "admin", "authority", "operator"},
+    Action.EDIT_ANNUAL_REPORT: {"authority", "operator"},
+    Action.ASSESS_ANNUAL_REPORT: {"monitoring", "admin", "operator"},
 }
 
 # Actions that concern one participant: allowed only for the caller's own participant
@@ -97,6 +101,9 @@ PARTICIPANT_BOUND: dict[Action, set[str]] = {
     Action.INVITE_REVIEW_VISIT: {"admin", "monitoring", "operator"},
     Action.COMMENT_ON_REVIEW: {"operator"},
     Action.FOLLOW_UP_RECOMMENDATION: {"admin", "monitoring", "operator"},
+    # annual reports (issue 18)
+    Action.VIEW_ANNUAL_REPORTS: {"admin", "statistics", "monitoring", "operator"},
+    Action.EDIT_ANNUAL_REPORT: {"operator"},
 }
 
 
