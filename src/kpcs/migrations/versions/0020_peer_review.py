@@ -1,7 +1,7 @@
 """peer review: reviews, teams, recommendations and their follow-up
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0019
 Create Date: 2026-12-06 13:18:43.519736
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import kpcs.db
 
 revision: str = "0020"
-down_revision: str | None = "0017"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
