@@ -41,6 +41,7 @@ from kpcs.web.routes import (
     analysis,
     audit,
     certificates,
+    dossiers,
     exchange,
     fraud,
     home,
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         statistics,
         analysis,
         questionnaires,
+        dossiers,
     ):
         app.include_router(module.api, prefix=API_PREFIX, dependencies=who)
         app.include_router(module.pages, dependencies=who)
