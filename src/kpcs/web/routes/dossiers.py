@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from kpcs.accounts.permissions import Action, can
+from kpcs.accounts.permissions import Action, can, require
 from kpcs.dossiers import services as dossiers
 from kpcs.dossiers.domain import DECISION_DAYS, Decision, DossierStatus, ExpertConclusion
 from kpcs.dossiers.schemas import (
@@ -167,6 +167,7 @@ async def submit_form(request: Request, context: ContextDep, principal: Principa
     made: dict[str, Any] = {}
 
     def run() -> None:
+        require(principal, Action.SUBMIT_EXPORT_DOSSIER)
         parcels = [p.strip() for p in str(form.get("parcels", "")).splitlines() if p.strip()]
         body = DossierCreate.model_validate(
             {
@@ -228,6 +229,7 @@ async def expert_form(
     form = await request.form()
 
     def run() -> None:
+        require(principal, Action.ASSESS_DOSSIER_EXPERTISE)
         body = ExpertAssessmentCreate.model_validate(
             {"conclusion": str(form.get("conclusion", "")), "notes": str(form.get("notes", "")).strip()}
         )
@@ -244,6 +246,7 @@ async def statistics_form(
     form = await request.form()
 
     def run() -> None:
+        require(principal, Action.ASSESS_DOSSIER_STATISTICS)
         body = StatisticsAssessmentCreate.model_validate(
             {"conclusion": str(form.get("conclusion", "")).strip()}
         )
@@ -260,6 +263,7 @@ async def decision_form(
     form = await request.form()
 
     def run() -> None:
+        require(principal, Action.DECIDE_EXPORT_DOSSIER)
         body = DecisionCreate.model_validate(
             {"decision": str(form.get("decision", "")), "reason": str(form.get("reason", "")).strip()}
         )
@@ -276,6 +280,7 @@ async def information_form(
     form = await request.form()
 
     def run() -> None:
+        require(principal, Action.SUBMIT_EXPORT_DOSSIER)
         body = InformationCreate.model_validate({"notes": str(form.get("notes", "")).strip()})
         dossiers.give_information(context.uow(), principal, context.clock, dossier_id, body)
 
