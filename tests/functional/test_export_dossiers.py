@@ -210,3 +210,74 @@ def test_more_information_restarts_the_week_and_others_cannot_see(  # type: igno
     assert "Photos sent by courier" in answered.json()["notes"]
     again = client.post(f"{path}/information", json={"notes": "again"}, headers=zw)
     assert again.status_code == 409
+
+
+def test_pages_show_the_week_and_flag_overdue_dossiers(client: TestClient, make_token, clock) -> None:  # type: ignore[no-untyped-def]
+    admin = auth(make_token(Role.ADMIN))
+    zw = auth(make_token(Role.AUTHORITY, "ZW"))
+    monitoring = auth(make_token(Role.MONITORING))
+    _restrict(client, admin, ["Murowa"])
+    form = {
+        "exporting_country": "ZW",
+        "zone": "Murowa",
+        "carats": "1200.50",
+        "value_usd": "96040",
+        "hs_code": "7102.31",
+        "origin": "ZW",
+        "parcels": "Parcel A\nParcel B",
+        "notes": "Run-of-mine",
+    }
+    outside = client.post(
+        "/export-dossiers", data=form | {"zone": "Boda"}, headers=zw, follow_redirects=False
+    )
+    assert outside.status_code == 303 and "error=" in outside.headers["location"]
+    assert "Zone" in client.get(outside.headers["location"], headers=zw).text
+    made = client.post("/export-dossiers", data=form, headers=zw, follow_redirects=False)
+    assert made.status_code == 303 and made.headers["location"].startswith("/export-dossiers/")
+    detail = client.get(made.headers["location"], headers=zw).text
+    assert "due 2025-03-10" in detail and "7 days left" in detail and "Parcel B" in detail
+    assert "expertise issue" in detail and 'action="/export-dossiers/1/decision"' not in detail
+
+    clock.at += timedelta(days=9)
+    listing = client.get("/export-dossiers", headers=monitoring).text
+    assert 'data-overdue="yes"' in listing and "overdue by 2 days" in listing
+    here = made.headers["location"]
+    assert 'action="/export-dossiers/1/decision"' in client.get(here, headers=monitoring).text
+    client.post(
+        f"{here}/expert-assessment",
+        data={"conclusion": "consistent", "notes": "Murowa goods"},
+        headers=monitoring,
+    )
+    statistics = auth(make_token(Role.STATISTICS))
+    client.post(f"{here}/statistics-assessment", data={"conclusion": "In line"}, headers=statistics)
+    decided = client.post(
+        f"{here}/decision",
+        data={"decision": "approved", "reason": "Consistent"},
+        headers=monitoring,
+        follow_redirects=False,
+    )
+    assert decided.status_code == 303 and "error" not in decided.headers["location"]
+    page = client.get(here, headers=monitoring).text
+    assert 'id="dossier-status">approved' in page and "decided late" in page and "In line" in page
+
+    # The issue form takes the dossier's number; the certificate then names it.
+    issue = {
+        "exporting_country": "ZW",
+        "importing_country": "BE",
+        "exporter_name": "Murowa Diamonds",
+        "exporter_address": "Zvishavane",
+        "importer_name": "Antwerp Rough NV",
+        "importer_address": "Antwerp",
+        "parcel_count": "2",
+        "hs_code": "7102.31",
+        "origin": "ZW",
+        "carats": "1200.50",
+        "value_usd": "96040",
+        "export_dossier": "1",
+    }
+    assert 'name="export_dossier"' in client.get("/certificates/new", headers=zw).text
+    issued = client.post("/certificates/new", data=issue, headers=zw, follow_redirects=False)
+    assert issued.status_code == 303, issued.text
+    assert client.get("/api/v1/export-dossiers/1", headers=zw).json()["certificate"].startswith("ZW-")
+    cross = client.get("/export-dossiers/cross-check", headers=monitoring).text
+    assert 'data-certificate="ZW-' in cross
