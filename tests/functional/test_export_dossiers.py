@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -281,3 +282,35 @@ def test_pages_show_the_week_and_flag_overdue_dossiers(client: TestClient, make_
     assert client.get("/api/v1/export-dossiers/1", headers=zw).json()["certificate"].startswith("ZW-")
     cross = client.get("/export-dossiers/cross-check", headers=monitoring).text
     assert 'data-certificate="ZW-' in cross
+
+
+def test_the_cli_lists_with_the_week_assesses_and_decides(client: TestClient, make_token, cli, clock) -> None:  # type: ignore[no-untyped-def]
+    admin = auth(make_token(Role.ADMIN))
+    zw = auth(make_token(Role.AUTHORITY, "ZW"))
+    _restrict(client, admin, ["Murowa"])
+    dossier = client.post("/api/v1/export-dossiers", json=DOSSIER, headers=zw).json()
+    listed = cli("dossiers", "list", "--json")
+    assert listed.exit_code == 0 and [d["days_left"] for d in json.loads(listed.output)] == [7]
+    assert json.loads(cli("dossiers", "list", "--overdue", "--json").output) == []
+    clock.at += timedelta(days=10)
+    shown = cli("dossiers", "show", str(dossier["id"]))
+    assert "OVERDUE by 3 day(s)" in shown.output
+    assert [d["id"] for d in json.loads(cli("dossiers", "list", "--overdue", "--json").output)] == [
+        dossier["id"]
+    ]
+    blank = cli("dossiers", "decide", str(dossier["id"]), "--decision", "approved", "--reason", "")
+    assert blank.exit_code == 2 and "--reason" in blank.output
+    early = cli("dossiers", "decide", str(dossier["id"]), "--decision", "approved", "--reason", "ok")
+    assert early.exit_code != 0 and "assessment first" in early.output
+    expert = cli(
+        "dossiers", "assess-expertise", str(dossier["id"]), "--conclusion", "consistent", "--notes", "ok"
+    )
+    assert expert.exit_code == 0, expert.output
+    assert cli("dossiers", "assess-statistics", str(dossier["id"]), "--conclusion", "ok").exit_code == 0
+    decided = cli(
+        "dossiers", "decide", str(dossier["id"]), "--decision", "approved", "--reason", "Consistent"
+    )
+    assert decided.exit_code == 0 and "approved" in decided.output and "decided late" in decided.output
+    events = client.get("/api/v1/audit", params={"tag": "dossier:decided"}, headers=admin).json()
+    assert events[0]["actor"].startswith("cli:")
+    assert cli("dossiers", "cross-check", "--csv").output.startswith("number,exporting_participant")
