@@ -12,9 +12,10 @@ from pydantic import BaseModel, ValidationError
 
 from kpcs.cli.output import console, print_json, print_table
 from kpcs.cli.state import state
-from kpcs.dossiers import services as dossiers
 from kpcs.dossiers.domain import Decision, DossierStatus, ExpertConclusion
-from kpcs.dossiers.schemas import DecisionCreate, ExpertAssessmentCreate, StatisticsAssessmentCreate
+
+# The services and their request bodies (SQLAlchemy, the certificate schemas) are imported
+# inside the commands: help is built from the signatures alone.
 
 app = typer.Typer(
     help="Export dossiers of restricted participants: assess, decide, cross-check.", no_args_is_help=True
@@ -73,6 +74,8 @@ def list_(
     json_: Json = False,
 ) -> None:
     """The dossiers, newest first, each with the week's clock (overdue ones flagged)."""
+    from kpcs.dossiers import services as dossiers
+
     cli = state(ctx)
     with cli.session_factory() as session:
         found = dossiers.list_dossiers(
@@ -112,6 +115,8 @@ def list_(
 @app.command("show")
 def show(ctx: typer.Context, dossier_id: Id, json_: Json = False) -> None:
     """One dossier with its assessments and decision."""
+    from kpcs.dossiers import services as dossiers
+
     cli = state(ctx)
     with cli.session_factory() as session:
         _show(dossiers.get(session, cli.principal, cli.clock.today(), dossier_id), json_)
@@ -125,6 +130,9 @@ def assess_expertise(
     notes: Annotated[str, typer.Option(help="what the Diamond Expert Team found")],
 ) -> None:
     """Record the Diamond Expert Team's assessment."""
+    from kpcs.dossiers import services as dossiers
+    from kpcs.dossiers.schemas import ExpertAssessmentCreate
+
     cli = state(ctx)
     body = _body(ExpertAssessmentCreate, conclusion=conclusion, notes=notes)
     _show(dossiers.assess_expertise(cli.uow(), cli.principal, cli.clock, dossier_id, body), False)
@@ -137,6 +145,9 @@ def assess_statistics(
     conclusion: Annotated[str, typer.Option(help="the statistics working group's reading")],
 ) -> None:
     """Record the statistics working group's assessment (the statistical report is attached)."""
+    from kpcs.dossiers import services as dossiers
+    from kpcs.dossiers.schemas import StatisticsAssessmentCreate
+
     cli = state(ctx)
     body = _body(StatisticsAssessmentCreate, conclusion=conclusion)
     _show(dossiers.assess_statistics(cli.uow(), cli.principal, cli.clock, dossier_id, body), False)
@@ -150,6 +161,9 @@ def decide(
     reason: Annotated[str, typer.Option(help="why, as the Monitoring Team decided")],
 ) -> None:
     """Record the Monitoring Team's decision."""
+    from kpcs.dossiers import services as dossiers
+    from kpcs.dossiers.schemas import DecisionCreate
+
     cli = state(ctx)
     body = _body(DecisionCreate, decision=decision, reason=reason)
     _show(dossiers.decide(cli.uow(), cli.principal, cli.clock, dossier_id, body), False)
@@ -162,6 +176,8 @@ def cross_check(
     json_: Json = False,
 ) -> None:
     """Certificates issued while their exporter was restricted that no importer confirmed."""
+    from kpcs.dossiers import services as dossiers
+
     cli = state(ctx)
     with cli.session_factory() as session:
         rows = dossiers.cross_check(session, cli.principal, cli.clock.today())
