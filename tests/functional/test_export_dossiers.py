@@ -10,6 +10,7 @@ import io
 import json
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from kpcs.accounts.models import Role
@@ -314,3 +315,36 @@ def test_the_cli_lists_with_the_week_assesses_and_decides(client: TestClient, ma
     events = client.get("/api/v1/audit", params={"tag": "dossier:decided"}, headers=admin).json()
     assert events[0]["actor"].startswith("cli:")
     assert cli("dossiers", "cross-check", "--csv").output.startswith("number,exporting_participant")
+
+
+def test_a_certificate_that_cannot_be_written_gives_its_dossier_back(  # type: ignore[no-untyped-def]
+    client: TestClient, make_token, monkeypatch
+) -> None:
+    from kpcs.certificates import store
+
+    admin = auth(make_token(Role.ADMIN))
+    zw = auth(make_token(Role.AUTHORITY, "ZW"))
+    monitoring = auth(make_token(Role.MONITORING))
+    _restrict(client, admin, ["Murowa"])
+    dossier = client.post("/api/v1/export-dossiers", json=DOSSIER, headers=zw).json()
+    path = f"/api/v1/export-dossiers/{dossier['id']}"
+    client.post(
+        f"{path}/expert-assessment", json={"conclusion": "consistent", "notes": "ok"}, headers=monitoring
+    )
+    client.post(
+        f"{path}/statistics-assessment", json={"conclusion": "ok"}, headers=auth(make_token(Role.STATISTICS))
+    )
+    client.post(f"{path}/decision", json={"decision": "approved", "reason": "ok"}, headers=monitoring)
+    written = store.write_issued
+
+    def disk_full(*args: object, **kwargs: object) -> int:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store, "write_issued", disk_full)
+    with pytest.raises(OSError, match="disk full"):
+        client.post("/api/v1/certificates", json=_certificate(export_dossier=dossier["id"]), headers=zw)
+    assert client.get(path, headers=zw).json()["certificate"] is None
+    monkeypatch.setattr(store, "write_issued", written)
+    issued = client.post("/api/v1/certificates", json=_certificate(export_dossier=dossier["id"]), headers=zw)
+    assert issued.status_code == 201, issued.text
+    assert client.get(path, headers=zw).json()["certificate"] == issued.json()["number"]

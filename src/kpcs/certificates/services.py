@@ -290,16 +290,6 @@ def issue_certificate(
         # The number, then the key: both may commit (every number; a participant's first
         # key), which must happen before the certificate is written.
         number = _allocate_number(uow.session, exporter.code, today.year)
-        if body.export_dossier is not None and not dossiers.claim_for_certificate(
-            uow.session, principal, clock, body.export_dossier, number
-        ):
-            raise ShipmentRefused(
-                [
-                    rules.Problem(
-                        "export_dossier", "export-dossier", "another certificate took the dossier first"
-                    )
-                ]
-            )
         key = keyring.active(
             KeyPurpose.CERTIFICATES,
             exporter.code,
@@ -389,12 +379,30 @@ def issue_certificate(
                 "kid": key.kid,
             },
         )
-        store.write_issued(uow.session, certificate, event)
-        # Last, so the log's lock is held only for the append: the certificate, its log
-        # entry and its pre-notification commit together or not at all, even if the
-        # process dies in between (kpcs.wiring says who takes the event).
-        events.publish(uow.session, clock, CertificateIssued(certificate, snapshot.revision))
-        uow.commit()
+        # A restricted exporter's dossier is claimed just before the write (one conditional
+        # update: of two issues racing on it, one wins), and given back if the write fails.
+        if body.export_dossier is not None and not dossiers.claim_for_certificate(
+            uow.session, principal, clock, body.export_dossier, number
+        ):
+            raise ShipmentRefused(
+                [
+                    rules.Problem(
+                        "export_dossier", "export-dossier", "another certificate took the dossier first"
+                    )
+                ]
+            )
+        try:
+            store.write_issued(uow.session, certificate, event)
+            # Last, so the log's lock is held only for the append: the certificate, its log
+            # entry and its pre-notification commit together or not at all, even if the
+            # process dies in between (kpcs.wiring says who takes the event).
+            events.publish(uow.session, clock, CertificateIssued(certificate, snapshot.revision))
+            uow.commit()
+        except Exception:
+            if body.export_dossier is not None:
+                uow.session.rollback()
+                dossiers.release_claim(uow.session, body.export_dossier, number)
+            raise
         return public_certificate(certificate, today)
 
 

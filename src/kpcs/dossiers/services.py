@@ -397,6 +397,17 @@ def certificate_problems(
     )
 
 
+def release_claim(session: Session, dossier_id: int, number: str) -> None:
+    """Give the dossier back when certificate ``number`` could not be written after all."""
+    session.execute(
+        sa.update(ExportDossier)
+        .where(ExportDossier.id == dossier_id, ExportDossier.certificate_number == number)
+        .values(certificate_number=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
 def claim_for_certificate(
     session: Session, principal: Principal, clock: Clock, dossier_id: int, number: str
 ) -> bool:
