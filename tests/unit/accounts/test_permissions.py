@@ -69,6 +69,14 @@ EXPECTED: dict[Action, set[str]] = {
     Action.REPORT_FRAUD: {"authority", "customs", "operator"},
     Action.VIEW_FRAUD_EVIDENCE: {"admin", "authority", "customs", "monitoring", "operator"},
     Action.VERIFY_CERTIFICATE: set(PRINCIPALS),
+    # the restricted regime's export dossiers (issue 18); no expert role: monitoring records
+    # the Diamond Expert Team's assessment
+    Action.SUBMIT_EXPORT_DOSSIER: {"authority", "operator"},
+    Action.VIEW_EXPORT_DOSSIERS: {"statistics", "monitoring", "admin", "authority", "operator"},
+    Action.ASSESS_DOSSIER_EXPERTISE: {"monitoring", "operator"},
+    Action.ASSESS_DOSSIER_STATISTICS: {"statistics", "operator"},
+    Action.DECIDE_EXPORT_DOSSIER: {"monitoring", "operator"},
+    Action.VIEW_RESTRICTED_CROSS_CHECK: {"monitoring", "admin", "operator"},
 }
 
 # Actions that concern one participant: allowed only for the caller's own participant
@@ -86,6 +94,8 @@ PARTICIPANT_BOUND: dict[Action, set[str]] = {
     Action.VIEW_RECONCILIATION: {"admin", "statistics", "monitoring", "operator"},
     Action.ASSESS_EXPORT: {"admin", "statistics", "monitoring", "operator"},
     Action.VIEW_ANALYSES: {"admin", "statistics", "monitoring", "operator"},
+    Action.SUBMIT_EXPORT_DOSSIER: {"operator"},
+    Action.VIEW_EXPORT_DOSSIERS: {"admin", "statistics", "monitoring", "operator"},
 }
 
 
