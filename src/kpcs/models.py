@@ -16,6 +16,7 @@ from kpcs.certificates.models import (
     LossReport,
 )
 from kpcs.db import Base
+from kpcs.dossiers.models import ExportDossier
 from kpcs.exchange.models import EnrollmentToken, HubLink, InboxMessage, Node, OutboxMessage
 from kpcs.idempotency.models import IdempotencyKey
 from kpcs.participants.models import (
@@ -53,6 +54,7 @@ __all__ = [
     "ConfirmationReminder",
     "EnrollmentToken",
     "Escalation",
+    "ExportDossier",
     "FraudReport",
     "HubLink",
     "IdempotencyKey",

@@ -20,6 +20,7 @@ import io
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,8 @@ from kpcs.certificates.schemas import CertificateCreate
 from kpcs.clock import FixedClock
 from kpcs.config import Settings
 from kpcs.db import UnitOfWork, make_engine, make_session_factory
+from kpcs.dossiers.domain import DossierStatus
+from kpcs.dossiers.models import ExportDossier
 from kpcs.exchange import services as exchange
 from kpcs.exchange.models import Node
 from kpcs.reviews import services as reviews
@@ -124,6 +127,7 @@ ESCALATION = {
     "taken_on": "2025-03-03",
 }
 PASSWORD = "correct horse 42"
+DOSSIER = {"exporting_country": "BW", "zone": "Jwaneng", "carats": 100.0, "value_usd": 20000.0}
 PROPOSAL = {"exporter": "BW", "carats": 100.0, "value_usd": 20000.0, "hs_code": "7102.31", "origin": "BW"}
 
 # Peer review: the Working Group on Monitoring and admins; a visit to Botswana for the routes below.
@@ -376,6 +380,41 @@ MATRIX: dict[str, Access] = {
     "POST /annual-reports/{annual_report_id}/respond": Access(
         frozenset({OWN}), hides=True, data={"response": "x"}
     ),
+    # issue 18, the restricted regime: export dossiers submitted by the authority, assessed by
+    # the Diamond Expert Team (monitoring) and the statistics group, decided by monitoring.
+    # Botswana is not restricted: its authority's dossier is a 422 (zone), not a refusal.
+    "GET /api/v1/export-dossiers/cross-check": Access(frozenset({ADMIN, MONITORING})),
+    "GET /api/v1/export-dossiers": Access(WORKING_GROUPS | AUTHORITIES),
+    "POST /api/v1/export-dossiers": Access(frozenset({OWN}), json=DOSSIER),
+    "GET /api/v1/export-dossiers/{dossier_id}": Access(ABOUT_BOTSWANA, hides=True),
+    "POST /api/v1/export-dossiers/{dossier_id}/expert-assessment": Access(
+        frozenset({MONITORING}), hides=True, json={"conclusion": "consistent", "notes": "matrix"}
+    ),
+    "POST /api/v1/export-dossiers/{dossier_id}/statistics-assessment": Access(
+        frozenset({STATISTICS}), hides=True, json={"conclusion": "matrix"}
+    ),
+    "POST /api/v1/export-dossiers/{dossier_id}/decision": Access(
+        frozenset({MONITORING}), hides=True, json={"decision": "rejected", "reason": "matrix"}
+    ),
+    "POST /api/v1/export-dossiers/{dossier_id}/information": Access(
+        frozenset({OWN}), hides=True, json={"notes": "matrix"}
+    ),
+    "GET /export-dossiers/cross-check": Access(frozenset({ADMIN, MONITORING})),
+    "GET /export-dossiers": Access(WORKING_GROUPS | AUTHORITIES),
+    "POST /export-dossiers": Access(frozenset({OWN}), data={k: str(v) for k, v in DOSSIER.items()}),
+    "GET /export-dossiers/{dossier_id}": Access(ABOUT_BOTSWANA, hides=True),
+    "POST /export-dossiers/{dossier_id}/expert-assessment": Access(
+        frozenset({MONITORING}), hides=True, data={"conclusion": "consistent", "notes": "matrix"}
+    ),
+    "POST /export-dossiers/{dossier_id}/statistics-assessment": Access(
+        frozenset({STATISTICS}), hides=True, data={"conclusion": "matrix"}
+    ),
+    "POST /export-dossiers/{dossier_id}/decision": Access(
+        frozenset({MONITORING}), hides=True, data={"decision": "rejected", "reason": "matrix"}
+    ),
+    "POST /export-dossiers/{dossier_id}/information": Access(
+        frozenset({OWN}), hides=True, data={"notes": "matrix"}
+    ),
 }
 
 
@@ -414,6 +453,7 @@ class World:
     sent_questionnaire: int
     draft_questionnaire: int
     report_id: int
+    dossier_id: int
     annual_report_id: int = 0
 
 
@@ -505,6 +545,31 @@ def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Wo
                     enrolled_with="0" * 64,
                 )
             )
+            # Botswana is not restricted here, so its dossier is written as a row, as if
+            # from an earlier restriction (the routes' rules are tested in test_export_dossiers.py).
+            dossier = ExportDossier(
+                participant_code="BW",
+                exporting_country="BW",
+                zone="Jwaneng",
+                carats=Decimal(100),
+                value_usd=Decimal(20000),
+                lines=[],
+                parcel_count=None,
+                parcels=[],
+                notes="matrix",
+                status=DossierStatus.SUBMITTED,
+                submitted_at=TODAY,
+                submitted_by="cli:tester",
+                clock_started_at=TODAY,
+                expert_assessment=None,
+                statistics_assessment=None,
+                decision=None,
+                decided_at=None,
+                certificate_number=None,
+            )
+            uow.session.add(dossier)
+            uow.session.flush()
+            dossier_id = dossier.id
             uow.commit()
         tokens[PEER] = PEER_TOKEN
         with engine.connect() as connection:
@@ -519,6 +584,7 @@ def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Wo
         sent["id"],
         draft["id"],
         report.id,
+        dossier_id,
         annual_report["id"],
     )
 
@@ -541,6 +607,7 @@ def _path(route: str, world: World) -> str:
         "{questionnaire_id}": str(world.draft_questionnaire if draft else world.sent_questionnaire),
         "{report_id}": str(world.report_id),
         "{annual_report_id}": str(world.annual_report_id),
+        "{dossier_id}": str(world.dossier_id),
         "{code}": "BW",
         "{participant}": "BW",
         "{part}": "sth",

@@ -120,6 +120,12 @@ class Action(StrEnum):
     VIEW_ANNUAL_REPORTS = "annual-report:view"
     EDIT_ANNUAL_REPORT = "annual-report:edit"
     ASSESS_ANNUAL_REPORT = "annual-report:assess"
+    SUBMIT_EXPORT_DOSSIER = "dossier:submit"
+    VIEW_EXPORT_DOSSIERS = "dossier:view"
+    ASSESS_DOSSIER_EXPERTISE = "dossier:assess-expertise"
+    ASSESS_DOSSIER_STATISTICS = "dossier:assess-statistics"
+    DECIDE_EXPORT_DOSSIER = "dossier:decide"
+    VIEW_RESTRICTED_CROSS_CHECK = "dossier:cross-check"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -242,6 +248,15 @@ POLICY: dict[Action, Rule] = {
     Action.VIEW_ANNUAL_REPORTS: _working_groups_or_own_authority,
     Action.EDIT_ANNUAL_REPORT: _acting_for(Role.AUTHORITY),
     Action.ASSESS_ANNUAL_REPORT: _role(Role.MONITORING, Role.ADMIN),
+    # The restricted regime: the authority submits, the Diamond Expert Team (no role of its
+    # own yet: the Monitoring Team's members record it) and the statistics working group
+    # assess, the Monitoring Team decides.
+    Action.SUBMIT_EXPORT_DOSSIER: _acting_for(Role.AUTHORITY),
+    Action.VIEW_EXPORT_DOSSIERS: _working_groups_or_own_authority,
+    Action.ASSESS_DOSSIER_EXPERTISE: _role(Role.MONITORING),
+    Action.ASSESS_DOSSIER_STATISTICS: _role(Role.STATISTICS),
+    Action.DECIDE_EXPORT_DOSSIER: _role(Role.MONITORING),
+    Action.VIEW_RESTRICTED_CROSS_CHECK: _role(Role.MONITORING, Role.ADMIN),
 }
 
 

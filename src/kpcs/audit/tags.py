@@ -79,6 +79,14 @@ ANNUAL_REPORT_ASSESSED: Final = "annual-report:assessed"
 ANNUAL_REPORT_RESPONDED: Final = "annual-report:responded"
 
 
+EXPORT_DOSSIER_SUBMITTED: Final = "dossier:submitted"
+EXPORT_DOSSIER_EXPERT_ASSESSED: Final = "dossier:expert-assessed"
+EXPORT_DOSSIER_STATISTICS_ASSESSED: Final = "dossier:statistics-assessed"
+EXPORT_DOSSIER_DECIDED: Final = "dossier:decided"
+EXPORT_DOSSIER_INFORMATION_GIVEN: Final = "dossier:information-given"
+EXPORT_DOSSIER_CERTIFIED: Final = "dossier:certified"
+
+
 def known_tags() -> list[str]:
     """Every tag above and each family of them (``account:``, ``account:user:``), sorted,
     so that a family comes just before its members."""

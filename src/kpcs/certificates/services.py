@@ -44,6 +44,8 @@ from kpcs.certificates.schemas import (
 from kpcs.clock import Clock
 from kpcs.countries import country_name
 from kpcs.db import UnitOfWork
+from kpcs.dossiers import services as dossiers
+from kpcs.dossiers.domain import Line as DossierLine
 from kpcs.errors import Conflict, DomainError, FieldProblem, InvalidInput
 from kpcs.exchange.topology import topology
 from kpcs.expertise.valuation import Reference, reference_from, valuation_warnings
@@ -140,13 +142,19 @@ def _check(
         max_validity_days=max_days,
     )
     if body.export_dossier is not None:
-        problems.append(
-            rules.Problem(
-                "export_dossier",
-                "export-dossier",
-                f"no approved export dossier {body.export_dossier} is recorded",
-            )
+        # The dossier stands in for the restricted regime's refusal; its own rules decide.
+        problems = [problem for problem in problems if problem.rule != "restricted-exporter"]
+        draft = dossiers.CertificateDraft(
+            exporter=exporter.code,
+            lines=tuple(
+                DossierLine(line.hs_code, line.origin, line.carats, line.value_usd) for line in body.lines
+            ),
+            parcel_count=body.parcel_count,
         )
+        problems += [
+            rules.Problem("export_dossier", "export-dossier", message)
+            for message in dossiers.certificate_problems(session, body.export_dossier, draft, today)
+        ]
     return problems, exporter, importer, snapshot
 
 
@@ -371,12 +379,30 @@ def issue_certificate(
                 "kid": key.kid,
             },
         )
-        store.write_issued(uow.session, certificate, event)
-        # Last, so the log's lock is held only for the append: the certificate, its log
-        # entry and its pre-notification commit together or not at all, even if the
-        # process dies in between (kpcs.wiring says who takes the event).
-        events.publish(uow.session, clock, CertificateIssued(certificate, snapshot.revision))
-        uow.commit()
+        # A restricted exporter's dossier is claimed just before the write (one conditional
+        # update: of two issues racing on it, one wins), and given back if the write fails.
+        if body.export_dossier is not None and not dossiers.claim_for_certificate(
+            uow.session, principal, clock, body.export_dossier, number
+        ):
+            raise ShipmentRefused(
+                [
+                    rules.Problem(
+                        "export_dossier", "export-dossier", "another certificate took the dossier first"
+                    )
+                ]
+            )
+        try:
+            store.write_issued(uow.session, certificate, event)
+            # Last, so the log's lock is held only for the append: the certificate, its log
+            # entry and its pre-notification commit together or not at all, even if the
+            # process dies in between (kpcs.wiring says who takes the event).
+            events.publish(uow.session, clock, CertificateIssued(certificate, snapshot.revision))
+            uow.commit()
+        except Exception:
+            if body.export_dossier is not None:
+                uow.session.rollback()
+                dossiers.release_claim(uow.session, body.export_dossier, number)
+            raise
         return public_certificate(certificate, today)
 
 

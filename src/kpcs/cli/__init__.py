@@ -95,6 +95,7 @@ def _register() -> None:
         certificates,
         db,
         demo,
+        dossiers,
         fraud,
         keys,
         log,
@@ -113,6 +114,7 @@ def _register() -> None:
     app.add_typer(participants.app, name="participants")
     app.add_typer(certificates.app, name="certificates")
     app.command("verify")(verify.verify)
+    app.add_typer(dossiers.app, name="dossiers")
     app.add_typer(fraud.app, name="fraud")
     app.add_typer(log.app, name="log")
     app.add_typer(nodes.app, name="nodes")

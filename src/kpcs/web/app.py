@@ -42,6 +42,7 @@ from kpcs.web.routes import (
     annual_reports,
     audit,
     certificates,
+    dossiers,
     exchange,
     fraud,
     home,
@@ -177,6 +178,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         questionnaires,
         reviews,
         annual_reports,
+        dossiers,
     ):
         app.include_router(module.api, prefix=API_PREFIX, dependencies=who)
         app.include_router(module.pages, dependencies=who)

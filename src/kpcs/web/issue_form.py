@@ -31,6 +31,7 @@ TEXT_FIELDS = (
     "importer_address",
     "parcel_count",
     "expires_on",
+    "export_dossier",
 )
 LINE_FIELDS = ("hs_code", "origin", "carats", "value_usd")
 EMPTY_LINE = {"hs_code": "7102.31", "origin": "", "carats": "", "value_usd": ""}
@@ -135,6 +136,13 @@ def read_issue_form(form: Any) -> IssueForm:
         except ValueError:
             problems.append(FieldProblem("expires_on", "a date, YYYY-MM-DD"))
             stand_ins.add("expires_on")
+    dossier: int | None = None
+    if values["export_dossier"]:
+        try:
+            dossier = int(values["export_dossier"].lstrip("#"))
+        except ValueError:
+            problems.append(FieldProblem("export_dossier", "the dossier's number, e.g. 12"))
+            stand_ins.add("export_dossier")
     raw: dict[str, Any] = {
         "exporting_country": values["exporting_country"],
         "importing_country": values["importing_country"],
@@ -143,6 +151,7 @@ def read_issue_form(form: Any) -> IssueForm:
         "parcel_count": parcels,
         "lines": body_lines,
         "expires_on": expires,
+        "export_dossier": dossier,
     }
     shown = values | {"lines": lines or [dict(EMPTY_LINE)]}
     body = None

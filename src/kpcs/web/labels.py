@@ -53,6 +53,25 @@ ASSESSMENT_LABELS: Mapping[str, str] = {
     "origin": "Origin",
 }
 
+# The export dossier's forms (dossiers/list.html, dossiers/detail.html).
+DOSSIER_LABELS: Mapping[str, str] = {
+    "exporting_country": "Exporting country",
+    "zone": "Zone",
+    "carats": "Carats",
+    "value_usd": "Value (US$)",
+    "notes": "Notes",
+    "parcels": "Parcels",
+    "parcel_count": "Number of parcels",
+    "lines": "Shipment line",
+    "lines.*.hs_code": "HS code",
+    "lines.*.origin": "origin",
+    "lines.*.carats": "carats",
+    "lines.*.value_usd": "value in US$",
+    "conclusion": "Conclusion",
+    "decision": "Decision",
+    "reason": "Reason",
+}
+
 _LINE = re.compile(r"^lines\.(\d+)\.(\w+)$")
 
 

@@ -79,6 +79,14 @@ EXPECTED: dict[Action, set[str]] = {
     Action.VIEW_ANNUAL_REPORTS: {"statistics", "monitoring", "admin", "authority", "operator"},
     Action.EDIT_ANNUAL_REPORT: {"authority", "operator"},
     Action.ASSESS_ANNUAL_REPORT: {"monitoring", "admin", "operator"},
+    # the restricted regime's export dossiers (issue 18); no expert role: monitoring records
+    # the Diamond Expert Team's assessment
+    Action.SUBMIT_EXPORT_DOSSIER: {"authority", "operator"},
+    Action.VIEW_EXPORT_DOSSIERS: {"statistics", "monitoring", "admin", "authority", "operator"},
+    Action.ASSESS_DOSSIER_EXPERTISE: {"monitoring", "operator"},
+    Action.ASSESS_DOSSIER_STATISTICS: {"statistics", "operator"},
+    Action.DECIDE_EXPORT_DOSSIER: {"monitoring", "operator"},
+    Action.VIEW_RESTRICTED_CROSS_CHECK: {"monitoring", "admin", "operator"},
 }
 
 # Actions that concern one participant: allowed only for the caller's own participant
@@ -104,6 +112,8 @@ PARTICIPANT_BOUND: dict[Action, set[str]] = {
     # annual reports (issue 18)
     Action.VIEW_ANNUAL_REPORTS: {"admin", "statistics", "monitoring", "operator"},
     Action.EDIT_ANNUAL_REPORT: {"operator"},
+    Action.SUBMIT_EXPORT_DOSSIER: {"operator"},
+    Action.VIEW_EXPORT_DOSSIERS: {"admin", "statistics", "monitoring", "operator"},
 }
 
 

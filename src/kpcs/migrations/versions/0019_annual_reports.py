@@ -1,7 +1,7 @@
 """annual reports: one per participant and year, with parts A and B, the WGM's feedback and the response
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-06 13:30:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import kpcs.db
 
 revision: str = "0019"
-down_revision: str | None = "0017"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
