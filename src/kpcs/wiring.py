@@ -17,6 +17,7 @@ from kpcs.certificates.events import (
 )
 from kpcs.events import Event, Subscriber
 from kpcs.exchange import services as exchange
+from kpcs.participants.events import ParticipantStatusChanged
 from kpcs.translog import services as translog
 
 SUBSCRIBERS: Mapping[type[Event], tuple[Subscriber, ...]] = {
@@ -24,4 +25,5 @@ SUBSCRIBERS: Mapping[type[Event], tuple[Subscriber, ...]] = {
     ImportConfirmed: (exchange.notify_confirmed,),
     CertificateCancelled: (exchange.notify_cancelled,),
     ImporterReminded: (exchange.send_reminder,),
+    ParticipantStatusChanged: (exchange.broadcast_status_change,),
 }
