@@ -17,6 +17,7 @@ from kpcs.certificates.models import (
 from kpcs.db import Base
 from kpcs.exchange.models import EnrollmentToken, HubLink, InboxMessage, Node, OutboxMessage
 from kpcs.idempotency.models import IdempotencyKey
+from kpcs.notifications.models import Notification, NotificationMail
 from kpcs.participants.models import (
     Authority,
     KPChair,
@@ -61,6 +62,8 @@ __all__ = [
     "LogState",
     "LossReport",
     "Node",
+    "Notification",
+    "NotificationMail",
     "OutboxMessage",
     "Participant",
     "ParticipantStatusChange",

@@ -17,6 +17,7 @@ from kpcs.certificates.events import (
 )
 from kpcs.events import Event, Subscriber
 from kpcs.exchange import services as exchange
+from kpcs.notifications import services as notifications
 from kpcs.participants.events import ParticipantStatusChanged
 from kpcs.translog import services as translog
 
@@ -24,6 +25,6 @@ SUBSCRIBERS: Mapping[type[Event], tuple[Subscriber, ...]] = {
     CertificateIssued: (exchange.notify_issued, translog.log_issued),
     ImportConfirmed: (exchange.notify_confirmed,),
     CertificateCancelled: (exchange.notify_cancelled,),
-    ImporterReminded: (exchange.send_reminder,),
+    ImporterReminded: (exchange.send_reminder, notifications.importer_reminded),
     ParticipantStatusChanged: (exchange.broadcast_status_change,),
 }

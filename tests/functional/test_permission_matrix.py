@@ -299,6 +299,9 @@ MATRIX: dict[str, Access] = {
         WGS, hides=True, data={"decision": "accept"}
     ),
     "GET /statistics/non-responders": Access(EVERYONE),
+    # issue 18, item 5: notifications (the inbox shows each caller what is addressed to it)
+    "GET /api/v1/notifications": Access(SIGNED_IN),
+    "GET /notifications": Access(SIGNED_IN),
 }
 
 

@@ -112,6 +112,7 @@ class Action(StrEnum):
     VIEW_RECONCILIATION = "statistics:view-reconciliation"
     ASSESS_EXPORT = "statistics:assess-export"
     VIEW_ANALYSES = "statistics:view-analyses"
+    VIEW_NOTIFICATIONS = "notifications:view"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -194,6 +195,7 @@ POLICY: dict[Action, Rule] = {
     Action.MANAGE_TOKENS: _role(Role.ADMIN),
     Action.MANAGE_USERS: _role(Role.ADMIN),
     Action.VIEW_OWN_ACCOUNT: _signed_in,
+    Action.VIEW_NOTIFICATIONS: _signed_in,
     Action.MANAGE_KEYS: _role(Role.ADMIN),
     Action.CONFIGURE_AUTHORITY: _role(Role.ADMIN),
     Action.ISSUE_CERTIFICATE: _acting_for(Role.AUTHORITY),

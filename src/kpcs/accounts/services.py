@@ -96,6 +96,7 @@ class UserView:
     is_active: bool
     created_at: datetime
     last_sign_in_at: datetime | None
+    email: str | None = None
 
 
 def _user_view(user: User) -> UserView:
@@ -108,6 +109,7 @@ def _user_view(user: User) -> UserView:
         is_active=user.is_active,
         created_at=user.created_at,
         last_sign_in_at=user.last_sign_in_at,
+        email=user.email,
     )
 
 
@@ -227,6 +229,36 @@ def set_active(
             object_id=user.username,
             before={"is_active": not active},
             after={"is_active": active},
+        )
+        uow.commit()
+        return _user_view(user)
+
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+def set_email(
+    uow: UnitOfWork, principal: Principal, clock: Clock, *, username: str, email: str | None
+) -> UserView:
+    """Set (or, with None, remove) the address a user's notifications are e-mailed to."""
+    require(principal, Action.MANAGE_USERS)
+    if email is not None:
+        email = email.strip()
+        if len(email) > 254 or not _EMAIL.match(email):
+            raise InvalidInput.field("email", "give an e-mail address such as name@example.org")
+    with uow:
+        user = _get_user(uow.session, username)
+        before = user.email
+        user.email = email
+        record(
+            uow.session,
+            actor=principal,
+            clock=clock,
+            tag=tags.USER_EMAIL_SET,
+            object_type="user",
+            object_id=user.username,
+            before={"email": before},
+            after={"email": email},
         )
         uow.commit()
         return _user_view(user)

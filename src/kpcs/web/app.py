@@ -45,6 +45,7 @@ from kpcs.web.routes import (
     fraud,
     home,
     log,
+    notifications,
     participants,
     questionnaires,
     statistics,
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         statistics,
         analysis,
         questionnaires,
+        notifications,
     ):
         app.include_router(module.api, prefix=API_PREFIX, dependencies=who)
         app.include_router(module.pages, dependencies=who)
