@@ -14,6 +14,7 @@ from kpcs.certificates.events import (
     CertificateIssued,
     ImportConfirmed,
     ImporterReminded,
+    ReminderReceived,
 )
 from kpcs.events import Event, Subscriber
 from kpcs.exchange import services as exchange
@@ -26,5 +27,6 @@ SUBSCRIBERS: Mapping[type[Event], tuple[Subscriber, ...]] = {
     ImportConfirmed: (exchange.notify_confirmed,),
     CertificateCancelled: (exchange.notify_cancelled,),
     ImporterReminded: (exchange.send_reminder, notifications.importer_reminded),
+    ReminderReceived: (notifications.reminder_received,),
     ParticipantStatusChanged: (exchange.broadcast_status_change,),
 }

@@ -98,6 +98,10 @@ def test_a_reminder_reaches_the_importers_node(cluster: ExchangeCluster) -> None
     assert copy["reminders"][0]["note"] == "Still no return slip"
     assert copy["reminders"][0]["route"] == "received" and copy["reminders"][0]["sent_by"] == "node:BW"
     assert "reminder received from the exporting authority" in [t["event"] for t in copy["timeline"]]
+    # The importing authority finds it in its notifications, on its own node.
+    with india.client("authority", "IN") as client:
+        subjects = [n["subject"] for n in client.get("/api/v1/notifications").json()]
+    assert f"Import confirmation requested for certificate {number}" in subjects
     wait_for(
         lambda: (
             "reminder delivered" in [t["event"] for t in (certificate(bw, "BW", number) or {})["timeline"]]

@@ -25,6 +25,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kpcs import events
 from kpcs.accounts.permissions import Action, Principal, exchange_peer, require
 from kpcs.audit import tags
 from kpcs.audit.services import record
@@ -33,6 +34,7 @@ from kpcs.certificates.events import (
     CertificateIssued,
     ImportConfirmed,
     ImporterReminded,
+    ReminderReceived,
 )
 from kpcs.certificates.models import (
     CancellationReason,
@@ -554,16 +556,16 @@ def _remember_reminder(session: Session, clock: Clock, message: Message, certifi
         sent_at = message.sent_at
     note = message.body.get("note")
     note = str(note)[:2000] if note else None
-    session.add(
-        ConfirmationReminder(
-            certificate_id=certificate.id,
-            sent_at=sent_at,
-            sent_by=f"node:{message.sender}",
-            route=ReminderRoute.RECEIVED,
-            message_id=message.id,
-            note=note,
-        )
+    reminder = ConfirmationReminder(
+        certificate_id=certificate.id,
+        sent_at=sent_at,
+        sent_by=f"node:{message.sender}",
+        route=ReminderRoute.RECEIVED,
+        message_id=message.id,
+        note=note,
     )
+    session.add(reminder)
+    events.publish(session, clock, ReminderReceived(certificate, reminder))
     record(
         session,
         actor=exchange_peer(message.sender),

@@ -39,7 +39,8 @@ from kpcs.accounts.models import Role, User
 from kpcs.accounts.permissions import SYSTEM, Action, Principal, PrincipalKind, is_participant_bound, require
 from kpcs.audit import tags
 from kpcs.audit.services import record
-from kpcs.certificates.events import ImporterReminded
+from kpcs.certificates.events import ImporterReminded, ReminderReceived
+from kpcs.certificates.models import Certificate, ConfirmationReminder
 from kpcs.clock import Clock
 from kpcs.db import UnitOfWork
 from kpcs.exchange.messages import next_attempt
@@ -109,9 +110,19 @@ def notify(
 def importer_reminded(session: Session, clock: Clock, event: ImporterReminded) -> None:
     """Subscriber of :class:`ImporterReminded`: the importing authority served here must
     confirm the import (one served elsewhere hears it from its own system)."""
-    certificate, reminder = event.certificate, event.reminder
-    if reminder.message_id is not None:
-        return
+    if event.reminder.message_id is None:
+        _confirmation_requested(session, clock, event.certificate, event.reminder, f"{event.sequence}")
+
+
+def reminder_received(session: Session, clock: Clock, event: ReminderReceived) -> None:
+    """Subscriber of :class:`ReminderReceived`: the reminder came through the exchange, from
+    the exporter's own system."""
+    _confirmation_requested(session, clock, event.certificate, event.reminder, f"{event.reminder.message_id}")
+
+
+def _confirmation_requested(
+    session: Session, clock: Clock, certificate: Certificate, reminder: ConfirmationReminder, which: str
+) -> None:
     notify(
         session,
         clock,
@@ -124,7 +135,7 @@ def importer_reminded(session: Session, clock: Clock, event: ImporterReminded) -
             + (f"\n\nTheir note: {reminder.note}" if reminder.note else "")
         ),
         link=f"/certificates/{certificate.number}",
-        key=f"certificate-reminder:{certificate.number}:{event.sequence}",
+        key=f"certificate-reminder:{certificate.number}:{which}",
     )
 
 
