@@ -20,8 +20,9 @@ from fastapi.testclient import TestClient
 from kpcs.accounts.models import Role
 from kpcs.audit.models import AuditEvent
 from kpcs.notifications.models import MailState, Notification, NotificationMail
+from kpcs.web.app import create_app
 from tests.conftest import auth, certificate_body
-from tests.exchange_cluster import free_port
+from tests.exchange_cluster import free_port, wait_for
 
 PASSWORD = "correct horse 42"
 
@@ -170,3 +171,25 @@ def test_bad_addresses_and_smtp_urls_are_refused(cli, settings) -> None:  # type
     settings.smtp_url = "http://mail.example"
     wrong = cli("notifications", "send")
     assert wrong.exit_code != 0 and "KPCS_SMTP_URL" in wrong.output
+
+
+def test_the_served_app_sends_as_soon_as_a_notification_is_made(  # type: ignore[no-untyped-def]
+    cli, make_token, settings, clock, smtp
+) -> None:
+    """With KPCS_SMTP_URL set, `kpcs serve` sends by itself: no command to run."""
+    mailbox, port = smtp
+    make_user(cli, "antwerp", "authority", "EU", "kp-unit@antwerp.example")
+    settings.smtp_url = f"smtp://127.0.0.1:{port}"
+    bw = make_token(Role.AUTHORITY, "BW")
+    with TestClient(create_app(settings, clock=clock)) as served:
+        number = served.post("/api/v1/certificates", json=certificate_body(), headers=auth(bw)).json()[
+            "number"
+        ]
+        assert (
+            served.post(f"/api/v1/certificates/{number}/reminders", json={}, headers=auth(bw)).status_code
+            == 201
+        )
+        wait_for(lambda: mailbox.messages, timeout=20, what="the e-mail at the SMTP server")
+    assert [m["Subject"] for m in mailbox.messages] == [
+        f"Import confirmation requested for certificate {number}"
+    ]

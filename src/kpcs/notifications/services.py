@@ -28,11 +28,15 @@ daily): a ``key`` per deadline makes a second run notify nobody twice.
 
 from __future__ import annotations
 
+import logging
 import smtplib
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from email.message import EmailMessage
 
 import sqlalchemy as sa
+from sqlalchemy import event as orm_event
 from sqlalchemy.orm import Session, sessionmaker
 
 from kpcs.accounts.models import Role, User
@@ -47,11 +51,28 @@ from kpcs.exchange.messages import next_attempt
 from kpcs.notifications.mail import MailRefused, SmtpServer, build_message, send
 from kpcs.notifications.models import MailState, Notification, NotificationMail
 
+logger = logging.getLogger(__name__)
+
 DEADLINE_NOTICE_DAYS = 7
 """A deadline is announced this many days before it."""
+SENDING_LEASE = timedelta(minutes=5)
+"""How long a claimed e-mail is left to its sender before another may try it."""
+MAIL_POLL_SECONDS = 10.0
+"""How often ``kpcs serve`` looks for e-mails to send."""
 MAX_MAIL_ATTEMPTS = 12
 """About half an hour of doubling retries (see :func:`kpcs.exchange.messages.next_attempt`)
 before an e-mail is marked failed; the inbox has it anyway."""
+
+
+mail_written = threading.Event()
+"""Set when this process commits a notification with e-mails: the mail worker wakes at once."""
+_MAIL_FLAG = "kpcs_mail_written"
+
+
+@orm_event.listens_for(Session, "after_commit")
+def _wake_the_mail_worker(session: Session) -> None:
+    if session.info.pop(_MAIL_FLAG, False):
+        mail_written.set()
 
 
 def notify(
@@ -91,6 +112,8 @@ def notify(
             NotificationMail(to_address=address, state=MailState.PENDING, attempts=0, next_attempt_at=now)
         )
     session.flush()
+    if addresses:
+        session.info[_MAIL_FLAG] = True
     record(
         session,
         actor=SYSTEM,
@@ -218,7 +241,12 @@ def inbox(session: Session, principal: Principal, *, limit: int = 100) -> list[I
 def send_due(
     session_factory: sessionmaker[Session], clock: Clock, server: SmtpServer, sender: str
 ) -> tuple[int, int]:
-    """Send every e-mail that is due, one transaction each; returns (sent, failed for good)."""
+    """Send every e-mail that is due; returns (sent, failed for good).
+
+    Each e-mail is first claimed (its next attempt moved :data:`SENDING_LEASE` ahead, by a
+    conditional update) and committed, so that two senders (``kpcs serve`` workers, an
+    overlapping cron run) never send it both; a sender that dies mid-way leaves it to be
+    tried again when the lease ends."""
     sent = failed = 0
     with session_factory() as session:
         due = list(
@@ -232,39 +260,108 @@ def send_due(
             )
         )
     for mail_id in due:
-        with UnitOfWork(session_factory) as uow:
-            mail = uow.session.get(NotificationMail, mail_id)
-            if mail is None or mail.state is not MailState.PENDING:
-                continue
-            n = mail.notification
-            message = build_message(sender, mail.to_address, n.subject, f"{n.body}\n\n{n.link}\n")
-            error: str | None = None
-            final = False
-            try:
-                send(server, message)
-            except MailRefused as exc:
-                error, final = str(exc), True
-            except (OSError, smtplib.SMTPException) as exc:
-                error = f"{type(exc).__name__}: {exc}"
-            mail.attempts += 1
-            if error is None:
-                mail.state, mail.sent_at, mail.last_error = MailState.SENT, clock.now(), None
-                sent += 1
-            elif final or mail.attempts >= MAX_MAIL_ATTEMPTS:
-                mail.state, mail.last_error = MailState.FAILED, error
-                failed += 1
-            else:
-                mail.last_error, mail.next_attempt_at = error, next_attempt(clock.now(), mail.attempts)
-            if mail.state is not MailState.PENDING:
-                record(
-                    uow.session,
-                    actor=SYSTEM,
-                    clock=clock,
-                    tag=tags.NOTIFICATION_MAIL_SENT if error is None else tags.NOTIFICATION_MAIL_FAILED,
-                    object_type="notification",
-                    object_id=str(n.id),
-                    after={"to": mail.to_address, "attempts": mail.attempts},
-                    note=error,
-                )
-            uow.commit()
+        message = _claim(session_factory, clock, mail_id, sender)
+        if message is None:
+            continue  # another sender has it
+        error: str | None = None
+        final = False
+        try:
+            send(server, message)
+        except MailRefused as exc:
+            error, final = str(exc), True
+        except (OSError, smtplib.SMTPException) as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        state = _record_attempt(session_factory, clock, mail_id, error, final)
+        sent += state is MailState.SENT
+        failed += state is MailState.FAILED
     return sent, failed
+
+
+def _claim(
+    session_factory: sessionmaker[Session], clock: Clock, mail_id: int, sender: str
+) -> EmailMessage | None:
+    now = clock.now()
+    with UnitOfWork(session_factory) as uow:
+        claimed = uow.session.execute(
+            sa.update(NotificationMail)
+            .where(
+                NotificationMail.id == mail_id,
+                NotificationMail.state == MailState.PENDING,
+                NotificationMail.next_attempt_at <= now,
+            )
+            .values(next_attempt_at=now + SENDING_LEASE)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        mail = uow.session.get(NotificationMail, mail_id)
+        assert mail is not None
+        n = mail.notification
+        message = build_message(sender, mail.to_address, n.subject, f"{n.body}\n\n{n.link}\n")
+        uow.commit()
+        return message
+
+
+def _record_attempt(
+    session_factory: sessionmaker[Session], clock: Clock, mail_id: int, error: str | None, final: bool
+) -> MailState:
+    with UnitOfWork(session_factory) as uow:
+        mail = uow.session.get(NotificationMail, mail_id)
+        assert mail is not None
+        mail.attempts += 1
+        if error is None:
+            mail.state, mail.sent_at, mail.last_error = MailState.SENT, clock.now(), None
+        elif final or mail.attempts >= MAX_MAIL_ATTEMPTS:
+            mail.state, mail.last_error = MailState.FAILED, error
+        else:
+            mail.last_error, mail.next_attempt_at = error, next_attempt(clock.now(), mail.attempts)
+        if mail.state is not MailState.PENDING:
+            record(
+                uow.session,
+                actor=SYSTEM,
+                clock=clock,
+                tag=tags.NOTIFICATION_MAIL_SENT if error is None else tags.NOTIFICATION_MAIL_FAILED,
+                object_type="notification",
+                object_id=str(mail.notification_id),
+                after={"to": mail.to_address, "attempts": mail.attempts},
+                note=error,
+            )
+        state = mail.state
+        uow.commit()
+        return state
+
+
+class MailWorker:
+    """Sends due e-mails in a daemon thread of ``kpcs serve`` every ``poll`` seconds, when
+    an SMTP server is configured (``kpcs notifications send`` does one round by hand)."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        clock: Clock,
+        server: SmtpServer,
+        sender: str,
+        *,
+        poll: float = MAIL_POLL_SECONDS,
+    ) -> None:
+        self._args = (session_factory, clock, server, sender)
+        self.poll = poll
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="kpcs-mail", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop after the current round."""
+        self._stop.set()
+        mail_written.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            mail_written.clear()
+            try:
+                send_due(*self._args)
+            except Exception:  # a database briefly away must not stop the sending
+                logger.exception("sending notification e-mails failed; retrying")
+            mail_written.wait(self.poll)
