@@ -17,12 +17,13 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
-from kpcs.accounts.models import Role
+from kpcs.accounts.models import Role, User
 from kpcs.audit.models import AuditEvent
 from kpcs.notifications.models import MailState, Notification, NotificationMail
 from kpcs.web.app import create_app
 from tests.conftest import auth, certificate_body
 from tests.exchange_cluster import free_port, wait_for
+from tests.functional.test_pages import sign_in
 
 PASSWORD = "correct horse 42"
 
@@ -193,3 +194,32 @@ def test_the_served_app_sends_as_soon_as_a_notification_is_made(  # type: ignore
     assert [m["Subject"] for m in mailbox.messages] == [
         f"Import confirmation requested for certificate {number}"
     ]
+
+
+def test_a_user_chooses_the_address_on_the_account_page(  # type: ignore[no-untyped-def]
+    client: TestClient, make_user, make_token, session_factory
+) -> None:
+    make_user("antwerp", [Role.AUTHORITY], "EU")
+    csrf = sign_in(client, "antwerp", "correct horse 42")
+    refused = client.post("/account/email", data={"email": "not an address", "csrf_token": csrf})
+    assert refused.status_code == 422 and "email: give an e-mail address" in refused.text
+    saved = client.post(
+        "/account/email", data={"email": "kp-unit@antwerp.example", "csrf_token": csrf}, follow_redirects=True
+    )
+    assert saved.status_code == 200 and 'value="kp-unit@antwerp.example"' in saved.text
+    forged = client.post("/account/email", data={"email": "evil@example.org"})  # no CSRF token
+    assert forged.status_code == 403
+    client.cookies.clear()
+    token = client.post(
+        "/account/email", data={"email": "kp@mines.example"}, headers=auth(make_token(Role.AUTHORITY, "EU"))
+    )
+    assert token.status_code == 422
+    with session_factory() as session:
+        assert (
+            session.scalar(sa.select(User.email).where(User.username == "antwerp"))
+            == "kp-unit@antwerp.example"
+        )
+        [event] = session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.tag == "account:user:email-set")
+        ).all()
+        assert event.actor == "user:antwerp" and event.after == {"email": "kp-unit@antwerp.example"}

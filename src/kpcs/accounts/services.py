@@ -242,6 +242,12 @@ def set_email(
 ) -> UserView:
     """Set (or, with None, remove) the address a user's notifications are e-mailed to."""
     require(principal, Action.MANAGE_USERS)
+    return _store_email(uow, principal, clock, username, email)
+
+
+def _store_email(
+    uow: UnitOfWork, principal: Principal, clock: Clock, username: str, email: str | None
+) -> UserView:
     if email is not None:
         email = email.strip()
         if len(email) > 254 or not _EMAIL.match(email):
@@ -262,6 +268,22 @@ def set_email(
         )
         uow.commit()
         return _user_view(user)
+
+
+def own_email(session: Session, principal: Principal) -> str | None:
+    """The address the signed-in user's notifications go to (None for a token)."""
+    require(principal, Action.VIEW_OWN_ACCOUNT)
+    if principal.kind is not PrincipalKind.USER:
+        return None
+    return session.scalar(sa.select(User.email).where(User.username == principal.name))
+
+
+def set_own_email(uow: UnitOfWork, principal: Principal, clock: Clock, email: str | None) -> UserView:
+    """A signed-in user chooses where their notifications are e-mailed (none: the inbox only)."""
+    require(principal, Action.VIEW_OWN_ACCOUNT)
+    if principal.kind is not PrincipalKind.USER:
+        raise InvalidInput.field("email", "only people who sign in have an address; a token has none")
+    return _store_email(uow, principal, clock, principal.name, email or None)
 
 
 def principal_for_user(user: User) -> Principal:
