@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     enrollment_token: str | None = Field(
         default=None, description="The one-time token from `kpcs nodes enroll` on the hub (nodes only)."
     )
+    smtp_url: str | None = Field(
+        default=None,
+        description="Where notifications are e-mailed: smtp://host:port or smtps://user:pass@host:port; "
+        "none: they stay in the app's inbox.",
+    )
+    mail_from: str = Field(default="kpcs@localhost", description="The From address of notification e-mails.")
     session_hours: int = Field(default=12, ge=1, le=24 * 14)
     threads: int = Field(
         default=2, ge=1, le=200, description="threads per web worker for database-bound requests"

@@ -19,6 +19,7 @@ from kpcs.db import Base
 from kpcs.dossiers.models import ExportDossier
 from kpcs.exchange.models import EnrollmentToken, HubLink, InboxMessage, Node, OutboxMessage
 from kpcs.idempotency.models import IdempotencyKey
+from kpcs.notifications.models import Notification, NotificationMail
 from kpcs.participants.models import (
     Authority,
     KPChair,
@@ -66,6 +67,8 @@ __all__ = [
     "LogState",
     "LossReport",
     "Node",
+    "Notification",
+    "NotificationMail",
     "OutboxMessage",
     "Participant",
     "ParticipantStatusChange",

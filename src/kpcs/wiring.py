@@ -16,15 +16,20 @@ from kpcs.certificates.events import (
     CertificateIssued,
     ImportConfirmed,
     ImporterReminded,
+    ReminderReceived,
 )
 from kpcs.events import Event, Subscriber
 from kpcs.exchange import services as exchange
+from kpcs.notifications import services as notifications
+from kpcs.participants.events import ParticipantStatusChanged
 from kpcs.translog import services as translog
 
 SUBSCRIBERS: Mapping[type[Event], tuple[Subscriber, ...]] = {
     CertificateIssued: (exchange.notify_issued, translog.log_issued),
     ImportConfirmed: (exchange.notify_confirmed,),
     CertificateCancelled: (exchange.notify_cancelled,),
-    ImporterReminded: (exchange.send_reminder,),
+    ImporterReminded: (exchange.send_reminder, notifications.importer_reminded),
     AnnualReportSubmitted: (update_recommendation_follow_up,),
+    ReminderReceived: (notifications.reminder_received,),
+    ParticipantStatusChanged: (exchange.broadcast_status_change,),
 }

@@ -415,6 +415,11 @@ MATRIX: dict[str, Access] = {
     "POST /export-dossiers/{dossier_id}/information": Access(
         frozenset({OWN}), hides=True, data={"notes": "matrix"}
     ),
+    # issue 18, item 5: notifications (the inbox shows each caller what is addressed to it)
+    "GET /api/v1/notifications": Access(SIGNED_IN),
+    "GET /notifications": Access(SIGNED_IN),
+    # a token has no address: refused with a 422 naming the field
+    "POST /account/email": Access(NOBODY, rule_refuses=SIGNED_IN, data={"email": "kp@mines.example"}),
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -97,6 +98,10 @@ def test_a_reminder_reaches_the_importers_node(cluster: ExchangeCluster) -> None
     assert copy["reminders"][0]["note"] == "Still no return slip"
     assert copy["reminders"][0]["route"] == "received" and copy["reminders"][0]["sent_by"] == "node:BW"
     assert "reminder received from the exporting authority" in [t["event"] for t in copy["timeline"]]
+    # The importing authority finds it in its notifications, on its own node.
+    with india.client("authority", "IN") as client:
+        subjects = [n["subject"] for n in client.get("/api/v1/notifications").json()]
+    assert f"Import confirmation requested for certificate {number}" in subjects
     wait_for(
         lambda: (
             "reminder delivered" in [t["event"] for t in (certificate(bw, "BW", number) or {})["timeline"]]
@@ -290,3 +295,43 @@ def test_a_message_delivered_twice_has_its_effect_once(cluster: ExchangeCluster)
         headers={"Authorization": "Bearer not-the-hub"},
     )
     assert stranger.status_code == 403
+
+
+def test_a_suspension_made_on_the_hub_stops_a_nodes_certificates(cluster: ExchangeCluster) -> None:
+    """Issue 18, item 6: the node's registry is the shipped file's until the hub tells it."""
+    bw, hub = cluster["BW"], cluster.hub
+    to_japan = certificate_body(
+        importing_country="JP", importer={"name": "Tokyo Gem Import KK", "address": "Okachimachi, Tokyo"}
+    )
+    issue(bw, "BW", to_japan)  # Japan is in good standing on BW's node today
+    today = datetime.now(UTC).date().isoformat()  # the processes run on the real clock
+    with hub.client("admin") as client:
+        suspended = client.post(
+            "/api/v1/participants/JP/status",
+            json={"status": "suspended", "reason": "Plenary decision (system test)", "effective_on": today},
+        )
+    assert suspended.status_code == 201, suspended.text
+    wait_for(
+        lambda: bw.scalar(
+            "SELECT count(*) FROM participant_status_changes WHERE participant_code = 'JP' "
+            "AND recorded_by = 'node:hub'"
+        ),
+        timeout=15,
+        what="the suspension at BW's node",
+    )
+    with bw.client("authority", "BW") as client:
+        refused = client.post("/api/v1/certificates", json=to_japan)
+    assert refused.status_code == 422, refused.text
+    assert "suspended since " + today in refused.text
+    # Every node heard it, once; the hub's log of what it sent says so.
+    india = cluster["IN"]
+    wait_for(
+        lambda: india.scalar("SELECT count(*) FROM exchange_inbox WHERE kind = 'participant-status'"),
+        timeout=15,
+        what="the suspension at India's node",
+    )
+    for node in (bw, india):
+        assert node.scalar("SELECT count(*) FROM exchange_inbox WHERE kind = 'participant-status'") == 1
+        assert (
+            node.scalar("SELECT count(*) FROM participant_status_changes WHERE recorded_by = 'node:hub'") == 1
+        )

@@ -33,6 +33,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(sa.String(200), comment="argon2id")
     participant_code: Mapped[str | None] = mapped_column(sa.ForeignKey("participants.code"))
     roles: Mapped[list[str]] = mapped_column(comment="Role values")
+    email: Mapped[str | None] = mapped_column(
+        sa.String(254), comment="where notifications are e-mailed; none: the inbox only"
+    )
     is_active: Mapped[bool] = mapped_column(default=True)
     failed_sign_ins: Mapped[int] = mapped_column(default=0, comment="consecutive failures; reset on success")
     locked_until: Mapped[datetime | None] = mapped_column(

@@ -126,6 +126,7 @@ class Action(StrEnum):
     ASSESS_DOSSIER_STATISTICS = "dossier:assess-statistics"
     DECIDE_EXPORT_DOSSIER = "dossier:decide"
     VIEW_RESTRICTED_CROSS_CHECK = "dossier:cross-check"
+    VIEW_NOTIFICATIONS = "notifications:view"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -216,6 +217,7 @@ POLICY: dict[Action, Rule] = {
     Action.MANAGE_TOKENS: _role(Role.ADMIN),
     Action.MANAGE_USERS: _role(Role.ADMIN),
     Action.VIEW_OWN_ACCOUNT: _signed_in,
+    Action.VIEW_NOTIFICATIONS: _signed_in,
     Action.MANAGE_KEYS: _role(Role.ADMIN),
     Action.CONFIGURE_AUTHORITY: _role(Role.ADMIN),
     Action.ISSUE_CERTIFICATE: _acting_for(Role.AUTHORITY),

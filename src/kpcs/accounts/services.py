@@ -96,6 +96,7 @@ class UserView:
     is_active: bool
     created_at: datetime
     last_sign_in_at: datetime | None
+    email: str | None = None
 
 
 def _user_view(user: User) -> UserView:
@@ -108,6 +109,7 @@ def _user_view(user: User) -> UserView:
         is_active=user.is_active,
         created_at=user.created_at,
         last_sign_in_at=user.last_sign_in_at,
+        email=user.email,
     )
 
 
@@ -230,6 +232,58 @@ def set_active(
         )
         uow.commit()
         return _user_view(user)
+
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+def set_email(
+    uow: UnitOfWork, principal: Principal, clock: Clock, *, username: str, email: str | None
+) -> UserView:
+    """Set (or, with None, remove) the address a user's notifications are e-mailed to."""
+    require(principal, Action.MANAGE_USERS)
+    return _store_email(uow, principal, clock, username, email)
+
+
+def _store_email(
+    uow: UnitOfWork, principal: Principal, clock: Clock, username: str, email: str | None
+) -> UserView:
+    if email is not None:
+        email = email.strip()
+        if len(email) > 254 or not _EMAIL.match(email):
+            raise InvalidInput.field("email", "give an e-mail address such as name@example.org")
+    with uow:
+        user = _get_user(uow.session, username)
+        before = user.email
+        user.email = email
+        record(
+            uow.session,
+            actor=principal,
+            clock=clock,
+            tag=tags.USER_EMAIL_SET,
+            object_type="user",
+            object_id=user.username,
+            before={"email": before},
+            after={"email": email},
+        )
+        uow.commit()
+        return _user_view(user)
+
+
+def own_email(session: Session, principal: Principal) -> str | None:
+    """The address the signed-in user's notifications go to (None for a token)."""
+    require(principal, Action.VIEW_OWN_ACCOUNT)
+    if principal.kind is not PrincipalKind.USER:
+        return None
+    return session.scalar(sa.select(User.email).where(User.username == principal.name))
+
+
+def set_own_email(uow: UnitOfWork, principal: Principal, clock: Clock, email: str | None) -> UserView:
+    """A signed-in user chooses where their notifications are e-mailed (none: the inbox only)."""
+    require(principal, Action.VIEW_OWN_ACCOUNT)
+    if principal.kind is not PrincipalKind.USER:
+        raise InvalidInput.field("email", "only people who sign in have an address; a token has none")
+    return _store_email(uow, principal, clock, principal.name, email or None)
 
 
 def principal_for_user(user: User) -> Principal:

@@ -93,3 +93,9 @@ def known_tags() -> list[str]:
     tags = {value for name, value in globals().items() if name.isupper() and isinstance(value, str)}
     families = {tag[: i + 1] for tag in tags for i, char in enumerate(tag) if char == ":"}
     return sorted(tags | families)
+
+
+NOTIFICATION_CREATED: Final = "notification:created"
+NOTIFICATION_MAIL_SENT: Final = "notification:mail:sent"
+NOTIFICATION_MAIL_FAILED: Final = "notification:mail:failed"
+USER_EMAIL_SET: Final = "account:user:email-set"

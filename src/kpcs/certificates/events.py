@@ -40,3 +40,12 @@ class ImporterReminded(Event):
     certificate: Certificate
     reminder: ConfirmationReminder
     sequence: int
+
+
+@dataclass(frozen=True)
+class ReminderReceived(Event):
+    """The exporter's system, elsewhere, asked for the import confirmation of a certificate
+    received here: the importing authority here must act on it."""
+
+    certificate: Certificate
+    reminder: ConfirmationReminder

@@ -100,6 +100,7 @@ def _register() -> None:
         keys,
         log,
         nodes,
+        notifications,
         participants,
         reviews,
         serve,
@@ -125,6 +126,7 @@ def _register() -> None:
     app.add_typer(keys.trust_app, name="trust-list")
     app.add_typer(tokens.app, name="tokens")
     app.add_typer(users.app, name="users")
+    app.add_typer(notifications.app, name="notifications")
     app.command("audit")(audit.audit)
     app.add_typer(demo.app, name="demo")
     app.command("backup")(backup.backup)

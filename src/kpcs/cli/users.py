@@ -115,3 +115,22 @@ def activate(ctx: typer.Context, username: str) -> None:
     cli = state(ctx)
     services.set_active(cli.uow(), cli.principal, cli.clock, username=username, active=True)
     console.print(f"user {username} activated", highlight=False)
+
+
+@app.command("set-email")
+def set_email(
+    ctx: typer.Context,
+    username: str,
+    email: Annotated[str | None, typer.Argument(help="the address; leave out to remove it")] = None,
+) -> None:
+    """Set the address a user's notifications are e-mailed to (none: the inbox only)."""
+    from kpcs.accounts import services
+
+    cli = state(ctx)
+    services.set_email(cli.uow(), cli.principal, cli.clock, username=username, email=email)
+    console.print(
+        f"notifications of {username} go to {email}"
+        if email
+        else f"{username} gets notifications in the inbox only",
+        highlight=False,
+    )

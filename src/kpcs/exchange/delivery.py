@@ -280,10 +280,12 @@ class Deliverer:
     def _sign(
         self, message_id: str, kind: MessageKind, sender: str, recipient: str, body: dict[str, Any]
     ) -> str:
-        """The message as a compact JWS, signed by the sender (the hub's trust-list key for
-        trust lists, which are signed afresh so that a node gets the newest)."""
+        """The message as a compact JWS, signed by the sender (the hub's trust-list key for what
+        the hub says as itself: trust lists, signed afresh so that a node gets the newest, and
+        participants' status changes)."""
         if kind is MessageKind.TRUST_LIST:
             _, body["trust_list"] = signed_trust_list(self.keyring, self.clock, "hub")
+        if sender == HUB:
             signer = self.keyring.active(KeyPurpose.TRUST_LIST, INSTANCE_OWNER, actor=SYSTEM)
         else:
             signer = self.keyring.active(KeyPurpose.CERTIFICATES, sender, actor=SYSTEM)

@@ -27,6 +27,7 @@ class MessageKind(StrEnum):
     CANCELLATION = "cancellation"  # the exporter voided a certificate
     CONFIRMATION_REMINDER = "confirmation-reminder"  # the exporter chases a missing return slip
     TRUST_LIST = "trust-list"  # the hub's keys, for a node to verify what others sign
+    PARTICIPANT_STATUS = "participant-status"  # the hub suspended, restricted or re-admitted a participant
 
 
 class DeliveryState(StrEnum):

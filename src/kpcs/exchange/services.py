@@ -25,6 +25,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kpcs import events
 from kpcs.accounts.permissions import Action, Principal, exchange_peer, require
 from kpcs.audit import tags
 from kpcs.audit.services import record
@@ -33,6 +34,7 @@ from kpcs.certificates.events import (
     CertificateIssued,
     ImportConfirmed,
     ImporterReminded,
+    ReminderReceived,
 )
 from kpcs.certificates.models import (
     CancellationReason,
@@ -59,7 +61,10 @@ from kpcs.exchange.models import (
     OutboxMessage,
 )
 from kpcs.exchange.topology import destination_of, hub_link, topology
-from kpcs.participants.models import Participant
+from kpcs.participants.events import ParticipantStatusChanged
+from kpcs.participants.models import Participant, ParticipantStatusChange
+from kpcs.participants.registry import ParticipantStatus, StatusEntry
+from kpcs.participants.services import take_status_change
 from kpcs.participants.snapshot import bump_revision
 from kpcs.signing.keys import KeyRing, import_keys
 from kpcs.signing.models import INSTANCE_OWNER, KeyPurpose
@@ -251,6 +256,54 @@ def broadcast_trust_list(session: Session, clock: Clock, *, except_for: str | No
         )
 
 
+def broadcast_status_change(session: Session, clock: Clock, event: ParticipantStatusChanged) -> None:
+    """Subscriber of :class:`ParticipantStatusChanged`: on the hub, tell every national node,
+    whose registry otherwise stays the shipped file's (a node would keep issuing to a
+    participant suspended here). A node's own changes stay on the node."""
+    if hub_link(session) is not None:
+        return
+    for node in session.scalars(sa.select(Node)):
+        _enqueue_status(session, clock, node.participant, event.code, event.entry)
+
+
+def _enqueue_status(session: Session, clock: Clock, node: str, code: str, entry: StatusEntry) -> None:
+    enqueue(
+        session,
+        clock,
+        MessageKind.PARTICIPANT_STATUS,
+        sender=HUB,
+        recipient=node,
+        body=status_body(code, entry),
+        destination=node,
+    )
+
+
+def status_body(code: str, entry: StatusEntry) -> dict[str, Any]:
+    """A status change as a message carries it."""
+    return {
+        "participant": code,
+        "status": entry.status.value,
+        "effective_on": entry.effective_on.isoformat(),
+        "reason": entry.reason,
+        "zones": list(entry.zones),
+    }
+
+
+def _status_entry(body: dict[str, Any]) -> tuple[str, StatusEntry]:
+    """The status change a message carries; refused whole when a field is wrong."""
+    code, zones, reason = body.get("participant"), body.get("zones"), body.get("reason")
+    if not isinstance(code, str) or not isinstance(reason, str):
+        raise MessageRefused("a status change names its 'participant' and gives its 'reason'")
+    if not isinstance(zones, list) or not all(isinstance(zone, str) for zone in zones):
+        raise MessageRefused("a status change's 'zones' is a list of zone names")
+    try:
+        status = ParticipantStatus(str(body.get("status")))
+        effective_on = date.fromisoformat(str(body.get("effective_on")))
+    except ValueError:
+        raise MessageRefused("a status change has a known 'status' and an 'effective_on' date") from None
+    return code, StatusEntry(status=status, effective_on=effective_on, reason=reason, zones=tuple(zones))
+
+
 def _text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
@@ -387,6 +440,13 @@ def _apply(
             raise MessageRefused("the hub does not take trust lists from nodes (nodes send their keys)")
         changed = apply_trust_list(session, clock, str(message.body.get("trust_list", "")), link)
         return InboxState.APPLIED, f"{changed} key(s) added or updated"
+    if message.kind is MessageKind.PARTICIPANT_STATUS:
+        if link is None or message.sender != HUB:
+            raise MessageRefused("status changes come from the hub, to national nodes")
+        code, entry = _status_entry(message.body)
+        if session.get(Participant, code) is None:
+            raise MessageRefused(f"{code} is not a participant in this node's registry")
+        return InboxState.APPLIED, take_status_change(session, clock, exchange_peer(HUB), code, entry)
     number = message.certificate_number
     if number is None:
         raise MessageRefused("the message does not name its certificate ('number')")
@@ -496,16 +556,16 @@ def _remember_reminder(session: Session, clock: Clock, message: Message, certifi
         sent_at = message.sent_at
     note = message.body.get("note")
     note = str(note)[:2000] if note else None
-    session.add(
-        ConfirmationReminder(
-            certificate_id=certificate.id,
-            sent_at=sent_at,
-            sent_by=f"node:{message.sender}",
-            route=ReminderRoute.RECEIVED,
-            message_id=message.id,
-            note=note,
-        )
+    reminder = ConfirmationReminder(
+        certificate_id=certificate.id,
+        sent_at=sent_at,
+        sent_by=f"node:{message.sender}",
+        route=ReminderRoute.RECEIVED,
+        message_id=message.id,
+        note=note,
     )
+    session.add(reminder)
+    events.publish(session, clock, ReminderReceived(certificate, reminder))
     record(
         session,
         actor=exchange_peer(message.sender),
@@ -748,11 +808,23 @@ def enroll(
             after={"url": row.url, "kid": active[0].kid},
         )
         broadcast_trust_list(session, clock, except_for=participant)
+        _send_status_history(session, clock, participant)
         uow.commit()
     signer, trust_list = signed_trust_list()
     return Enrolled(
         node_token=node_token, hub_trust_kid=signer.kid, hub_trust_x=signer.x, trust_list=trust_list
     )
+
+
+def _send_status_history(session: Session, clock: Clock, node: str) -> None:
+    """A new node knows the shipped registry only: send it every change made on the hub
+    since (one it already has changes nothing there)."""
+    for change in session.scalars(
+        sa.select(ParticipantStatusChange)
+        .where(ParticipantStatusChange.recorded_by != "registry")
+        .order_by(ParticipantStatusChange.effective_on, ParticipantStatusChange.id)
+    ):
+        _enqueue_status(session, clock, node, change.participant_code, change.to_entry())
 
 
 def take_node_keys(uow: UnitOfWork, clock: Clock, caller: Caller, keys: list[TrustedKey]) -> int:

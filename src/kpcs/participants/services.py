@@ -8,12 +8,14 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from kpcs import events
 from kpcs.accounts.permissions import Action, Principal, require
 from kpcs.audit import tags
 from kpcs.audit.services import record
 from kpcs.clock import Clock
 from kpcs.db import UnitOfWork
 from kpcs.errors import DomainError, FieldProblem, InvalidInput, NotFound
+from kpcs.participants.events import ParticipantStatusChanged
 from kpcs.participants.models import (
     Authority,
     KPChair,
@@ -226,9 +228,58 @@ def change_status(
             before=_entry_snapshot(before),
             after=_entry_snapshot(entry),
         )
+        events.publish(uow.session, clock, ParticipantStatusChanged(participant.code, entry))
         uow.commit()
         uow.session.expire_all()
         return get_participant(uow.session, participant.code, on=clock.today())
+
+
+def take_status_change(
+    session: Session, clock: Clock, actor: Principal, code: str, entry: StatusEntry
+) -> str:
+    """Append a status entry decided elsewhere (the hub, for a national node), in the
+    caller's transaction; says what it did.
+
+    The hub validated the entry against its own history; a node mirrors it. An entry the
+    node already has (from the shipped registry, or an earlier copy of the message) changes
+    nothing, so the same change arriving twice has its effect once.
+    """
+    participant = _load(session, code)
+    history = participant.history_entries()
+    if any(
+        known.status is entry.status
+        and known.effective_on == entry.effective_on
+        and tuple(known.zones) == tuple(entry.zones)
+        for known in history
+    ):
+        return f"{participant.code} is already {entry.status} from {entry.effective_on.isoformat()} here"
+    before = status_on(history, clock.today())
+    session.add(
+        ParticipantStatusChange(
+            participant_code=participant.code,
+            status=entry.status,
+            effective_on=entry.effective_on,
+            reason=entry.reason,
+            zones=list(entry.zones),
+            sources=[],
+            unsourced=None,
+            recorded_at=clock.now(),
+            recorded_by=actor.actor,
+        )
+    )
+    bump_revision(session)
+    record(
+        session,
+        actor=actor,
+        clock=clock,
+        tag=tags.PARTICIPANT_STATUS_CHANGED,
+        object_type="participant",
+        object_id=participant.code,
+        before=_entry_snapshot(before),
+        after=_entry_snapshot(entry),
+        note="decided on the hub",
+    )
+    return f"{participant.code} is {entry.status} from {entry.effective_on.isoformat()}"
 
 
 def _entry_snapshot(entry: StatusEntry | None) -> dict[str, object] | None:

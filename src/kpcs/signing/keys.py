@@ -231,7 +231,7 @@ class KeyRing:
             if ref is not None and revision is not None:
                 self._active[(purpose, owner)] = (revision, ref)
         if ref is None:
-            ref = _KeyRef.of(self._create(purpose, owner, actor=actor, session=session))
+            ref = self._create(purpose, owner, actor=actor, session=session)
         return ActiveKey(
             kid=ref.kid, owner=owner, purpose=purpose, private_key=self.private_key(ref), x=ref.x
         )
@@ -252,23 +252,25 @@ class KeyRing:
 
     def _create(
         self, purpose: KeyPurpose, owner: str, *, actor: Principal, session: Session | None = None
-    ) -> SigningKey:
+    ) -> _KeyRef:
         """Create and commit the owner's first key, in ``session`` when given (it must hold
-        nothing uncommitted), so a request never needs a second connection."""
+        nothing uncommitted), so a request never needs a second connection. Returns plain
+        values read while the session is open: another thread creating the same first key
+        at the same moment makes this one roll back, and a row read before that is expired."""
         if session is None:
             with UnitOfWork(self._session_factory) as uow:
                 return self._create(purpose, owner, actor=actor, session=uow.session)
         try:
             row = create_key(session, self.store, self._clock, purpose, owner, actor=actor)
             session.commit()
-            return row
+            return _KeyRef.of(row)
         except IntegrityError:
             # Another worker created the owner's first key at the same moment; use theirs.
             session.rollback()
             found = self._find_active(purpose, owner, session)
             if found is None:
                 raise
-            return found
+            return _KeyRef.of(found)
 
     def trust_list(self, session: Session | None = None) -> TrustList:
         """Every key ever used here, as a trust list (rebuilt when the registry revision moves)."""

@@ -27,6 +27,8 @@ from kpcs.db import UnitOfWork, make_engine, make_session_factory
 from kpcs.errors import ConfigurationError
 from kpcs.exchange.delivery import Deliverer, ExchangeWorker
 from kpcs.exchange.services import ensure_hub_link
+from kpcs.notifications.mail import parse_smtp_url
+from kpcs.notifications.services import MailWorker
 from kpcs.signing.keys import KeyRing
 from kpcs.translog.services import HEAD_INTERVAL, current_head
 from kpcs.web.context import AppContext
@@ -47,6 +49,7 @@ from kpcs.web.routes import (
     fraud,
     home,
     log,
+    notifications,
     participants,
     questionnaires,
     reviews,
@@ -114,8 +117,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         assert context.deliverer is not None
         worker = ExchangeWorker(context.deliverer)
         worker.start()
+        mailer = (
+            MailWorker(session_factory, clock, parse_smtp_url(settings.smtp_url), settings.mail_from)
+            if settings.smtp_url
+            else None
+        )
+        if mailer is not None:
+            mailer.start()
         yield
         await to_thread.run_sync(worker.stop)
+        if mailer is not None:
+            await to_thread.run_sync(mailer.stop)
         # Not cancelled: a head being signed in its thread finishes (and returns its
         # connection) before the engines are disposed.
         stopping.set()
@@ -179,6 +191,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         reviews,
         annual_reports,
         dossiers,
+        notifications,
     ):
         app.include_router(module.api, prefix=API_PREFIX, dependencies=who)
         app.include_router(module.pages, dependencies=who)

@@ -59,6 +59,8 @@ EXPECTED: dict[Action, set[str]] = {
     Action.VIEW_RECONCILIATION: {"statistics", "monitoring", "admin", "authority", "operator"},
     Action.ASSESS_EXPORT: {"statistics", "monitoring", "admin", "authority", "operator"},
     Action.VIEW_ANALYSES: {"statistics", "monitoring", "admin", "authority", "operator"},
+    # issue 18, item 5: notifications
+    Action.VIEW_NOTIFICATIONS: set(PRINCIPALS) - {"anonymous"},
     Action.CONFIGURE_AUTHORITY: {"admin", "operator"},
     Action.ISSUE_CERTIFICATE: {"authority", "operator"},
     Action.VIEW_CERTIFICATES: {"admin", "authority", "customs", "statistics", "monitoring", "operator"},

@@ -11,9 +11,9 @@ from starlette.responses import Response
 
 from kpcs.accounts import services
 from kpcs.accounts.permissions import Action, require
-from kpcs.errors import NotAuthenticated
+from kpcs.errors import InvalidInput, NotAuthenticated
 from kpcs.web.clients import came_over_https, client_address
-from kpcs.web.deps import SESSION_COOKIE, ContextDep, PrincipalDep
+from kpcs.web.deps import SESSION_COOKIE, ContextDep, PrincipalDep, SessionDep
 from kpcs.web.ratelimit import seconds
 from kpcs.web.templating import render
 
@@ -133,7 +133,30 @@ def sign_out(request: Request, context: ContextDep, principal: PrincipalDep) -> 
 
 
 @pages.get("/account")
-def account_page(request: Request, principal: PrincipalDep) -> Response:
-    """The signed-in user's identity, participant and roles."""
+def account_page(request: Request, session: SessionDep, principal: PrincipalDep) -> Response:
+    """The signed-in user's identity, participant, roles and notification address."""
     require(principal, Action.VIEW_OWN_ACCOUNT)
-    return render(request, "account.html", {}, principal=principal)
+    email = services.own_email(session, principal)
+    return render(request, "account.html", {"email": email}, principal=principal)
+
+
+@pages.post("/account/email")
+def account_email(
+    request: Request,
+    context: ContextDep,
+    principal: PrincipalDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+) -> Response:
+    """Where the user's notifications are e-mailed (blank: the inbox only)."""
+    try:
+        services.set_own_email(context.uow(), principal, context.clock, email.strip() or None)
+    except InvalidInput as exc:
+        problems = [f"{p.field}: {p.message}" for p in exc.problems] or [exc.message]
+        return render(
+            request,
+            "account.html",
+            {"email": email, "problems": problems},
+            principal=principal,
+            status_code=422,
+        )
+    return RedirectResponse("/account", status_code=303)
