@@ -29,7 +29,8 @@ def test_an_annual_report_runs_its_course_in_the_pages(
     wgm = _signed_in(browser, base, settings, clock, "monitor", Role.MONITORING, None)
 
     # The authority starts its report on last year from the list, and writes the draft.
-    clerk.get_by_role("link", name="Reports").click()
+    clerk.locator("nav summary", has_text="Monitoring").click()
+    clerk.get_by_role("link", name="Annual reports").click()
     expect(clerk.get_by_role("heading", name="Annual reports", exact=True)).to_be_visible()
     clerk.get_by_label("Year reported on").select_option("2024")
     clerk.get_by_role("button", name="Start the draft").click()
@@ -52,7 +53,8 @@ def test_an_annual_report_runs_its_course_in_the_pages(
     report_url = clerk.url.split("#")[0]
 
     # The WGM finds it in the list and gives feedback on two sections.
-    wgm.get_by_role("link", name="Reports").click()
+    wgm.locator("nav summary", has_text="Monitoring").click()
+    wgm.get_by_role("link", name="Annual reports").click()
     wgm.locator("#annual-reports tr[data-participant=BW] a").click()
     expect(wgm.locator("#report-status")).to_have_text("submitted")
     wgm.locator('textarea[name="feedback.trade"]').fill("Say how the regulation is enforced at export.")

@@ -24,7 +24,8 @@ def test_a_review_mission_runs_its_whole_course(live_server, browser: Browser, c
     clerk = _as(browser, base, "gaborone", _user(settings, clock, "gaborone", Role.AUTHORITY, "BW"))
 
     wgm.goto(f"{base}/")
-    wgm.get_by_role("link", name="Reviews").click()
+    wgm.locator("nav summary", has_text="Monitoring").click()
+    wgm.get_by_role("link", name="Peer reviews").click()
     expect(wgm.get_by_role("heading", level=1)).to_have_text("Peer reviews")
     plan = wgm.locator("#plan")
     plan.get_by_label("Kind").select_option("mission")
