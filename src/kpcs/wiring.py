@@ -18,6 +18,7 @@ from kpcs.certificates.events import (
     ImporterReminded,
     ReminderReceived,
 )
+from kpcs.dossiers.events import DossierAwaitsDecision
 from kpcs.events import Event, Subscriber
 from kpcs.exchange import services as exchange
 from kpcs.notifications import services as notifications
@@ -29,7 +30,8 @@ SUBSCRIBERS: Mapping[type[Event], tuple[Subscriber, ...]] = {
     ImportConfirmed: (exchange.notify_confirmed,),
     CertificateCancelled: (exchange.notify_cancelled,),
     ImporterReminded: (exchange.send_reminder, notifications.importer_reminded),
-    AnnualReportSubmitted: (update_recommendation_follow_up,),
+    AnnualReportSubmitted: (update_recommendation_follow_up, notifications.annual_report_submitted),
+    DossierAwaitsDecision: (notifications.dossier_awaits_decision,),
     ReminderReceived: (notifications.reminder_received,),
     ParticipantStatusChanged: (exchange.broadcast_status_change,),
 }

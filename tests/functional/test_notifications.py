@@ -223,3 +223,63 @@ def test_a_user_chooses_the_address_on_the_account_page(  # type: ignore[no-unty
             sa.select(AuditEvent).where(AuditEvent.tag == "account:user:email-set")
         ).all()
         assert event.actor == "user:antwerp" and event.after == {"email": "kp-unit@antwerp.example"}
+
+
+def test_the_monitoring_team_hears_of_a_dossier_to_decide_and_a_report_to_assess(  # type: ignore[no-untyped-def]
+    cli, client: TestClient, make_token, settings, smtp, clock
+) -> None:
+    """Issue 18, item 5: what the WGM and the Monitoring Team must act on reaches them: an
+    export dossier (again when its authority answers a request for more information: a new
+    week) and a submitted annual report."""
+    from kpcs.annual_reports.domain import SECTIONS
+    from tests.functional.test_export_dossiers import DOSSIER, _restrict
+
+    mailbox, port = smtp
+    make_user(cli, "monitor", "monitoring", None, "wgm@kimberleyprocess.example")
+    admin, monitoring = auth(make_token(Role.ADMIN)), auth(make_token(Role.MONITORING))
+    zw, bw = auth(make_token(Role.AUTHORITY, "ZW")), auth(make_token(Role.AUTHORITY, "BW"))
+    _restrict(client, admin, ["Murowa"])
+    dossier = client.post("/api/v1/export-dossiers", json=DOSSIER, headers=zw).json()
+    asked = client.post(
+        f"/api/v1/export-dossiers/{dossier['id']}/decision",
+        json={"decision": "more-information", "reason": "Photographs of parcel B"},
+        headers=monitoring,
+    )
+    assert asked.status_code == 200, asked.text
+    clock.at += timedelta(days=2)  # the authority answers two days later: a new week
+    answered = client.post(
+        f"/api/v1/export-dossiers/{dossier['id']}/information", json={"notes": "Sent"}, headers=zw
+    )
+    assert answered.status_code == 200, answered.text
+    report = client.post(
+        "/api/v1/annual-reports", json={"participant": "BW", "year": 2024}, headers=bw
+    ).json()
+    part_a = {key: "standing" for key in SECTIONS}
+    assert client.patch(
+        f"/api/v1/annual-reports/{report['id']}", json={"part_a": part_a}, headers=bw
+    ).is_success
+    assert client.post(f"/api/v1/annual-reports/{report['id']}/submit", headers=bw).status_code == 200
+
+    subjects = [
+        (n["subject"], n["link"]) for n in client.get("/api/v1/notifications", headers=monitoring).json()
+    ]
+    assert sorted(subjects) == sorted(
+        [
+            (
+                f"Export dossier {dossier['id']} (ZW): decide by 10 March 2025",
+                f"/export-dossiers/{dossier['id']}",
+            ),
+            (
+                f"Export dossier {dossier['id']} (ZW): decide by 12 March 2025",
+                f"/export-dossiers/{dossier['id']}",
+            ),
+            ("Annual report of BW on 2024 to assess", f"/annual-reports/{report['id']}"),
+        ]
+    ), subjects
+    assert dossier["decision_due_on"] == "2025-03-10" and answered.json()["decision_due_on"] == "2025-03-12"
+    # Neither the authorities nor statistics are told: it is not theirs to act on.
+    for other in (zw, bw, auth(make_token(Role.STATISTICS))):
+        assert client.get("/api/v1/notifications", headers=other).json() == []
+    settings.smtp_url = f"smtp://127.0.0.1:{port}"
+    assert cli("notifications", "send").exit_code == 0
+    assert sorted(m["To"] for m in mailbox.messages) == ["wgm@kimberleyprocess.example"] * len(subjects)

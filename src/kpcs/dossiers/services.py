@@ -20,6 +20,7 @@ from kpcs.clock import Clock
 from kpcs.db import UnitOfWork
 from kpcs.dossiers import domain
 from kpcs.dossiers.domain import Decision, DossierStatus
+from kpcs.dossiers.events import DossierAwaitsDecision
 from kpcs.dossiers.models import ExportDossier
 from kpcs.dossiers.schemas import (
     DecisionCreate,
@@ -29,6 +30,7 @@ from kpcs.dossiers.schemas import (
     StatisticsAssessmentCreate,
 )
 from kpcs.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from kpcs.events import publish
 from kpcs.participants.registry import ParticipantStatus
 from kpcs.participants.snapshot import registry_snapshot
 
@@ -165,8 +167,16 @@ def submit(uow: UnitOfWork, principal: Principal, clock: Clock, body: DossierCre
                 "value_usd": str(body.value_usd),
             },
         )
+        _awaits_decision(session, clock, dossier)
         uow.commit()
         return public(dossier, today)
+
+
+def _awaits_decision(session: Session, clock: Clock, dossier: ExportDossier) -> None:
+    """Tell whoever takes it (the Monitoring Team's notifications) that the week runs."""
+    week = domain.week_clock(dossier.status, dossier.clock_started_at, dossier.decided_at, clock.today())
+    awaits = DossierAwaitsDecision(dossier.id, dossier.participant_code, dossier.zone, week.due_on)
+    publish(session, clock, awaits)
 
 
 def _amount_problems(body: DossierCreate) -> list[FieldProblem]:
@@ -338,6 +348,7 @@ def give_information(
             before={"status": DossierStatus.MORE_INFORMATION.value},
             after={"status": DossierStatus.SUBMITTED.value},
         )
+        _awaits_decision(uow.session, clock, dossier)
         uow.commit()
         return public(dossier, clock.today())
 

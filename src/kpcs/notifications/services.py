@@ -8,19 +8,10 @@ with an address; :func:`send_due` (``kpcs notifications send``) hands the e-mail
 SMTP server of ``KPCS_SMTP_URL`` with retries. Without a server they stay in the inbox.
 
 Other modules call it from a subscriber of their own event (:mod:`kpcs.wiring`), never
-from inside their use case, so that they stay unaware of it. Export dossiers and annual
-reports will do the same::
-
-    # kpcs/wiring.py
-    DossierSubmitted: (..., notifications.dossier_to_decide),
-    ReportSubmitted: (..., notifications.report_to_assess),
-
-    # kpcs/notifications/services.py
-    def dossier_to_decide(session, clock, event):
-        notify(session, clock, role=Role.MONITORING, participant=None,
-               subject=f"Export dossier {event.dossier.id} to decide",
-               body="...", link=f"/export-dossiers/{event.dossier.id}",
-               key=f"dossier-to-decide:{event.dossier.id}")
+from inside their use case, so that they stay unaware of it: an import confirmation
+requested (:func:`importer_reminded`, :func:`reminder_received`), an export dossier for the
+Monitoring Team to decide within its week (:func:`dossier_awaits_decision`), an annual
+report for the WGM to assess (:func:`annual_report_submitted`).
 
 Deadlines are found by :func:`remind_deadlines` (``kpcs notifications deadlines``, run
 daily): a ``key`` per deadline makes a second run notify nobody twice.
@@ -41,12 +32,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kpcs.accounts.models import Role, User
 from kpcs.accounts.permissions import SYSTEM, Action, Principal, PrincipalKind, is_participant_bound, require
+from kpcs.annual_reports.events import AnnualReportSubmitted
 from kpcs.audit import tags
 from kpcs.audit.services import record
 from kpcs.certificates.events import ImporterReminded, ReminderReceived
 from kpcs.certificates.models import Certificate, ConfirmationReminder
 from kpcs.clock import Clock
 from kpcs.db import UnitOfWork
+from kpcs.dossiers.events import DossierAwaitsDecision
 from kpcs.exchange.messages import next_attempt
 from kpcs.notifications.mail import MailRefused, SmtpServer, build_message, send
 from kpcs.notifications.models import MailState, Notification, NotificationMail
@@ -141,6 +134,41 @@ def reminder_received(session: Session, clock: Clock, event: ReminderReceived) -
     """Subscriber of :class:`ReminderReceived`: the reminder came through the exchange, from
     the exporter's own system."""
     _confirmation_requested(session, clock, event.certificate, event.reminder, f"{event.reminder.message_id}")
+
+
+def dossier_awaits_decision(session: Session, clock: Clock, event: DossierAwaitsDecision) -> None:
+    """Subscriber of :class:`DossierAwaitsDecision`: the Monitoring Team has a week to decide."""
+    notify(
+        session,
+        clock,
+        role=Role.MONITORING,
+        participant=None,
+        subject=f"Export dossier {event.dossier_id} ({event.participant}): decide by {_day(event.decide_by)}",
+        body=(
+            f"{event.participant}, restricted to its compliant zones, proposes an export from {event.zone} "
+            f"(dossier {event.dossier_id}). The Diamond Expert Team and the statistics working group "
+            f"assess it; the Monitoring Team decides by {_day(event.decide_by)}."
+        ),
+        link=f"/export-dossiers/{event.dossier_id}",
+        key=f"dossier-awaits-decision:{event.dossier_id}:{event.decide_by.isoformat()}",
+    )
+
+
+def annual_report_submitted(session: Session, clock: Clock, event: AnnualReportSubmitted) -> None:
+    """Subscriber of :class:`AnnualReportSubmitted`: the Working Group on Monitoring assesses it."""
+    notify(
+        session,
+        clock,
+        role=Role.MONITORING,
+        participant=None,
+        subject=f"Annual report of {event.participant} on {event.year} to assess",
+        body=(
+            f"{event.participant} submitted its annual report on {event.year}. The Working Group on "
+            "Monitoring gives its feedback per section; the participant then responds."
+        ),
+        link=f"/annual-reports/{event.report_id}",
+        key=f"annual-report-submitted:{event.report_id}",
+    )
 
 
 def _confirmation_requested(
