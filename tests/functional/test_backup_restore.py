@@ -238,3 +238,57 @@ def test_the_embedded_database_in_the_data_dir_is_dumped_not_copied(
     assert result.exit_code == 0, result.output
     assert (restored.data_dir / "evidence" / "scan.pdf").read_bytes() == b"%PDF-1.4 evidence"
     assert (restored.data_dir / "kpcs.db").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_restore_that_postgresql_aborts_to_break_a_deadlock_runs_again(  # type: ignore[no-untyped-def]
+    client: TestClient, make_token, cli: Cli, clock: FixedClock, tmp_path: Path, settings: Settings
+) -> None:
+    """A server still at work on the database can hold one table while it waits for another that
+    the restore's TRUNCATE already holds; PostgreSQL aborts the restore to break the deadlock (this
+    happened in CI), and the restore, being one transaction, must simply run again."""
+    import threading
+    import time
+
+    from kpcs.db import Base
+
+    _issue_some(client, make_token(Role.AUTHORITY, "BW"))
+    backup = tmp_path / "node.kpcs-backup"
+    assert cli("backup", "--out", str(backup)).exit_code == 0
+    url = settings.database_url
+    assert url is not None
+    tables = [table.name for table in Base.metadata.sorted_tables]
+    first, last = tables[0], tables[-1]
+
+    engine = make_engine(url)
+    try:
+        other = engine.connect()
+        other.exec_driver_sql(f'LOCK TABLE "{last}" IN ACCESS SHARE MODE')  # the restore waits for it
+        pid = other.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+
+        def close_the_cycle() -> None:
+            with engine.connect() as watcher:
+                for _ in range(200):  # wait until the restore waits for the lock held here
+                    waiting = watcher.exec_driver_sql(
+                        f"SELECT count(*) FROM pg_locks WHERE NOT granted AND pid <> {int(pid)}"
+                    ).scalar()
+                    if waiting:
+                        break
+                    time.sleep(0.05)
+            # Now ask for a table the restore already holds: a deadlock, which PostgreSQL breaks.
+            try:
+                other.exec_driver_sql(f'LOCK TABLE "{first}" IN ROW EXCLUSIVE MODE')
+            finally:
+                other.rollback()
+
+        closing = threading.Thread(target=close_the_cycle)
+        closing.start()
+        restored = Cli(Settings(data_dir=tmp_path / "other", database_url=url), clock)(
+            "restore", str(backup), "--replace"
+        )
+        closing.join(timeout=30)
+        other.close()
+    finally:
+        engine.dispose()
+    assert restored.exit_code == 0, restored.output
+    assert _count(url, Certificate) == 3

@@ -17,6 +17,7 @@ import base64
 import enum
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,6 +28,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kpcs.accounts.permissions import Action, Principal, require
@@ -53,6 +55,10 @@ the restore they are emptied and loaded from the backup, or their totals would d
 
 BATCH = 1000
 """Rows per INSERT batch on restore."""
+
+RESTORE_ATTEMPTS = 4
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+"""PostgreSQL's deadlock_detected and serialization_failure: the transaction was aborted whole."""
 
 _SQLITE_SIDE_FILES = ("", "-wal", "-shm", "-journal")
 
@@ -315,7 +321,7 @@ def restore_backup(
                 f"the target database is at schema {revision}, not {head}: run `kpcs db upgrade` first"
             )
         _write_files(data_dir, files)
-        rows = _load(engine, opened, tables, principal=principal, clock=clock, source=source)
+        rows = _load_retrying(engine, opened, tables, principal=principal, clock=clock, source=source)
     with session_factory() as session:
         integrity = check_node(session, keyring)
     return RestoreResult(manifest=manifest, rows=rows, files=len(files), integrity=integrity)
@@ -359,6 +365,24 @@ def _write_files(data_dir: Path, files: dict[str, Path]) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, target)
+
+
+def _load_retrying(engine: Engine, opened: Any, tables: dict[str, sa.Table], **options: Any) -> int:
+    """Load, trying again when PostgreSQL broke a deadlock by aborting the load.
+
+    TRUNCATE takes its locks table by table; a server still running on the database can hold
+    one of them while it waits for another, and PostgreSQL then aborts one side. The load is
+    one transaction, so an aborted attempt left nothing behind and may simply run again.
+    """
+    for attempt in range(1, RESTORE_ATTEMPTS + 1):
+        try:
+            return _load(engine, opened, tables, **options)
+        except OperationalError as error:
+            retryable = getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+            if not retryable or attempt == RESTORE_ATTEMPTS:
+                raise
+            time.sleep(0.2 * attempt)
+    raise AssertionError("unreachable")
 
 
 def _load(
