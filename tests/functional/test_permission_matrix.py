@@ -420,6 +420,9 @@ MATRIX: dict[str, Access] = {
     "GET /notifications": Access(SIGNED_IN),
     # a token has no address: refused with a 422 naming the field
     "POST /account/email": Access(NOBODY, rule_refuses=SIGNED_IN, data={"email": "kp@mines.example"}),
+    # issue 18, item 4: the Chair's dashboard (an authority sees the lines of its own participant)
+    "GET /api/v1/dashboard": Access(WORKING_GROUPS | AUTHORITIES),
+    "GET /dashboard": Access(WORKING_GROUPS | AUTHORITIES),
 }
 
 

@@ -127,6 +127,7 @@ class Action(StrEnum):
     DECIDE_EXPORT_DOSSIER = "dossier:decide"
     VIEW_RESTRICTED_CROSS_CHECK = "dossier:cross-check"
     VIEW_NOTIFICATIONS = "notifications:view"
+    VIEW_DASHBOARD = "dashboard:view"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -259,6 +260,8 @@ POLICY: dict[Action, Rule] = {
     Action.ASSESS_DOSSIER_STATISTICS: _role(Role.STATISTICS),
     Action.DECIDE_EXPORT_DOSSIER: _role(Role.MONITORING),
     Action.VIEW_RESTRICTED_CROSS_CHECK: _role(Role.MONITORING, Role.ADMIN),
+    # The Chair's and the working groups' dashboard; an authority sees what it owes.
+    Action.VIEW_DASHBOARD: _working_groups_or_own_authority,
 }
 
 

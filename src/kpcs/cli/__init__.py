@@ -93,6 +93,7 @@ def _register() -> None:
         audit,
         backup,
         certificates,
+        dashboard,
         db,
         demo,
         dossiers,
@@ -122,6 +123,7 @@ def _register() -> None:
     app.add_typer(statistics.app, name="statistics")
     app.add_typer(reviews.app, name="reviews")
     app.add_typer(annual_reports.app, name="annual-reports")
+    app.command("dashboard")(dashboard.dashboard)
     app.add_typer(keys.keys_app, name="keys")
     app.add_typer(keys.trust_app, name="trust-list")
     app.add_typer(tokens.app, name="tokens")

@@ -50,6 +50,7 @@ from kpcs.web.routes import (
     home,
     log,
     notifications,
+    oversight,
     participants,
     questionnaires,
     reviews,
@@ -192,6 +193,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         annual_reports,
         dossiers,
         notifications,
+        oversight,
     ):
         app.include_router(module.api, prefix=API_PREFIX, dependencies=who)
         app.include_router(module.pages, dependencies=who)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -97,17 +99,23 @@ async def handle_kpcs_error(request: Request, exc: Exception) -> Response:
     return _page(request, status, titles.get(status, "Error"), exc.message)
 
 
+_LOCATIONS = frozenset({"body", "query", "path", "header", "cookie"})
+
+
+def _field(loc: Sequence[Any]) -> str:
+    """The field a problem is about: its location without where it came from (``("query",
+    "body")`` is the query parameter ``body``, not nothing)."""
+    parts = list(loc)
+    if parts and parts[0] in _LOCATIONS:
+        parts = parts[1:]
+    return ".".join(str(part) for part in parts)
+
+
 async def handle_validation_error(request: Request, exc: Exception) -> Response:
     """Malformed requests: FastAPI's field list, but never a 5xx."""
     assert isinstance(exc, RequestValidationError)
     problems = [
-        {
-            "field": ".".join(
-                str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")
-            ),
-            "message": err.get("msg", "invalid"),
-        }
-        for err in exc.errors()
+        {"field": _field(err.get("loc", ())), "message": err.get("msg", "invalid")} for err in exc.errors()
     ]
     if wants_json(request):
         return JSONResponse({"detail": problems}, status_code=422)
