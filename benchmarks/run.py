@@ -16,6 +16,7 @@ from benchmarks.certificate_history import bench_certificate_history
 from benchmarks.certificates import bench_http, bench_verify_in_process
 from benchmarks.cli import bench_cli
 from benchmarks.common import Result, update, write
+from benchmarks.dashboard import bench_dashboard
 from benchmarks.detection import bench_detection
 from benchmarks.exchange import bench_exchange
 from benchmarks.flood import bench_flood
@@ -68,10 +69,23 @@ def _certificates() -> list[Result]:
     return results
 
 
+def _dashboard() -> list[Result]:
+    """The Chair's dashboard over 20 years of monitoring history, SQLite and PostgreSQL."""
+    with tempfile.TemporaryDirectory() as tmp:
+        results = bench_dashboard(f"sqlite:///{tmp}/dashboard.db", "SQLite")
+    cluster = PostgresCluster().start()
+    try:
+        results += bench_dashboard(_database(cluster, "kpcs_bench_dashboard"), "PostgreSQL 15")
+    finally:
+        cluster.stop()
+    return results
+
+
 AREAS: dict[str, Callable[[], list[Result]]] = {
     "analysis": _analysis,
     "certificates": _certificates,
     "cli": bench_cli,
+    "dashboard": _dashboard,
     "detection": bench_detection,
     "flood": bench_flood,
     "uploads": bench_uploads,
@@ -118,6 +132,7 @@ def main() -> None:
     finally:
         cluster.stop()
     results += bench_cli()
+    results += _dashboard()
     results += bench_detection()
     write(results, notes)
     _print(results)
