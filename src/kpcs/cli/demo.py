@@ -24,6 +24,7 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, tuple[str, ...], str | None, str], ...] = (
     ("eu", "Demo KP Authority of the European Union", ("authority",), "EU", "demo-eu-pass"),
     ("india", "Demo KP Authority of India", ("authority",), "IN", "demo-india-pass"),
     ("wgs", "Demo Statistics Analyst (WGS)", ("statistics",), None, "demo-wgs-pass"),
+    ("wgm", "Demo Monitoring (WGM and Monitoring Team)", ("monitoring",), None, "demo-wgm-pass"),
 )
 
 
