@@ -136,7 +136,7 @@ def test_demo_seed_once(cli: Cli) -> None:
     first = cli("demo", "seed")
     assert first.exit_code == 0 and "admin" in first.output and "demo-admin-pass" in first.output
     second = cli("demo", "seed")
-    assert second.exit_code == 0 and "already has 5 user(s)" in second.output
+    assert second.exit_code == 0 and "already has 6 user(s)" in second.output
 
 
 def test_demo_refused_in_production(cli: Cli) -> None:
