@@ -72,11 +72,11 @@ class Line:
     participant_name: str
     what: str
     waiting_on: str
-    state: State
-    due_on: date | None
-    since: date | None
-    days_late: int
     link: str
+    state: State = State.PENDING
+    due_on: date | None = None
+    since: date | None = None
+    days_late: int = 0
 
     @property
     def body(self) -> Body:

@@ -187,10 +187,7 @@ def _annual_reports(session: Session, snapshot: RegistrySnapshot, scope: _Scope)
                 participant_name=scope.name(row.participant),
                 what=f"Annual report on {row.year} submitted: to be assessed",
                 waiting_on="WGM",
-                state=State.PENDING,
-                due_on=None,
                 since=row.submitted_at.date(),
-                days_late=0,
                 link=link,
             )
         elif row.status == reports.Status.ASSESSED.value and row.year in years:
@@ -200,10 +197,7 @@ def _annual_reports(session: Session, snapshot: RegistrySnapshot, scope: _Scope)
                 participant_name=scope.name(row.participant),
                 what=f"Annual report on {row.year} assessed: the participant's response awaited",
                 waiting_on=_authority(scope, row.participant),
-                state=State.PENDING,
-                due_on=None,
                 since=row.assessed_at.date() if row.assessed_at else None,
-                days_late=0,
                 link=link,
             )
     for code, facts in sorted(snapshot.participants.items()):
@@ -224,7 +218,6 @@ def _annual_reports(session: Session, snapshot: RegistrySnapshot, scope: _Scope)
                 waiting_on=_authority(scope, code),
                 state=state,
                 due_on=due_on,
-                since=None,
                 days_late=late,
                 link=f"/annual-reports/late?year={year}",
             )
@@ -310,10 +303,7 @@ def _recommendations(session: Session, snapshot: RegistrySnapshot, scope: _Scope
             participant_name=scope.name(row.participant),
             what=f"{count} recommendation{plural} of review {row.kind} #{row.id} open or in progress",
             waiting_on=_authority(scope, row.participant),
-            state=State.PENDING,
-            due_on=None,
             since=row.adopted_on or row.final_on or row.created_at.date(),
-            days_late=0,
             link=f"/reviews/{row.id}#recommendations",
         )
 
@@ -344,10 +334,7 @@ def _dossiers(session: Session, snapshot: RegistrySnapshot, scope: _Scope) -> It
                 participant_name=scope.name(code),
                 what=f"Export dossier #{row.id} ({row.zone}): more information asked",
                 waiting_on=_authority(scope, code),
-                state=State.PENDING,
-                due_on=None,
                 since=row.decided_at.date() if row.decided_at else None,
-                days_late=0,
                 link=f"/export-dossiers/{row.id}",
             )
             continue
@@ -392,7 +379,6 @@ def _questionnaires(session: Session, snapshot: RegistrySnapshot, scope: _Scope)
             waiting_on=_authority(scope, row.participant),
             state=state,
             due_on=row.deadline,
-            since=None,
             days_late=late,
             link=f"/statistics/questionnaires/{row.id}",
         )
@@ -427,7 +413,6 @@ def _statistics(session: Session, snapshot: RegistrySnapshot, scope: _Scope) -> 
                 waiting_on=_authority(scope, code),
                 state=state,
                 due_on=first_due,
-                since=None,
                 days_late=late,
                 link=f"/statistics/compliance?year={year}",
             )
