@@ -27,7 +27,7 @@ def upgrade(
     from kpcs import migrations
     from kpcs.participants.datafile import load_registry_file
     from kpcs.participants.loader import apply_registry
-    from kpcs.statistics.submissions.services import load_published_production
+    from kpcs.statistics.public.published import load_published_figures
 
     cli = state(ctx)
     data = load_registry_file(registry)  # checked before anything is written
@@ -36,12 +36,13 @@ def upgrade(
     migrations.upgrade(cli.settings.sqlalchemy_url)
     with cli.uow() as uow:
         report = apply_registry(uow.session, data, clock=cli.clock)
-        published = load_published_production(uow.session, cli.clock)
+        published = load_published_figures(uow.session, cli.clock)
         uow.commit()
     console.print(
         f"database at schema {migrations.current_revision(cli.settings.sqlalchemy_url)}; "
         f"{report.summary()} (registry as of {data.as_of}); "
-        f"published production: {published} row(s) loaded or updated"
+        f"published statistics: {published.production} production row(s) and "
+        f"{published.world_totals} world total(s) loaded or updated"
     )
 
 

@@ -4,6 +4,11 @@ the rules (templates, deadlines), which must not import the ORM, and by the tabl
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Final
+
+OTHERS: Final = "OTHERS"
+"""``participant`` of a published row that gives the remainder: every producer the source
+did not list by name, summed. A year with such a row lists its producers completely."""
 
 
 class StatisticsKind(StrEnum):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from kpcs.db import Base
 
 # The vocabulary lives in domain.py; re-exported for the tables' users.
+from kpcs.statistics.domain import OTHERS as OTHERS
 from kpcs.statistics.domain import StatisticsKind as StatisticsKind
 
 Carats = sa.Numeric(18, 2)
@@ -117,17 +118,44 @@ class ProductionFigure(Base):
 
 class PublishedProduction(Base):
     """Annual production as the KP published it, loaded so that history is there before
-    any participant submits through kpcs (each row names its source)."""
+    any participant submits through kpcs (each row names its source, and says in ``note``
+    what the source printed and where it disagrees with another)."""
 
     __tablename__ = "statistics_published_production"
     __table_args__ = (sa.UniqueConstraint("year", "participant"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int]
-    participant: Mapped[str] = mapped_column(sa.String(8))
-    carats: Mapped[Decimal] = mapped_column(Carats)
+    participant: Mapped[str] = mapped_column(sa.String(8), comment="a participant code, or OTHERS")
+    carats: Mapped[Decimal | None] = mapped_column(Carats, comment="NULL where it was not published")
     value_usd: Mapped[Decimal | None] = mapped_column(Money, comment="NULL where it was not published")
     source: Mapped[str] = mapped_column(sa.Text)
+    note: Mapped[str | None] = mapped_column(sa.Text, comment="what the source printed, disagreements")
+    loaded_at: Mapped[datetime]
+
+
+class PublishedWorldTotal(Base):
+    """The world totals of one year as the KP published them (production, exports, imports;
+    certificate counts where found), with their source, the note on what each source
+    printed, and the other sources' figures where they disagree (``disagreements``:
+    ``[{"measure", "value", "source", "note"}]``)."""
+
+    __tablename__ = "statistics_published_world_totals"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    production_carats: Mapped[Decimal | None] = mapped_column(Carats)
+    production_value_usd: Mapped[Decimal | None] = mapped_column(Money)
+    export_carats: Mapped[Decimal | None] = mapped_column(Carats)
+    export_value_usd: Mapped[Decimal | None] = mapped_column(Money)
+    import_carats: Mapped[Decimal | None] = mapped_column(Carats)
+    import_value_usd: Mapped[Decimal | None] = mapped_column(Money)
+    export_certificates: Mapped[int | None]
+    import_certificates: Mapped[int | None]
+    source: Mapped[str] = mapped_column(sa.Text, comment="where the figures come from (URLs, ' ; ' between)")
+    note: Mapped[str | None] = mapped_column(sa.Text, comment="what each source printed")
+    disagreements: Mapped[list[dict[str, Any]]] = mapped_column(
+        sa.JSON, comment="other sources' figures: [{measure, value, source, note}]"
+    )
     loaded_at: Mapped[datetime]
 
 

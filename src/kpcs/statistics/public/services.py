@@ -22,11 +22,14 @@ from kpcs.participants.models import Participant
 from kpcs.statistics import engine
 from kpcs.statistics.models import (
     ALL,
+    OTHERS,
     CertificateTotal,
     PublishedProduction,
+    PublishedWorldTotal,
     StatisticsSubmission,
     SubmissionTotal,
 )
+from kpcs.statistics.public import world
 
 SUMMARY_COLUMNS = (
     "participant",
@@ -174,13 +177,18 @@ def _derived_statement(participant: str | None, year: int | None) -> Any:
     return statement
 
 
+OTHERS_NAME = "Others (producers not named by the source)"
+
+
 def _names(session: Session) -> dict[str, str]:
-    return {code: name for code, name in session.execute(sa.select(Participant.code, Participant.name))}
+    names = {code: name for code, name in session.execute(sa.select(Participant.code, Participant.name))}
+    return names | {OTHERS: OTHERS_NAME}
 
 
 def years(session: Session) -> list[int]:
     """Every year with any figure, newest first."""
     found = set(session.scalars(sa.select(PublishedProduction.year).distinct()))
+    found |= set(session.scalars(sa.select(PublishedWorldTotal.year)))
     found |= set(session.scalars(sa.select(StatisticsSubmission.year).distinct()))
     return sorted(found, reverse=True)
 
@@ -202,6 +210,8 @@ def annual_global_summary(session: Session, year: int) -> dict[str, Any]:
             sa.select(sa.func.coalesce(sa.func.max(StatisticsSubmission.id), 0)).scalar_subquery(),
             sa.select(sa.func.count(PublishedProduction.id)).scalar_subquery(),
             sa.select(sa.func.max(PublishedProduction.loaded_at)).scalar_subquery(),
+            sa.select(sa.func.count(PublishedWorldTotal.year)).scalar_subquery(),
+            sa.select(sa.func.max(PublishedWorldTotal.loaded_at)).scalar_subquery(),
         )
     ).one()
     key = (session.get_bind().engine.url.render_as_string(hide_password=True), str(year), *map(str, stamp))
@@ -216,7 +226,9 @@ def annual_global_summary(session: Session, year: int) -> dict[str, Any]:
 
 def _annual_global_summary(session: Session, year: int) -> dict[str, Any]:
     table = engine.run(
-        _BY_YEAR + f" WHERE coalesce(p.year, t.year) = {int(year)} ORDER BY 1", **_frames(session, year=year)
+        _BY_YEAR + f" WHERE coalesce(p.year, t.year) = {int(year)}"
+        f" ORDER BY coalesce(p.participant, t.participant) = '{OTHERS}', 1",
+        **_frames(session, year=year),
     )
     names = _names(session)
     rows = [
@@ -225,8 +237,9 @@ def _annual_global_summary(session: Session, year: int) -> dict[str, Any]:
     totals = engine.run(
         """
         SELECT sum(production_carats) AS production_carats, sum(production_value_usd) AS production_value_usd,
-               round(sum(production_value_usd) / nullif(sum(production_carats)
-                     FILTER (WHERE production_value_usd IS NOT NULL), 0), 2) AS production_usd_per_carat,
+               round(sum(production_value_usd) FILTER (WHERE production_carats IS NOT NULL)
+                     / nullif(sum(production_carats) FILTER (WHERE production_value_usd IS NOT NULL), 0), 2)
+                     AS production_usd_per_carat,
                sum(export_carats) AS export_carats, sum(export_value_usd) AS export_value_usd,
                round(sum(export_value_usd) / nullif(sum(export_carats), 0), 2) AS export_usd_per_carat,
                CAST(sum(export_certificates) AS BIGINT) AS export_certificates,
@@ -237,7 +250,14 @@ def _annual_global_summary(session: Session, year: int) -> dict[str, Any]:
         """,
         summary=table,
     ).to_dicts()[0]
-    return {"year": year, "rows": [{c: r.get(c) for c in SUMMARY_COLUMNS} for r in rows], "totals": totals}
+    # The totals are the sum of the rows; ``world`` says whether that is a world total
+    # (the year's producers listed completely) and what was published for the year.
+    return {
+        "year": year,
+        "rows": [{c: r.get(c) for c in SUMMARY_COLUMNS} for r in rows],
+        "totals": totals,
+        "world": _world_rows(session, table.to_dicts(), year).get(year),
+    }
 
 
 def participant_history(session: Session, code: str) -> list[dict[str, Any]]:
@@ -247,18 +267,102 @@ def participant_history(session: Session, code: str) -> list[dict[str, Any]]:
 
 
 def world_trend(session: Session) -> list[dict[str, Any]]:
-    """World totals per year since the earliest year loaded."""
-    return engine.run(
-        "SELECT year, sum(production_carats) AS production_carats,"
-        " sum(production_value_usd) AS production_value_usd,"
-        " round(sum(production_value_usd) / nullif(sum(production_carats)"
-        " FILTER (WHERE production_value_usd IS NOT NULL), 0), 2) AS production_usd_per_carat,"
-        " sum(export_carats) AS export_carats, sum(export_value_usd) AS export_value_usd,"
-        " sum(import_carats) AS import_carats, sum(import_value_usd) AS import_value_usd,"
-        " count(production_carats) AS producers"
-        " FROM (" + _BY_YEAR + ") GROUP BY year ORDER BY year",
-        **_frames(session),
-    ).to_dicts()
+    """World figures per year since the earliest year loaded, oldest first: each figure with
+    its ``basis`` (the participants' rows, the published world total, or only the producers
+    listed), its ``source``, and the other sources' figures (``disagreements``); see
+    :mod:`kpcs.statistics.public.world`."""
+    figures = engine.run(_BY_YEAR + " ORDER BY year, participant", **_frames(session)).to_dicts()
+    return list(_world_rows(session, figures).values())
+
+
+WORLD_CSV_COLUMNS = (
+    "year",
+    *world.MEASURES,
+    "production_usd_per_carat",
+    "partial",
+    "producers_listed",
+    "producers_expected",
+    "listed_production_carats",
+    "listed_production_value_usd",
+    *(f"{m}_basis" for m in world.MEASURES),
+    *(f"{m}_source" for m in world.MEASURES),
+    "disagreements",
+)
+
+
+def world_csv_rows(trend: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The world trend flattened for a CSV download: one column per figure, its basis and
+    its sources; the other sources' figures as ``measure=value (source)`` in one cell."""
+    rows = []
+    for r in trend:
+        flat = {c: r.get(c) for c in WORLD_CSV_COLUMNS}
+        for m in world.MEASURES:
+            flat[f"{m}_basis"] = r["basis"][m]
+            flat[f"{m}_source"] = " ; ".join(r["source"][m])
+        flat["disagreements"] = " | ".join(
+            f"{d['measure']}={d['value']:.0f} ({d['source']})" for d in r["disagreements"]
+        )
+        rows.append(flat)
+    return rows
+
+
+def _world_rows(
+    session: Session, figures: list[dict[str, Any]], year: int | None = None
+) -> dict[int, dict[str, Any]]:
+    """The world row of every year (or of ``year``) from the per-participant figures in force
+    (:data:`_BY_YEAR`'s columns) and the published world totals."""
+    published_sources: Any = sa.select(
+        PublishedProduction.year, PublishedProduction.participant, PublishedProduction.source
+    )
+    totals: Any = sa.select(PublishedWorldTotal)
+    if year is not None:
+        published_sources = published_sources.where(PublishedProduction.year == year)
+        totals = totals.where(PublishedWorldTotal.year == year)
+    sources = {(y, code): source for y, code, source in session.execute(published_sources)}
+    published = {t.year: _published_total(t) for t in session.scalars(totals)}
+    listed: dict[int, list[world.ListedProduction]] = {y: [] for y in published}
+    trade: dict[int, dict[str, float | None]] = {y: {} for y in published}
+    for r in figures:
+        y = r["year"]
+        listed.setdefault(y, [])
+        sums = trade.setdefault(y, {})
+        for measure in world.TRADE:
+            if r[measure] is not None:
+                sums[measure] = (sums.get(measure) or 0.0) + r[measure]
+        if r["production_source"] is None:
+            continue
+        listed[y].append(
+            world.ListedProduction(
+                participant=r["participant"],
+                carats=r["production_carats"],
+                value_usd=r["production_value_usd"],
+                source=(
+                    world.SUBMITTED_SOURCE
+                    if r["production_source"] == "submitted"
+                    else sources.get((y, r["participant"]), "")
+                ),
+            )
+        )
+    return {
+        y: world.world_year(y, listed[y], trade.get(y, {}), published.get(y))
+        for y in sorted(listed)
+        if year is None or y == year
+    }
+
+
+def _published_total(row: PublishedWorldTotal) -> world.PublishedTotal:
+    def number(value: Any) -> float | None:
+        return float(value) if value is not None else None
+
+    return world.PublishedTotal(
+        year=row.year,
+        figures={m: number(getattr(row, m)) for m in world.MEASURES},
+        source=row.source,
+        note=row.note,
+        export_certificates=row.export_certificates,
+        import_certificates=row.import_certificates,
+        disagreements=tuple(row.disagreements or ()),
+    )
 
 
 def published_sources(session: Session) -> list[str]:
@@ -271,12 +375,16 @@ def production_by_year(session: Session, first_year: int, last_year: int) -> pl.
     carats, value_usd."""
     return engine.run(
         "SELECT participant, year, production_carats AS carats, production_value_usd AS value_usd"
-        f" FROM ({_BY_YEAR}) WHERE production_carats IS NOT NULL"
+        f" FROM ({_BY_YEAR}) WHERE production_carats IS NOT NULL AND participant <> '{OTHERS}'"
         f" AND year BETWEEN {int(first_year)} AND {int(last_year)} ORDER BY participant, year",
         **_frames(session),
     )
 
 
 def figures_by_year(session: Session) -> pl.DataFrame:
-    """Every participant's figures year by year (the summary's columns and sources)."""
-    return engine.run(_BY_YEAR + " ORDER BY participant, year", **_frames(session))
+    """Every participant's figures year by year (the summary's columns and sources); the
+    published remainder of unnamed producers (``OTHERS``) is no participant and left out."""
+    return engine.run(
+        f"SELECT * FROM ({_BY_YEAR}) WHERE participant <> '{OTHERS}' ORDER BY participant, year",
+        **_frames(session),
+    )

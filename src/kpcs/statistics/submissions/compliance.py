@@ -20,6 +20,7 @@ from kpcs.participants.registry import ParticipantKind
 from kpcs.participants.snapshot import registry_snapshot
 from kpcs.statistics.models import (
     ALL,
+    OTHERS,
     CertificateTotal,
     Escalation,
     PublishedProduction,
@@ -134,7 +135,11 @@ def producers(session: Session, year: int) -> set[str]:
     )
     published = session.scalars(
         sa.select(PublishedProduction.participant)
-        .where(PublishedProduction.year.between(first, year), PublishedProduction.carats > 0)
+        .where(
+            PublishedProduction.year.between(first, year),
+            PublishedProduction.carats > 0,
+            PublishedProduction.participant != OTHERS,  # the unnamed remainder owes nothing
+        )
         .distinct()
     )
     return set(submitted) | set(published)

@@ -9,7 +9,6 @@ submission saying what changed.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 from dataclasses import dataclass
@@ -33,13 +32,13 @@ from kpcs.participants.registry import ParticipantKind
 from kpcs.participants.snapshot import registry_snapshot
 from kpcs.statistics.models import (
     ProductionFigure,
-    PublishedProduction,
     StatisticsKind,
     StatisticsSubmission,
     StatisticsUpload,
     SubmissionTotal,
     TradeFigure,
 )
+from kpcs.statistics.public import published
 from kpcs.statistics.submissions import limits, templates
 
 INSERT_SLICE = 50_000
@@ -391,41 +390,12 @@ def revisions(session: Session, kind: StatisticsKind, participant: str, period: 
 
 # --- published figures -----------------------------------------------------------------------
 
+# Loaded by kpcs.statistics.public.published now (production by participant with OTHERS, and
+# the world totals); the old names stay for their callers. The first data file
+# (kp-production-published.csv) is still shipped, for reference, and no longer loaded.
+PUBLISHED_PRODUCTION = published.PRODUCTION_FILE
 
-PUBLISHED_PRODUCTION = Path(__file__).parent.parent / "data" / "kp-production-published.csv"
 
-
-def load_published_production(session: Session, clock: Clock, path: Path = PUBLISHED_PRODUCTION) -> int:
-    """Load (or refresh) the KP's published annual production; returns rows changed."""
-    changed = 0
-    now = clock.now()
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    source = ""
-    for row in rows:
-        if row["source"] and row["source"] != "same":
-            source = row["source"]
-        year, participant = int(row["year"]), row["participant"]
-        carats = Decimal(row["carats"])
-        value = Decimal(row["value_usd"]) if row["value_usd"] else None
-        found = session.scalar(
-            sa.select(PublishedProduction).where(
-                PublishedProduction.year == year, PublishedProduction.participant == participant
-            )
-        )
-        if found is None:
-            session.add(
-                PublishedProduction(
-                    year=year,
-                    participant=participant,
-                    carats=carats,
-                    value_usd=value,
-                    source=source,
-                    loaded_at=now,
-                )
-            )
-            changed += 1
-        elif (found.carats, found.value_usd, found.source) != (carats, value, source):
-            found.carats, found.value_usd, found.source, found.loaded_at = carats, value, source, now
-            changed += 1
-    return changed
+def load_published_production(session: Session, clock: Clock) -> int:
+    """Load (or refresh) every published figure kpcs ships; returns rows added or changed."""
+    return published.load_published_figures(session, clock).changed

@@ -196,7 +196,12 @@ def participant_statistics(code: str, session: SessionDep) -> list[dict[str, Any
 
 @api.get("/statistics/world")
 def world(session: SessionDep) -> list[dict[str, Any]]:
-    """World totals per year since the earliest year loaded."""
+    """World figures per year since the earliest year loaded, oldest first. Each figure has
+    its ``basis`` (``participants``: the sum of every producer's row, the unnamed ones
+    included; ``published_total``: the KP's published world total; ``listed``: the sum of
+    the producers listed only, not a world total) and its ``source``; ``partial`` years
+    list ``producers_listed`` of about ``producers_expected`` producers; ``disagreements``
+    names the other sources' figures; ``published_total`` is the published row itself."""
     return public.world_trend(session)
 
 
@@ -261,7 +266,11 @@ async def world_page(
 
     values = await run_in_threadpool(build)
     if format == "csv":
-        return csv_response(values["trend"], "kp-statistics-world.csv")
+        return csv_response(
+            public.world_csv_rows(values["trend"]),
+            "kp-statistics-world.csv",
+            columns=public.WORLD_CSV_COLUMNS,
+        )
     return render(request, "statistics/world.html", values, principal=principal)
 
 
