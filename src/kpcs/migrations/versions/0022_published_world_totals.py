@@ -1,6 +1,6 @@
 """published statistics: world totals by year, OTHERS rows, figures not published, notes
 
-Revision ID: 0023
+Revision ID: 0022
 Revises: 0021
 Create Date: 2026-12-06 14:40:00
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 import kpcs.db
 
-revision: str = "0023"
+revision: str = "0022"
 down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
