@@ -292,3 +292,38 @@ def test_an_existing_database_is_corrected_once(
     assert "GL" in client.get("/api/v1/participants/EU").json()["countries"]
     events = [e for e in client.get("/api/v1/participants/TW").json()["status_history"]]
     assert events and events[0]["date_bound"] == "not_later_than"
+
+
+def test_trade_with_chinese_taipei_is_reported_in_statistics(client: TestClient, make_token) -> None:  # type: ignore[no-untyped-def]
+    rows = (
+        "participant,period,flow,partner,hs_code,carats,value_usd,certificates\n"
+        "BW,2024-Q1,export,TW,7102.31,1000.00,200000.00,2\n"
+    )
+    response = client.post(
+        "/api/v1/statistics/submissions",
+        files={"file": ("trade.csv", rows.encode(), "text/csv")},
+        headers=auth(make_token(Role.AUTHORITY, "BW")),
+    )
+    assert response.status_code == 201, response.text
+    trade = client.get("/api/v1/statistics/trade", params={"year": 2024}).json()
+    assert [(r["participant"], r["partner"]) for r in trade] == [("BW", "TW")]
+
+
+def test_an_admin_records_an_export_ban_without_zones(client: TestClient, make_token) -> None:  # type: ignore[no-untyped-def]
+    admin = auth(make_token(Role.ADMIN))
+    body = {"status": "export_banned", "reason": "Plenary decision (test)", "effective_on": "2025-03-03"}
+    wrong = client.post("/api/v1/participants/ZW/status", json={**body, "zones": ["Marange"]}, headers=admin)
+    assert wrong.status_code == 422 and wrong.json()["detail"][0]["field"] == "zones"
+    recorded = client.post("/api/v1/participants/ZW/status", json=body, headers=admin)
+    assert recorded.status_code == 201, recorded.text
+    zimbabwe = make_token(Role.AUTHORITY, "ZW")
+    refused = _issue(
+        client,
+        zimbabwe,
+        exporting_country="ZW",
+        lines=[{"hs_code": "7102.31", "origin": "ZW", "carats": 10.0, "value_usd": 900.0}],
+    )
+    assert refused.status_code == 422 and refused.json()["detail"][0]["rule"] == "export-banned"
+    assert _issue(client, make_token(Role.AUTHORITY, "BW"), importing_country="ZW").status_code == 201
+    observer = client.post("/api/v1/participants/WDC/status", json=body, headers=admin)
+    assert observer.status_code == 422 and "observer" in observer.text
