@@ -109,3 +109,37 @@ def test_pages_fit_a_phone(live_server, browser) -> None:  # type: ignore[no-unt
         assert overflow <= 1, f"the page scrolls sideways by {overflow}px on a phone"
     finally:
         context.close()
+
+
+def test_registry_corrections_are_shown_with_their_sources(live_server, page: Page) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19: each correction is visible on the participant's page, with its source."""
+    base, _ = live_server
+    page.goto(f"{base}/participants?on=2010-06-01")
+    page.get_by_label("Status").select_option("export_banned")
+    expect(page.locator("#registry-count")).to_contain_text("1 shown")
+    page.get_by_role("link", name="Côte d'Ivoire").click()
+    banned = page.locator("#status-history tbody tr", has_text="export banned")
+    expect(banned).to_contain_text("2005-12-15")
+    expect(banned.get_by_role("link", name="un-press-2005-12-15")).to_be_visible()
+
+    page.goto(f"{base}/participants")
+    page.get_by_label("Kind").select_option("trading_entity")
+    expect(page.locator("#registry-count")).to_contain_text("1 shown")
+    page.get_by_role("link", name="Chinese Taipei").click()
+    expect(page.locator("#kind")).to_contain_text("Rough-diamond trading entity")
+    first = page.locator("#status-history tbody tr").first
+    expect(first).to_contain_text("not later than")
+    expect(first.get_by_role("link", name="kp-list-2003-10-31")).to_be_visible()
+
+    page.goto(f"{base}/participants/EU")
+    expect(page.locator("#country-notes")).to_contain_text("Greenland")
+    expect(page.locator("#country-notes").get_by_role("link", name="comm-2014")).to_have_count(2)
+
+    page.goto(f"{base}/participants/ZW")
+    regime = page.locator("#regimes tbody tr")
+    expect(regime).to_contain_text("Marange")
+    expect(regime).to_contain_text("2011-11-03")
+    expect(regime.get_by_role("link", name="comm-2011")).to_have_count(2)
+
+    page.goto(f"{base}/participants/BD")
+    expect(page.locator("#status-history tbody tr").first).to_contain_text("not later than")

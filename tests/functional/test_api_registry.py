@@ -14,9 +14,17 @@ def test_list_participants_contract(client: TestClient) -> None:
     rows = response.json()
     assert all(set(row) == {"code", "name", "kind", "status", "countries"} for row in rows)
     by_code = {row["code"]: row for row in rows}
-    assert by_code["EU"]["kind"] == "participant" and len(by_code["EU"]["countries"]) == 27
+    # 27 member states and Greenland, which takes part through the EU (2014 communiqué ¶4)
+    assert by_code["EU"]["kind"] == "participant" and len(by_code["EU"]["countries"]) == 28
     assert by_code["WDC"]["kind"] == "observer" and by_code["WDC"]["countries"] == []
-    assert {row["status"] for row in rows} <= {"active", "suspended", "restricted", "withdrawn"}
+    assert by_code["TW"]["kind"] == "trading_entity"
+    assert {row["status"] for row in rows} <= {
+        "active",
+        "suspended",
+        "restricted",
+        "export_banned",
+        "withdrawn",
+    }
 
 
 def test_list_as_of_a_date_and_filters(client: TestClient) -> None:

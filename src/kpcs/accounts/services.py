@@ -23,7 +23,6 @@ from kpcs.clock import Clock
 from kpcs.db import UnitOfWork
 from kpcs.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 from kpcs.participants.models import Participant
-from kpcs.participants.registry import ParticipantKind
 
 TOKEN_PREFIX = "kpcs_"
 MIN_PASSWORD_LENGTH = 10
@@ -58,7 +57,7 @@ def _check_participant(session: Session, code: str | None, roles: set[Role]) -> 
     participant = session.get(Participant, code)
     if participant is None:
         raise InvalidInput.field("participant", f"no participant with code {code!r}")
-    if participant.kind is not ParticipantKind.PARTICIPANT and roles & _PARTICIPANT_ROLES:
+    if not participant.kind.trades and roles & _PARTICIPANT_ROLES:
         raise InvalidInput.field("participant", f"{code} is an observer and has no KP authority")
     return code
 

@@ -109,7 +109,7 @@ def decimals_problem(value: Decimal) -> str | None:
 def standing_problems(party: Standing, *, role: str, field: str, on: date) -> list[Problem]:
     """Whether ``party`` may export (role 'export') or import (role 'import') on ``on``."""
     when = on.isoformat()
-    if party.kind is not ParticipantKind.PARTICIPANT:
+    if not party.kind.trades:
         return [
             Problem(
                 field,
@@ -136,6 +136,17 @@ def standing_problems(party: Standing, *, role: str, field: str, on: date) -> li
                 f"{party.name} ({party.code}) is suspended since "
                 f"{entry.effective_on.isoformat()} ({entry.reason}): a suspended participant "
                 "neither exports nor imports",
+            )
+        ]
+    if entry.status is ParticipantStatus.EXPORT_BANNED and role == "export":
+        # An export-only measure (Côte d'Ivoire under the UN embargo, 2005-2014): its
+        # imports stay lawful, so only this role is refused.
+        return [
+            Problem(
+                field,
+                "export-banned",
+                f"{party.name} ({party.code}) may not export rough diamonds since "
+                f"{entry.effective_on.isoformat()} ({entry.reason}); it may still import",
             )
         ]
     if entry.status is ParticipantStatus.RESTRICTED and role == "export":

@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from kpcs.errors import RegistryDataError
-from kpcs.participants.registry import ParticipantKind, ParticipantStatus
+from kpcs.participants.registry import DateBound, ParticipantKind, ParticipantStatus, RegimeKind
 
 _CODE = r"^[A-Z][A-Z0-9]{1,7}$"
 _SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -57,14 +57,36 @@ class HistoryEntry(Cited):
 
     status: ParticipantStatus
     effective_on: date
+    date_bound: DateBound | None = Field(
+        default=None, description="set when no source gives the day: the date is only a bound"
+    )
     reason: str = Field(min_length=1)
     zones: list[str] = Field(default_factory=list)
+
+
+class RegimeEntry(Cited):
+    """A special regime over part of a participant's trade (e.g. supervised exports from
+    one mining area), with the dates it ran between; a date no source gives is left out."""
+
+    kind: RegimeKind
+    area: str = Field(min_length=1)
+    starts_on: date | None = None
+    ends_on: date | None = None
+    description: str = Field(min_length=1)
 
 
 class AuthorityEntry(Cited):
     """A KP authority named by a source."""
 
     name: str = Field(min_length=1)
+
+
+class CountryNote(Cited):
+    """Why a country is among those a participant stands for, where that is not
+    self-evident (a territory that takes part through a member state's participant)."""
+
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    note: str = Field(min_length=1)
 
 
 class ParticipantEntry(_Strict):
@@ -74,8 +96,10 @@ class ParticipantEntry(_Strict):
     name: str = Field(min_length=1)
     kind: ParticipantKind
     countries: list[str] = Field(default_factory=list)
+    country_notes: list[CountryNote] = Field(default_factory=list)
     authority: AuthorityEntry | None = None
     history: list[HistoryEntry] = Field(min_length=1)
+    regimes: list[RegimeEntry] = Field(default_factory=list)
 
 
 class ChairEntry(Cited):
@@ -139,8 +163,9 @@ class RegistryFile(_Strict):
         for p in self.participants:
             if p.kind is ParticipantKind.OBSERVER and p.countries:
                 problems.append(f"{p.code}: an observer stands for no country")
-            if p.kind is ParticipantKind.PARTICIPANT and not p.countries:
-                problems.append(f"{p.code}: a participant stands for at least one country")
+            if p.kind.trades and not p.countries:
+                kind = p.kind.value.replace("_", " ")
+                problems.append(f"{p.code}: a {kind} stands for at least one country")
             if p.history[0].status is not ParticipantStatus.ACTIVE:
                 problems.append(f"{p.code}: history must begin with admission (active)")
             for before, after in zip(p.history, p.history[1:], strict=False):
@@ -155,6 +180,19 @@ class RegistryFile(_Strict):
                     problems.append(f"{where}: zones on a status other than restricted")
             if p.authority:
                 check_cited(f"{p.code} authority", p.authority)
+            for regime in p.regimes:
+                where = f"{p.code} regime {regime.area}"
+                check_cited(where, regime)
+                if regime.starts_on and regime.ends_on and regime.ends_on < regime.starts_on:
+                    problems.append(f"{where}: ends before it starts")
+                if not p.kind.trades:
+                    problems.append(f"{where}: an observer does not trade")
+            for note in p.country_notes:
+                check_cited(f"{p.code} country {note.country}", note)
+                if note.country not in p.countries:
+                    problems.append(f"{p.code}: note on {note.country}, a country it does not stand for")
+            areas = [r.area for r in p.regimes]
+            problems += [f"{p.code}: regime for {a} given twice" for a in _dupes(areas)]
         for chair in self.chairs:
             check_cited(f"chairs {chair.year}", chair)
             for code in (chair.chair, chair.vice_chair):

@@ -18,13 +18,14 @@ from kpcs.accounts.permissions import SYSTEM
 from kpcs.audit import tags
 from kpcs.audit.services import record
 from kpcs.clock import Clock
-from kpcs.participants.datafile import RegistryFile
+from kpcs.participants.datafile import ParticipantEntry, RegistryFile
 from kpcs.participants.models import (
     REGISTRY_RECORDER,
     Authority,
     KPChair,
     MembershipRole,
     Participant,
+    ParticipantRegime,
     ParticipantStatusChange,
     RegistrySource,
     WorkingBody,
@@ -109,14 +110,21 @@ def _apply_participants(session: Session, data: RegistryFile, report: LoadReport
         p.code: p
         for p in session.scalars(
             sa.select(Participant).options(
-                selectinload(Participant.status_history), selectinload(Participant.authorities)
+                selectinload(Participant.status_history),
+                selectinload(Participant.authorities),
+                selectinload(Participant.regimes),
             )
         )
     }
     now = clock.now()
     for entry in data.participants:
         participant = existing.get(entry.code)
-        values = {"name": entry.name, "kind": entry.kind, "countries": list(entry.countries)}
+        values = {
+            "name": entry.name,
+            "kind": entry.kind,
+            "countries": list(entry.countries),
+            "country_notes": [note.model_dump(mode="json") for note in entry.country_notes],
+        }
         if participant is None:
             participant = Participant(code=entry.code, **values)
             session.add(participant)
@@ -131,6 +139,7 @@ def _apply_participants(session: Session, data: RegistryFile, report: LoadReport
         }
         for item in entry.history:
             fields = {
+                "date_bound": item.date_bound,
                 "reason": item.reason,
                 "zones": list(item.zones),
                 "sources": list(item.sources),
@@ -156,6 +165,8 @@ def _apply_participants(session: Session, data: RegistryFile, report: LoadReport
             session.delete(stale)
             report.count(report.removed, "status entries")
 
+        _apply_regimes(session, participant, entry, report)
+
         if entry.authority is not None:
             names = {a.name: a for a in participant.authorities}
             authority = names.get(entry.authority.name)
@@ -172,6 +183,34 @@ def _apply_participants(session: Session, data: RegistryFile, report: LoadReport
                 report.count(report.added, "authorities")
             elif _set_if_changed(authority, {"sources": list(entry.authority.sources)}):
                 report.count(report.updated, "authorities")
+
+
+def _apply_regimes(
+    session: Session, participant: Participant, entry: ParticipantEntry, report: LoadReport
+) -> None:
+    # Regimes come only from the data file (no use case records one), so the file owns
+    # them all: each is matched on (kind, area), and one the file no longer lists goes.
+    owned = {(r.kind, r.area): r for r in participant.regimes}
+    for item in entry.regimes:
+        fields = {
+            "starts_on": item.starts_on,
+            "ends_on": item.ends_on,
+            "description": item.description,
+            "sources": list(item.sources),
+            "unsourced": item.unsourced,
+        }
+        row = owned.pop((item.kind, item.area), None)
+        if row is None:
+            participant.regimes.append(
+                ParticipantRegime(participant_code=entry.code, kind=item.kind, area=item.area, **fields)
+            )
+            report.count(report.added, "regimes")
+        elif _set_if_changed(row, fields):
+            report.count(report.updated, "regimes")
+    for stale in owned.values():
+        participant.regimes.remove(stale)
+        session.delete(stale)
+        report.count(report.removed, "regimes")
 
 
 def _apply_working_bodies(session: Session, data: RegistryFile, report: LoadReport) -> None:

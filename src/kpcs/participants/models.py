@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kpcs.db import Base
-from kpcs.participants.registry import ParticipantKind, ParticipantStatus, StatusEntry
+from kpcs.participants.registry import DateBound, ParticipantKind, ParticipantStatus, RegimeKind, StatusEntry
 
 REGISTRY_RECORDER = "registry"
 """``recorded_by`` of status entries loaded from the registry data file."""
@@ -39,12 +40,23 @@ class Participant(Base):
     countries: Mapped[list[str]] = mapped_column(
         comment="alpha-2 codes this participant stands for ([] for observers)"
     )
+    country_notes: Mapped[list[dict[str, Any]]] = mapped_column(
+        sa.JSON,
+        server_default=sa.text("'[]'"),
+        comment="[{country, note, sources}]: why a country is among `countries`, where it is not "
+        "self-evident (Greenland takes part through the EU)",
+    )
     status_history: Mapped[list[ParticipantStatusChange]] = relationship(
         back_populates="participant",
         order_by="(ParticipantStatusChange.effective_on, ParticipantStatusChange.id)",
         cascade="save-update, merge",
     )
     authorities: Mapped[list[Authority]] = relationship(back_populates="participant", order_by="Authority.id")
+    regimes: Mapped[list[ParticipantRegime]] = relationship(
+        back_populates="participant",
+        order_by="(ParticipantRegime.starts_on, ParticipantRegime.id)",
+        cascade="save-update, merge",
+    )
 
     def history_entries(self) -> list[StatusEntry]:
         """The status history as domain values, in recording order."""
@@ -64,6 +76,9 @@ class ParticipantStatusChange(Base):
     participant_code: Mapped[str] = mapped_column(sa.ForeignKey("participants.code", ondelete="RESTRICT"))
     status: Mapped[ParticipantStatus]
     effective_on: Mapped[date]
+    date_bound: Mapped[DateBound | None] = mapped_column(
+        comment="set when effective_on is only a bound (no source gives the day)"
+    )
     reason: Mapped[str] = mapped_column(sa.Text)
     zones: Mapped[list[str]] = mapped_column(comment="compliant zones, for restricted only")
     sources: Mapped[list[str]] = mapped_column(
@@ -87,6 +102,30 @@ class ParticipantStatusChange(Base):
             reason=self.reason,
             zones=tuple(self.zones),
         )
+
+
+class ParticipantRegime(Base):
+    """A special regime over part of a participant's trade, as the registry data file
+    records it (e.g. Zimbabwe's Marange exports under a KP monitor until November 2011).
+
+    A record for the participant's page and API: the certificate rules do not read it
+    (the participant's status does what blocks or allows trade).
+    """
+
+    __tablename__ = "participant_regimes"
+    __table_args__ = (sa.UniqueConstraint("participant_code", "kind", "area"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_code: Mapped[str] = mapped_column(sa.ForeignKey("participants.code", ondelete="RESTRICT"))
+    kind: Mapped[RegimeKind]
+    area: Mapped[str] = mapped_column(sa.String(200), comment="the mining area or zone the regime covers")
+    starts_on: Mapped[date | None] = mapped_column(comment="null when no source gives the start")
+    ends_on: Mapped[date | None] = mapped_column(comment="null while in force or when not sourced")
+    description: Mapped[str] = mapped_column(sa.Text)
+    sources: Mapped[list[str]]
+    unsourced: Mapped[str | None] = mapped_column(sa.Text)
+
+    participant: Mapped[Participant] = relationship(back_populates="regimes")
 
 
 class Authority(Base):

@@ -14,10 +14,25 @@ from enum import StrEnum
 
 
 class ParticipantKind(StrEnum):
-    """What a registry entry is: a Participant of the Scheme, or an Observer."""
+    """What a registry entry is.
+
+    - ``participant``: a Participant of the Scheme (a state, or the EU for its members).
+    - ``observer``: industry, civil society or another body invited to the Plenary; does
+      not trade.
+    - ``trading_entity``: a rough-diamond trading entity that meets the minimum
+      requirements of the Scheme without being a Participant (Chinese Taipei, listed
+      with the participants since 2003 and in the KP statistics). Trade with it is
+      certified like trade with a participant, but it is not counted among them.
+    """
 
     PARTICIPANT = "participant"
     OBSERVER = "observer"
+    TRADING_ENTITY = "trading_entity"
+
+    @property
+    def trades(self) -> bool:
+        """True if KP certificates may be issued to and from this kind of entry."""
+        return self is not ParticipantKind.OBSERVER
 
 
 class ParticipantStatus(StrEnum):
@@ -27,13 +42,36 @@ class ParticipantStatus(StrEnum):
     - ``suspended``: no certificates to or from it (e.g. the CAR, 2013-2015).
     - ``restricted``: exports only from listed compliant zones, each shipment on an
       approved export dossier (the CAR's operational framework, 2015-2024).
+    - ``export_banned``: no exports at all, imports allowed (Côte d'Ivoire under the UN
+      embargo on its rough diamonds, 2005-2014; Ghana's export halt of 2006).
     - ``withdrawn``: no longer a participant (removed, or left).
     """
 
     ACTIVE = "active"
     SUSPENDED = "suspended"
     RESTRICTED = "restricted"
+    EXPORT_BANNED = "export_banned"
     WITHDRAWN = "withdrawn"
+
+
+class DateBound(StrEnum):
+    """How far a recorded date can be trusted, when no source gives the day itself.
+
+    - ``not_later_than``: the fact held on this date at the latest (the date of the
+      earliest source that attests it); the real date may be earlier.
+    """
+
+    NOT_LATER_THAN = "not_later_than"
+
+
+class RegimeKind(StrEnum):
+    """A special regime over part of a participant's trade, recorded for the record.
+
+    - ``supervised_exports``: exports from an area allowed only under the supervision of
+      a monitor appointed by the KP (Zimbabwe's Marange fields before November 2011).
+    """
+
+    SUPERVISED_EXPORTS = "supervised_exports"
 
 
 @dataclass(frozen=True)

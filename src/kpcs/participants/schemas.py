@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kpcs.participants.models import MembershipRole
-from kpcs.participants.registry import ParticipantKind, ParticipantStatus
+from kpcs.participants.registry import DateBound, ParticipantKind, ParticipantStatus, RegimeKind
 
 
 class ParticipantPublic(BaseModel):
@@ -25,11 +25,36 @@ class StatusEntryPublic(BaseModel):
 
     status: ParticipantStatus
     effective_on: date
+    date_bound: DateBound | None = Field(
+        default=None,
+        description="`not_later_than` when no source gives the day: the change took effect on "
+        "`effective_on` at the latest (the date of the source that first attests it)",
+    )
     reason: str
     zones: list[str]
     sources: list[str] = Field(default_factory=list, description="citations for the fact")
     recorded_by: str
     recorded_at: datetime
+
+
+class CountryNotePublic(BaseModel):
+    """Why a country is among those a participant stands for, with its sources."""
+
+    country: str
+    note: str
+    sources: list[str]
+
+
+class RegimePublic(BaseModel):
+    """A special regime over part of a participant's trade (for the record: the
+    certificate rules follow the participant's status, not its regimes)."""
+
+    kind: RegimeKind
+    area: str
+    starts_on: date | None = Field(description="null when no source gives the start")
+    ends_on: date | None = Field(description="null while in force, or when no source gives the end")
+    description: str
+    sources: list[str]
 
 
 class AuthorityPublic(BaseModel):
@@ -57,6 +82,8 @@ class ParticipantDetail(ParticipantPublic):
     status_history: list[StatusEntryPublic]
     participant_since: date | None
     zones: list[str] = Field(description="compliant zones in force, when restricted")
+    regimes: list[RegimePublic] = Field(default_factory=list)
+    country_notes: list[CountryNotePublic] = Field(default_factory=list)
     authorities: list[AuthorityPublic]
     memberships: list[MembershipPublic]
     chaired_kp_in: list[int]

@@ -39,9 +39,11 @@ from kpcs.participants.schemas import (
     BodyMemberPublic,
     BodyYearPublic,
     ChairYearPublic,
+    CountryNotePublic,
     MembershipPublic,
     ParticipantDetail,
     ParticipantPublic,
+    RegimePublic,
     SourcePublic,
     StatusChangeCreate,
     StatusEntryPublic,
@@ -64,7 +66,11 @@ def _load(session: Session, code: str) -> Participant:
     participant = session.scalars(
         sa.select(Participant)
         .where(Participant.code == code.upper())
-        .options(selectinload(Participant.status_history), selectinload(Participant.authorities))
+        .options(
+            selectinload(Participant.status_history),
+            selectinload(Participant.authorities),
+            selectinload(Participant.regimes),
+        )
     ).one_or_none()
     if participant is None:
         raise NotFound(f"no participant or observer with code {code!r}")
@@ -137,6 +143,7 @@ def get_participant(session: Session, code: str, *, on: date) -> ParticipantDeta
             StatusEntryPublic(
                 status=c.status,
                 effective_on=c.effective_on,
+                date_bound=c.date_bound,
                 reason=c.reason,
                 zones=list(c.zones),
                 sources=list(c.sources),
@@ -144,6 +151,21 @@ def get_participant(session: Session, code: str, *, on: date) -> ParticipantDeta
                 recorded_at=c.recorded_at,
             )
             for c in history
+        ],
+        regimes=[
+            RegimePublic(
+                kind=r.kind,
+                area=r.area,
+                starts_on=r.starts_on,
+                ends_on=r.ends_on,
+                description=r.description,
+                sources=list(r.sources),
+            )
+            for r in participant.regimes
+        ],
+        country_notes=[
+            CountryNotePublic(country=n["country"], note=n["note"], sources=list(n.get("sources") or []))
+            for n in participant.country_notes
         ],
         authorities=[
             AuthorityPublic(
@@ -183,10 +205,11 @@ def change_status(
         if participant.kind is ParticipantKind.OBSERVER and change.status in (
             ParticipantStatus.SUSPENDED,
             ParticipantStatus.RESTRICTED,
+            ParticipantStatus.EXPORT_BANNED,
         ):
             raise DomainError(
                 f"{participant.code} is an observer: observers do not trade, so they can be "
-                "admitted or withdrawn but not suspended or restricted",
+                "admitted or withdrawn but not suspended, restricted or banned from exporting",
                 field="status",
                 rule="observer-status",
             )
@@ -364,7 +387,9 @@ class TradingCountry:
 
 
 def trading_countries(session: Session, on: date) -> list[TradingCountry]:
-    """Countries whose participant is active or restricted on ``on``, by name (for forms)."""
+    """Countries whose participant (or trading entity) is active, restricted or banned from
+    exporting on ``on``, by name (for forms: such a country may still import or export
+    on conditions)."""
     from kpcs.countries import country_name
 
     found: dict[str, TradingCountry] = {}
@@ -372,12 +397,19 @@ def trading_countries(session: Session, on: date) -> list[TradingCountry]:
         sa.select(Participant).options(selectinload(Participant.status_history))
     ):
         entry = _status_in_force(participant, on)
-        if participant.kind is not ParticipantKind.PARTICIPANT or entry is None:
+        if not participant.kind.trades or entry is None:
             continue
-        if entry.status not in (ParticipantStatus.ACTIVE, ParticipantStatus.RESTRICTED):
+        if entry.status not in (
+            ParticipantStatus.ACTIVE,
+            ParticipantStatus.RESTRICTED,
+            ParticipantStatus.EXPORT_BANNED,
+        ):
             continue
         for code in participant.countries:
-            found[code] = TradingCountry(code, country_name(code), participant.code, participant.name)
+            # A trading entity goes by the name the KP lists it under ("Chinese Taipei").
+            entity = participant.kind is ParticipantKind.TRADING_ENTITY
+            name = participant.name if entity else country_name(code)
+            found[code] = TradingCountry(code, name, participant.code, participant.name)
     return sorted(found.values(), key=lambda c: c.name)
 
 
@@ -401,7 +433,7 @@ def configure_authority(
         raise InvalidInput("; ".join(f"{p.field}: {p.message}" for p in problems), problems=problems)
     with uow:
         participant = _load(uow.session, code)
-        if participant.kind is not ParticipantKind.PARTICIPANT:
+        if not participant.kind.trades:
             raise DomainError(f"{participant.code} is an observer and has no KP authority", field="code")
         authority = participant.authorities[0] if participant.authorities else None
         if authority is None:

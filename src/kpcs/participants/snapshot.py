@@ -123,7 +123,7 @@ def registry_snapshot(session: Session) -> RegistrySnapshot:
             authority=authority,
         )
         participants[row.code] = facts
-        if row.kind is ParticipantKind.PARTICIPANT:
+        if row.kind.trades:
             for country in row.countries:
                 by_country.setdefault(country, []).append(row.code)
     snapshot = RegistrySnapshot(revision, participants, {k: tuple(v) for k, v in by_country.items()})

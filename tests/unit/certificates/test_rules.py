@@ -102,6 +102,28 @@ def test_suspended_importer_refused_restricted_importer_allowed() -> None:
     assert check(importer=replace(EU, status=restricted)) == []
 
 
+@given(role=st.sampled_from(["exporter", "importer"]), status=st.sampled_from(list(ParticipantStatus)))
+def test_each_status_blocks_exactly_what_it_says(role: str, status: ParticipantStatus) -> None:
+    """Suspended and withdrawn block both sides; restricted and export-banned only exports."""
+    entry = StatusEntry(
+        status, date(2005, 12, 15), "test", ("Boda",) if status is ParticipantStatus.RESTRICTED else ()
+    )
+    problems = check(**{role: replace(BW if role == "exporter" else EU, status=entry)})  # type: ignore[arg-type]
+    blocks_exports = status is not ParticipantStatus.ACTIVE
+    blocks_imports = status in (ParticipantStatus.SUSPENDED, ParticipantStatus.WITHDRAWN)
+    assert bool(problems) is (blocks_exports if role == "exporter" else blocks_imports)
+    if status is ParticipantStatus.EXPORT_BANNED and role == "exporter":
+        (problem,) = problems
+        assert problem.rule == "export-banned" and problem.field == "exporting_country"
+        assert "may still import" in problem.message
+
+
+def test_a_trading_entity_trades_like_a_participant() -> None:
+    taipei = rules.Standing("TW", "Chinese Taipei", ParticipantKind.TRADING_ENTITY, ACTIVE)
+    assert check(importer=taipei) == []
+    assert check(replace(DRAFT, exporting_country="TW"), exporter=taipei, issuer="TW") == []
+
+
 def test_observer_is_not_a_trading_partner() -> None:
     wdc = rules.Standing("WDC", "World Diamond Council", ParticipantKind.OBSERVER, ACTIVE)
     assert "participants-only" in rules_of(check(importer=wdc))

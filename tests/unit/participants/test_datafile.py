@@ -11,7 +11,7 @@ import yaml
 
 from kpcs.errors import RegistryDataError
 from kpcs.participants.datafile import RegistryFile, load_registry_file, parse_registry
-from kpcs.participants.registry import ParticipantKind, ParticipantStatus, status_on
+from kpcs.participants.registry import DateBound, ParticipantKind, ParticipantStatus, RegimeKind, status_on
 
 SMALL = Path(__file__).parents[2] / "data" / "registry-small.yaml"
 
@@ -47,9 +47,12 @@ def test_shipped_registry_has_about_sixty_participants_at_end_of_2024(real: Regi
     assert 56 <= len(current) <= 62, len(current)
 
 
-def test_eu_is_one_participant_for_its_27_member_states(real: RegistryFile) -> None:
+def test_eu_is_one_participant_for_its_27_member_states_and_greenland(real: RegistryFile) -> None:
     (eu,) = [p for p in real.participants if p.code == "EU"]
-    assert set(eu.countries) == EU_MEMBER_STATES
+    # Greenland is no member state, but takes part through the EU (2014 communiqué ¶4).
+    assert set(eu.countries) == EU_MEMBER_STATES | {"GL"}
+    (greenland,) = eu.country_notes
+    assert greenland.country == "GL" and "comm-2014 ¶4" in greenland.sources
     former = {p.code for p in real.participants} & EU_MEMBER_STATES
     assert {"BG", "RO", "HR"} <= former  # participants in their own right before joining the EU
     for code in former:
@@ -76,10 +79,50 @@ def test_eu_is_one_participant_for_its_27_member_states(real: RegistryFile) -> N
         ("QA", date(2020, 6, 1), None),
         ("GA", date(2018, 12, 31), ParticipantStatus.ACTIVE),
         ("BW", date(2003, 6, 1), ParticipantStatus.ACTIVE),
+        ("CI", date(2005, 12, 14), ParticipantStatus.ACTIVE),
+        ("CI", date(2010, 6, 1), ParticipantStatus.EXPORT_BANNED),
+        ("CI", date(2014, 4, 29), ParticipantStatus.ACTIVE),
+        ("GH", date(2006, 11, 30), ParticipantStatus.EXPORT_BANNED),
+        ("GH", date(2006, 12, 5), ParticipantStatus.ACTIVE),
+        ("TW", date(2010, 6, 1), ParticipantStatus.ACTIVE),
     ],
 )
 def test_known_facts(real: RegistryFile, code: str, on: date, expected: ParticipantStatus | None) -> None:
     assert _status(real, code, on) == expected
+
+
+def test_chinese_taipei_is_a_trading_entity_not_a_participant(real: RegistryFile) -> None:
+    (taipei,) = [p for p in real.participants if p.code == "TW"]
+    assert taipei.kind is ParticipantKind.TRADING_ENTITY and taipei.kind.trades
+    assert taipei.name == "Chinese Taipei" and taipei.countries == ["TW"]
+    assert taipei.history[0].date_bound is DateBound.NOT_LATER_THAN and taipei.history[0].sources
+
+
+@pytest.mark.parametrize(
+    ("code", "on"),
+    [
+        ("BD", date(2008, 6, 30)),
+        ("NO", date(2008, 6, 30)),
+        ("SG", date(2008, 6, 30)),
+        ("NZ", date(2008, 6, 30)),
+        ("GH", date(2006, 11, 9)),
+        ("MX", date(2008, 12, 31)),
+    ],
+)
+def test_late_admission_dates_are_marked_as_bounds(real: RegistryFile, code: str, on: date) -> None:
+    (entry,) = [h for p in real.participants if p.code == code for h in p.history if h.effective_on == on]
+    assert entry.status is ParticipantStatus.ACTIVE
+    assert entry.date_bound is DateBound.NOT_LATER_THAN
+    assert "not later than" in entry.reason and entry.sources
+
+
+def test_marange_supervised_regime_is_recorded(real: RegistryFile) -> None:
+    (zimbabwe,) = [p for p in real.participants if p.code == "ZW"]
+    (marange,) = zimbabwe.regimes
+    assert marange.kind is RegimeKind.SUPERVISED_EXPORTS and marange.area == "Marange"
+    assert marange.ends_on == date(2011, 11, 3) and "comm-2011 ¶19" in marange.sources
+    # The regime is a record: Zimbabwe stayed a participant in good standing.
+    assert _status(real, "ZW", date(2010, 8, 1)) is ParticipantStatus.ACTIVE
 
 
 def test_observers_are_there(real: RegistryFile) -> None:
@@ -136,6 +179,51 @@ def _participant(raw: dict, code: str) -> dict:  # type: ignore[type-arg]
         (lambda r: _participant(r, "WDC").update(countries=["BE"]), "an observer stands for no country"),
         (lambda r: r["working_bodies"][0]["terms"][0]["members"].append("ZZ"), "WGDE 2021: unknown code ZZ"),
         (lambda r: _participant(r, "BW").update(colour="blue"), "colour"),
+        (lambda r: _participant(r, "BW")["history"][0].update(date_bound="about"), "date_bound"),
+        (
+            lambda r: _participant(r, "EU").update(
+                country_notes=[{"country": "GL", "note": "x", "sources": []}]
+            ),
+            "country_notes.0: Value error, cite at least one source",
+        ),
+        (
+            lambda r: _participant(r, "EU").update(
+                country_notes=[{"country": "GL", "note": "through the EU", "sources": ["comm-2021 ¶4"]}]
+            ),
+            "note on GL, a country it does not stand for",
+        ),
+        (
+            lambda r: _participant(r, "BW").update(
+                regimes=[
+                    {
+                        "kind": "supervised_exports",
+                        "area": "Orapa",
+                        "starts_on": "2012-01-01",
+                        "ends_on": "2011-01-01",
+                        "description": "test",
+                        "sources": ["comm-2021 ¶19"],
+                    }
+                ]
+            ),
+            "BW regime Orapa: ends before it starts",
+        ),
+        (
+            lambda r: _participant(r, "WDC").update(
+                regimes=[
+                    {
+                        "kind": "supervised_exports",
+                        "area": "X",
+                        "description": "d",
+                        "sources": ["comm-2021 ¶1"],
+                    }
+                ]
+            ),
+            "an observer does not trade",
+        ),
+        (
+            lambda r: _participant(r, "BW").update(kind="trading_entity", countries=[]),
+            "stands for at least one",
+        ),
     ],
 )
 def test_mistakes_are_named(mutate, message: str) -> None:  # type: ignore[no-untyped-def]

@@ -28,7 +28,6 @@ from kpcs.audit.services import record
 from kpcs.clock import Clock
 from kpcs.db import UnitOfWork
 from kpcs.errors import InvalidInput
-from kpcs.participants.registry import ParticipantKind
 from kpcs.participants.snapshot import registry_snapshot
 from kpcs.statistics.models import (
     ProductionFigure,
@@ -83,9 +82,8 @@ def submit(
         own = principal.participant_code
     with uow:
         snapshot = registry_snapshot(uow.session)
-        codes = [
-            code for code, facts in snapshot.participants.items() if facts.kind is ParticipantKind.PARTICIPANT
-        ]
+        # Trading entities (Chinese Taipei) report and are reported as partners, as in the KP statistics.
+        codes = [code for code, facts in snapshot.participants.items() if facts.kind.trades]
         kind, clean = templates.validate(table, participants=codes, today=clock.today(), only_participant=own)
         del (
             table
