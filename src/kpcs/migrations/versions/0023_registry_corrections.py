@@ -1,7 +1,7 @@
 """registry corrections: date bounds, country notes and special regimes of participants
 
-Revision ID: 0025
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-06 14:37:34
 
 The corrected facts themselves (Greenland in the EU's countries, Chinese Taipei, Côte
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0025"
-down_revision: str | None = "0021"
+revision: str = "0023"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
