@@ -17,14 +17,21 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kpcs.accounts.models import Role
 from kpcs.accounts.permissions import Principal, PrincipalKind
 from kpcs.audit.models import AuditEvent
-from kpcs.certificates.credential import JWS_TYPE, CredentialData, CredentialLine, build_payload
+from kpcs.certificates.credential import (
+    JWS_TYPE,
+    Container,
+    CredentialData,
+    CredentialLine,
+    OptionalElements,
+    build_payload,
+)
 from kpcs.certificates.models import Certificate, CertificateStatus
 from kpcs.certificates.verifying import verify_online
 from kpcs.db import UnitOfWork
 from kpcs.errors import PermissionDenied
 from kpcs.exchange import services
 from kpcs.exchange.messages import MESSAGE_TYPE, MessageRefused, UnknownSigner, envelope
-from kpcs.exchange.models import HubLink, InboxMessage, MessageKind
+from kpcs.exchange.models import HubLink, InboxMessage, MessageKind, OutboxMessage
 from kpcs.signing.jws import public_x, sign_compact, thumbprint
 from kpcs.signing.keys import import_keys
 from kpcs.signing.models import KeyPurpose
@@ -52,7 +59,7 @@ def node(session_factory, clock):  # type: ignore[no-untyped-def]
     return session_factory
 
 
-def credential(number: str) -> str:
+def credential(number: str, optional: OptionalElements = OptionalElements()) -> str:
     data = CredentialData(
         number=number,
         issuing_participant="BW",
@@ -69,6 +76,7 @@ def credential(number: str) -> str:
         issued_on=TODAY.date(),
         expires_on=TODAY.date() + timedelta(days=60),
         issued_at=TODAY,
+        optional=optional,
     )
     return sign_compact(build_payload(data), private_key=BW_KEY, kid=BW_KID, typ=JWS_TYPE)
 
@@ -251,3 +259,39 @@ def test_a_certificate_known_through_the_exchange_verifies_online_here(node, key
     assert received.valid is True and received.problems == ()
     assert never_sent.valid is False
     assert never_sent.problems[0].startswith("no record of a certificate numbered BW-2025-000012")
+
+
+def test_the_importers_copy_keeps_the_optional_elements_and_its_return_slip_reports_the_seals(  # type: ignore[no-untyped-def]
+    node, keyring, clock
+) -> None:
+    """The container's seals reach India's node in the credential; India's return slip, with
+    its HS codes, seals and the mismatch, goes back to Botswana."""
+    from kpcs.certificates import services as certificates
+    from kpcs.certificates.schemas import ConfirmationCreate, SealIn
+
+    number = "BW-2025-000021"
+    optional = OptionalElements(Container("steel case", ("S-1", "S-2")), ("AE",), "gem", None)
+    signed = message(
+        MessageKind.PRE_NOTIFICATION, {"number": number, "credential": credential(number, optional)}
+    )
+    receive(node, keyring, clock, signed)
+    with node() as session:
+        copy = session.scalars(sa.select(Certificate).where(Certificate.number == number)).one()
+        assert copy.container == optional.container.as_json()  # type: ignore[union-attr]
+        assert copy.transit_participants == ["AE"] and copy.quality_characteristics == "gem"
+    india = Principal(
+        kind=PrincipalKind.TOKEN, name="in", participant_code="IN", roles=frozenset({Role.AUTHORITY})
+    )
+    slip = ConfirmationCreate(
+        received_on=TODAY.date(),
+        hs_codes_received=["7102.31"],
+        seals=[SealIn(number="S-1", intact=True), SealIn(number="S-2", intact=False)],
+    )
+    certificates.confirm_import(UnitOfWork(node), india, clock, number, slip)
+    with node() as session:
+        body = session.scalars(
+            sa.select(OutboxMessage.body).where(OutboxMessage.kind == MessageKind.IMPORT_CONFIRMATION)
+        ).one()
+    assert body["hs_codes_received"] == ["7102.31"]
+    assert body["seals"] == [{"number": "S-1", "intact": True}, {"number": "S-2", "intact": False}]
+    assert body["discrepancies"] == [{"field": "seal", "certificate": "S-2", "received": "broken"}]

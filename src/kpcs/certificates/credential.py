@@ -43,6 +43,45 @@ class CredentialLine:
     origin: str
     carats: Decimal
     value_usd: Decimal
+    departed_origin_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Container:
+    """The tamper-resistant container (Core Document, Section IV(c)) and the optional
+    procedures of Annex I, C: transparent security bags, the number on the container."""
+
+    description: str | None
+    seal_numbers: tuple[str, ...] = ()
+    transparent_security_bags: bool = False
+    number_on_container: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        """The container as the credential and the table state it (unstated parts left out)."""
+        stated: dict[str, Any] = {}
+        if self.description:
+            stated["description"] = self.description
+        stated["seal_numbers"] = list(self.seal_numbers)
+        stated["transparent_security_bags"] = self.transparent_security_bags
+        stated["number_on_container"] = self.number_on_container
+        return stated
+
+
+@dataclass(frozen=True)
+class OptionalElements:
+    """The optional elements of a certificate (Annex I, B and C; Sections III(d), IV(c)).
+
+    Each is stated in the credential only when present, so that a certificate without them
+    is signed exactly as before they existed.
+    """
+
+    container: Container | None = None
+    transit: tuple[str, ...] = ()
+    """Participants the shipment transits (Section III(d))."""
+    quality_characteristics: str | None = None
+    """Quality characteristics of the rough diamonds in the shipment (Annex I, B)."""
+    additional_information: str | None = None
+    """Characteristics of the certificate: additional data (Annex I, B)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +103,61 @@ class CredentialData:
     issued_on: date
     expires_on: date
     issued_at: datetime
+    optional: OptionalElements = OptionalElements()
+
+
+def _line(line: CredentialLine) -> dict[str, Any]:
+    stated: dict[str, Any] = {
+        "hs_code": line.hs_code,
+        "origin": line.origin,
+        "carats": _money(line.carats),
+        "value_usd": _money(line.value_usd),
+    }
+    if line.departed_origin_on is not None:
+        stated["departed_origin_on"] = line.departed_origin_on.isoformat()
+    return stated
+
+
+def _optional(optional: OptionalElements) -> dict[str, Any]:
+    """The optional elements that are present, as credential subject fields (added after
+    the minimum elements: the keys of an older credential are untouched)."""
+    stated: dict[str, Any] = {}
+    if optional.container is not None:
+        stated["container"] = optional.container.as_json()
+    if optional.transit:
+        stated["transit"] = list(optional.transit)
+    if optional.quality_characteristics:
+        stated["quality_characteristics"] = optional.quality_characteristics
+    if optional.additional_information:
+        stated["additional_information"] = optional.additional_information
+    return stated
+
+
+def read_optional(subject: dict[str, Any]) -> OptionalElements:
+    """The optional elements a credential subject states (none for an older credential).
+
+    For a credential that verified: its content is the issuer's, but is read defensively
+    (a wrong type is left out rather than trusted).
+    """
+    container = subject.get("container")
+    seals = container.get("seal_numbers") if isinstance(container, dict) else None
+    description = container.get("description") if isinstance(container, dict) else None
+    transit = subject.get("transit")
+    quality = subject.get("quality_characteristics")
+    additional = subject.get("additional_information")
+    return OptionalElements(
+        container=Container(
+            description=description if isinstance(description, str) else None,
+            seal_numbers=tuple(str(seal) for seal in seals) if isinstance(seals, list) else (),
+            transparent_security_bags=container.get("transparent_security_bags") is True,
+            number_on_container=container.get("number_on_container") is True,
+        )
+        if isinstance(container, dict)
+        else None,
+        transit=tuple(str(code) for code in transit) if isinstance(transit, list) else (),
+        quality_characteristics=quality if isinstance(quality, str) else None,
+        additional_information=additional if isinstance(additional, str) else None,
+    )
 
 
 def build_payload(data: CredentialData) -> dict[str, Any]:
@@ -90,19 +184,12 @@ def build_payload(data: CredentialData) -> dict[str, Any]:
             "exporter": {"name": data.exporter_name, "address": data.exporter_address},
             "importer": {"name": data.importer_name, "address": data.importer_address},
             "parcel_count": data.parcel_count,
-            "lines": [
-                {
-                    "hs_code": line.hs_code,
-                    "origin": line.origin,
-                    "carats": _money(line.carats),
-                    "value_usd": _money(line.value_usd),
-                }
-                for line in data.lines
-            ],
+            "lines": [_line(line) for line in data.lines],
             "total_carats": _money(total_carats),
             "total_value_usd": _money(total_value),
             "issued_on": data.issued_on.isoformat(),
             "expires_on": data.expires_on.isoformat(),
+            **_optional(data.optional),
         },
     }
 

@@ -31,6 +31,19 @@ class Line:
     origin_name: str
     carats: Decimal
     value_usd: Decimal
+    departed_origin_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ReturnSlip:
+    """The import confirmation part (Annex I, B): what the importing authority received."""
+
+    received_on: date
+    confirmed_by: str
+    hs_codes_received: tuple[str, ...] | None = None
+    seals: tuple[tuple[str, bool], ...] | None = None
+    """(seal number, found intact) for each seal reported."""
+    discrepancies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,29 @@ class CertificateDocument:
         "Verify at any kpcs instance (page /verify), or offline with the command kpcs verify."
     )
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # The optional elements (Annex I, B and C; Sections III(d), IV(c)), printed when stated.
+    container_description: str | None = None
+    seal_numbers: tuple[str, ...] = ()
+    transparent_security_bags: bool = False
+    number_on_container: bool = False
+    transit: tuple[tuple[str, str], ...] = ()
+    """(participant code, name) of each participant transited."""
+    quality_characteristics: str | None = None
+    additional_information: str | None = None
+    return_slip: ReturnSlip | None = None
+
+    @property
+    def has_optional_elements(self) -> bool:
+        """Whether the certificate states any optional element."""
+        return bool(
+            self.container_description
+            or self.seal_numbers
+            or self.transparent_security_bags
+            or self.number_on_container
+            or self.transit
+            or self.quality_characteristics
+            or self.additional_information
+        )
 
     @property
     def total_carats(self) -> Decimal:

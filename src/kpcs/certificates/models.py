@@ -87,6 +87,23 @@ class Certificate(Base):
         server_default=sa.text("'[]'"),
         comment="[{type, message}] from the expert checks at issue (they never block)",
     )
+    # The optional elements of the Core Document (Annex I, B and C; Sections III(d), IV(c)):
+    # NULL where the certificate does not state them, as on every certificate issued before.
+    container: Mapped[dict[str, Any] | None] = mapped_column(
+        sa.JSON(none_as_null=True),
+        comment="{description, seal_numbers, transparent_security_bags, number_on_container}: "
+        "the tamper-resistant container (Section IV(c); Annex I, C)",
+    )
+    transit_participants: Mapped[list[str] | None] = mapped_column(
+        sa.JSON(none_as_null=True),
+        comment="participant codes the shipment transits, unopened (Section III(d))",
+    )
+    quality_characteristics: Mapped[str | None] = mapped_column(
+        sa.Text, comment="quality characteristics of the rough diamonds (Annex I, B)"
+    )
+    additional_information: Mapped[str | None] = mapped_column(
+        sa.Text, comment="additional data printed on the certificate (Annex I, B)"
+    )
 
     lines: Mapped[list[CertificateLine]] = relationship(
         back_populates="certificate", order_by="CertificateLine.position", cascade="all, delete-orphan"
@@ -113,6 +130,9 @@ class CertificateLine(Base):
     origin: Mapped[str] = mapped_column(sa.String(5), comment="alpha-2 code or 'mixed'")
     carats: Mapped[Decimal] = mapped_column(Carats)
     value_usd: Mapped[Decimal] = mapped_column(Money)
+    departed_origin_on: Mapped[date | None] = mapped_column(
+        comment="the day the diamonds left their origin, as the exporter states it (origin rule)"
+    )
 
     certificate: Mapped[Certificate] = relationship(back_populates="lines")
 
@@ -129,6 +149,13 @@ class ImportConfirmation(Base):
     carats_received: Mapped[Decimal | None] = mapped_column(Carats)
     value_usd_received: Mapped[Decimal | None] = mapped_column(Money)
     parcels_received: Mapped[int | None]
+    hs_codes_received: Mapped[list[str] | None] = mapped_column(
+        sa.JSON(none_as_null=True),
+        comment="the HS codes received (the return slip, Annex I, B); NULL: not reported",
+    )
+    seals: Mapped[list[dict[str, Any]] | None] = mapped_column(
+        sa.JSON(none_as_null=True), comment="[{number, intact}] the seals as found; NULL: not reported"
+    )
     discrepancies: Mapped[list[dict[str, Any]]] = mapped_column(
         sa.JSON, comment="[{field, certificate, received}] where the goods differ from the certificate"
     )

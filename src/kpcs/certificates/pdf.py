@@ -60,9 +60,11 @@ def _named(name: str, code: str) -> str:
 
 
 def _origin(line: Line) -> str:
-    if line.origin.lower() == "mixed":
-        return "Mixed"
-    return _named(line.origin_name, line.origin)
+    named = "Mixed" if line.origin.lower() == "mixed" else _named(line.origin_name, line.origin)
+    if line.departed_origin_on is not None:
+        # The exporter's statement that lets a line of a since-suspended origin through.
+        return f"{named}; left origin {line.departed_origin_on.isoformat()}"
+    return named
 
 
 _MONTHS = (
@@ -406,6 +408,67 @@ def _validation(pdf: _CertificatePDF, doc: CertificateDocument) -> None:
     )
 
 
+def _optional_elements(pdf: _CertificatePDF, doc: CertificateDocument) -> None:
+    """The optional elements the certificate states (Annex I, B and C; Sections III(d), IV(c))."""
+    if not doc.has_optional_elements:
+        return
+    paragraphs = [_Paragraph("Optional elements (Core Document, Annex I)", "B", 10.5, 5.5, _ACCENT, 0.5)]
+
+    def item(label: str, value: str) -> None:
+        paragraphs.append(_Paragraph(label, size=7.5, line_height=3.6, colour=_MUTED))
+        paragraphs.append(_Paragraph(value, size=9.5, line_height=4.6, space_after=1.0))
+
+    if doc.container_description or doc.seal_numbers:
+        item("Tamper-resistant container (Section IV(c))", doc.container_description or "—")
+        item("Seal numbers", ", ".join(doc.seal_numbers) if doc.seal_numbers else "none stated")
+    procedures = []
+    if doc.transparent_security_bags:
+        procedures.append("shipped in transparent security bags")
+    if doc.number_on_container:
+        procedures.append(f"certificate number {doc.number} replicated on the container")
+    if procedures:
+        item("Optional procedures (Annex I, C)", "; ".join(procedures))
+    if doc.transit:
+        item(
+            "In transit through (Section III(d): to leave each unopened)",
+            ", ".join(_named(name, code) for code, name in doc.transit),
+        )
+    if doc.quality_characteristics:
+        item("Quality characteristics of the rough diamonds", doc.quality_characteristics)
+    if doc.additional_information:
+        item("Additional information", doc.additional_information)
+    _boxed(pdf, paragraphs, frame=_RULE)
+
+
+def _return_slip(pdf: _CertificatePDF, doc: CertificateDocument) -> None:
+    """The import confirmation part (Annex I, B), once the importing authority has sent it."""
+    slip = doc.return_slip
+    if slip is None:
+        return
+    paragraphs = [
+        _Paragraph("Import confirmation (return slip)", "B", 10.5, 5.5, _ACCENT, 0.5),
+        _Paragraph(
+            f"Country of destination: {_named(doc.importing_country_name, doc.importing_country)}. "
+            f"Importer: {doc.importer.name}. Received by the importing authority on "
+            f"{long_date(slip.received_on)}; authenticated by {slip.confirmed_by}.",
+            space_after=1.0,
+        ),
+    ]
+    if slip.hs_codes_received is not None:
+        paragraphs.append(
+            _Paragraph(f"HS codes received: {', '.join(slip.hs_codes_received) or 'none'}", space_after=1.0)
+        )
+    if slip.seals is not None:
+        seals = ", ".join(f"{number} ({'intact' if intact else 'BROKEN'})" for number, intact in slip.seals)
+        paragraphs.append(_Paragraph(f"Seals found: {seals or 'none'}", space_after=1.0))
+    if slip.discrepancies:
+        paragraphs.append(_Paragraph("Differences from the certificate:", "B", colour=_RED))
+        paragraphs += [_Paragraph(f"• {text}", colour=_RED) for text in slip.discrepancies]
+    else:
+        paragraphs.append(_Paragraph("The goods received match the certificate."))
+    _boxed(pdf, paragraphs, frame=_RED if slip.discrepancies else _RULE)
+
+
 def _notes(pdf: _CertificatePDF, doc: CertificateDocument) -> None:
     if not doc.notes:
         return
@@ -448,7 +511,9 @@ def render_certificate_pdf(doc: CertificateDocument) -> bytes:
         _summary_and_qr(pdf, doc, qr_image)
         _parties(pdf, doc)
         _lines_table(pdf, doc)
+        _optional_elements(pdf, doc)
         _validation(pdf, doc)
+        _return_slip(pdf, doc)
         _notes(pdf, doc)
         return bytes(pdf.output())
     finally:

@@ -17,7 +17,7 @@ from kpcs.accounts.permissions import Action, Principal, scoped
 from kpcs.audit import tags
 from kpcs.audit.models import AuditEvent
 from kpcs.certificates import rules
-from kpcs.certificates.document import CertificateDocument, Line, Party
+from kpcs.certificates.document import CertificateDocument, Line, Party, ReturnSlip
 from kpcs.certificates.models import (
     Certificate,
     CertificateStatus,
@@ -29,10 +29,12 @@ from kpcs.certificates.schemas import (
     CertificatePublic,
     CertificateSummary,
     ConfirmationPublic,
+    ContainerPublic,
     LinePublic,
     LossReportPublic,
     PartyPublic,
     ReminderPublic,
+    SealPublic,
     TimelineEntry,
     WarningPublic,
 )
@@ -74,7 +76,13 @@ def public_certificate(c: Certificate, today: date) -> CertificatePublic:
         importer=PartyPublic(name=c.importer_name, address=c.importer_address),
         parcel_count=c.parcel_count,
         lines=[
-            LinePublic(hs_code=line.hs_code, origin=line.origin, carats=line.carats, value_usd=line.value_usd)
+            LinePublic(
+                hs_code=line.hs_code,
+                origin=line.origin,
+                carats=line.carats,
+                value_usd=line.value_usd,
+                departed_origin_on=line.departed_origin_on,
+            )
             for line in c.lines
         ],
         total_carats=c.total_carats,
@@ -85,11 +93,19 @@ def public_certificate(c: Certificate, today: date) -> CertificatePublic:
         kid=c.kid,
         credential=c.credential,
         warnings=[WarningPublic(type=w["type"], message=w["message"]) for w in c.warnings or []],
+        container=ContainerPublic.model_validate(c.container) if c.container else None,
+        transit=list(c.transit_participants or []),
+        quality_characteristics=c.quality_characteristics,
+        additional_information=c.additional_information,
         confirmation=ConfirmationPublic(
             received_on=confirmation.received_on,
             carats_received=confirmation.carats_received,
             value_usd_received=confirmation.value_usd_received,
             parcels_received=confirmation.parcels_received,
+            hs_codes_received=confirmation.hs_codes_received,
+            seals=[SealPublic.model_validate(seal) for seal in confirmation.seals]
+            if confirmation.seals is not None
+            else None,
             discrepancies=list(confirmation.discrepancies),
             note=confirmation.note,
             confirmed_at=confirmation.confirmed_at,
@@ -308,7 +324,9 @@ def certificate_document(
     names = dict(
         session.execute(
             sa.select(Participant.code, Participant.name).where(
-                Participant.code.in_([c.exporting_participant, c.importing_participant])
+                Participant.code.in_(
+                    [c.exporting_participant, c.importing_participant, *(c.transit_participants or ())]
+                )
             )
         ).all()
     )
@@ -318,6 +336,8 @@ def certificate_document(
             f"Cancelled on {c.cancelled_at:%Y-%m-%d}: {(c.cancellation_reason or '').replace('_', ' ')}"
             + (f" ({c.cancellation_note})" if c.cancellation_note else "")
         )
+    container = c.container or {}
+    confirmation = c.confirmation
     return CertificateDocument(
         number=c.number,
         status=rules.effective_status(c.status, c.expires_on, clock.today()),
@@ -336,10 +356,40 @@ def certificate_document(
         importer=Party(c.importer_name, c.importer_address),
         parcel_count=c.parcel_count,
         lines=tuple(
-            Line(line.hs_code, line.origin, rules.origin_label(line.origin), line.carats, line.value_usd)
+            Line(
+                line.hs_code,
+                line.origin,
+                rules.origin_label(line.origin),
+                line.carats,
+                line.value_usd,
+                line.departed_origin_on,
+            )
             for line in c.lines
         ),
         kid=c.kid,
         credential=c.credential,
         notes=tuple(notes),
+        container_description=container.get("description"),
+        seal_numbers=tuple(container.get("seal_numbers") or ()),
+        transparent_security_bags=bool(container.get("transparent_security_bags")),
+        number_on_container=bool(container.get("number_on_container")),
+        transit=tuple((code, names.get(code, country_name(code))) for code in c.transit_participants or ()),
+        quality_characteristics=c.quality_characteristics,
+        additional_information=c.additional_information,
+        return_slip=ReturnSlip(
+            received_on=confirmation.received_on,
+            confirmed_by=confirmation.confirmed_by,
+            hs_codes_received=tuple(confirmation.hs_codes_received)
+            if confirmation.hs_codes_received is not None
+            else None,
+            seals=tuple((seal["number"], bool(seal["intact"])) for seal in confirmation.seals)
+            if confirmation.seals is not None
+            else None,
+            discrepancies=tuple(
+                f"{d['field'].replace('_', ' ')}: certificate {d['certificate']}, received {d['received']}"
+                for d in confirmation.discrepancies
+            ),
+        )
+        if confirmation is not None
+        else None,
     )

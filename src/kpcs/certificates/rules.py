@@ -8,13 +8,14 @@ every mistake at the same time.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from kpcs.certificates.domain import CancellationReason, CertificateStatus
 from kpcs.countries import country_name, is_country
-from kpcs.participants.registry import ParticipantKind, ParticipantStatus, StatusEntry
+from kpcs.participants.registry import ParticipantKind, ParticipantStatus, StatusEntry, sort_history
 
 HS_IN_SCOPE: dict[str, str] = {
     "7102.10": "diamonds, unsorted",
@@ -26,6 +27,15 @@ HS_IN_SCOPE: dict[str, str] = {
 MIXED = "mixed"
 MAX_LINES = 50
 MAX_DECIMALS = 2
+MAX_SEAL_LENGTH = 50
+
+ORIGIN_BARRING_STATUSES: frozenset[ParticipantStatus] = frozenset({ParticipantStatus.SUSPENDED})
+"""The statuses under which no rough diamonds may leave a participant: a certificate line
+whose origin is such a participant on the date of issue is refused (rule ``origin-barred``),
+unless the diamonds left it before the status began. An export ban (a status that stops a
+participant's exports but not its imports) belongs here too: add its kind to this set, and
+:func:`origin_problems` applies it (``restricted`` is not one: a restricted participant
+exports from its compliant zones on approved dossiers, and those diamonds travel on)."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,17 @@ class DraftLine:
     origin: str
     carats: Decimal
     value_usd: Decimal
+    departed_origin_on: date | None = None
+
+
+@dataclass(frozen=True)
+class DraftContainer:
+    """The tamper-resistant container as asked for (Section IV(c); Annex I, C)."""
+
+    description: str | None
+    seal_numbers: tuple[str, ...] = ()
+    transparent_security_bags: bool = False
+    number_on_container: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +82,18 @@ class Draft:
     lines: tuple[DraftLine, ...]
     expires_on: date | None = None
     export_dossier: int | None = None
+    container: DraftContainer | None = None
+    transit: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OriginHistory:
+    """The participant a line's country of origin is under, with its whole status history
+    (the origin rule needs to know when a suspension began, not only that it holds)."""
+
+    code: str
+    name: str
+    history: tuple[StatusEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -170,11 +203,16 @@ def check_draft(
     issuer_participant: str | None,
     today: date,
     max_validity_days: int,
+    origins: Mapping[str, OriginHistory] | None = None,
+    transit: Mapping[str, Standing] | None = None,
 ) -> list[Problem]:
     """Every rule of the Scheme that the draft breaks (empty: it may be issued).
 
     ``issuer_participant`` is the participant the caller acts for; ``None`` means the
-    server's operator, who may issue for any participant hosted here.
+    server's operator, who may issue for any participant hosted here. ``origins`` maps a
+    line's country of origin to the participant it is under (countries of no participant
+    are left out), ``transit`` maps each code of ``draft.transit`` the registry knows to
+    that participant, or to the participant that stands for that country.
     """
     problems: list[Problem] = []
     for field, code in (
@@ -232,10 +270,13 @@ def check_draft(
                     f"{line.origin!r} is neither an ISO 3166-1 alpha-2 country code nor 'mixed'",
                 )
             )
-        for field, amount in (("carats", line.carats), ("value_usd", line.value_usd)):
+        for name, amount in (("carats", line.carats), ("value_usd", line.value_usd)):
             wrong = decimals_problem(amount)
             if wrong:
-                problems.append(Problem(f"{where}.{field}", "positive-quantity", wrong))
+                problems.append(Problem(f"{where}.{name}", "positive-quantity", wrong))
+        problems += origin_problems(line, (origins or {}).get(line.origin), field=where, on=today)
+    problems += container_problems(draft.container)
+    problems += transit_problems(draft.transit, transit or {}, exporter=exporter, importer=importer)
     if draft.expires_on is not None:
         latest = today + timedelta(days=max_validity_days)
         if draft.expires_on <= today:
@@ -251,6 +292,149 @@ def check_draft(
                     f"(until {latest.isoformat()})",
                 )
             )
+    return problems
+
+
+def origin_problems(line: DraftLine, origin: OriginHistory | None, *, field: str, on: date) -> list[Problem]:
+    """Whether a line's diamonds may come from their country of origin, on the date of issue ``on``.
+
+    A line whose origin is a participant under one of :data:`ORIGIN_BARRING_STATUSES` on
+    ``on`` is refused (``origin-barred``), unless the exporter states that the diamonds left
+    the origin (``departed_origin_on``) before the bar began: diamonds lawfully out before a
+    suspension are not caught by it. The bar begins where the unbroken run of barring
+    entries in force on ``on`` began (the Central African Republic was suspended in 2013 and
+    its suspension restated in 2015: the bar began in 2013). This is the one place the
+    origin rule reads the registry's status kinds. A "mixed" line names no origin to check.
+    ``field`` is the line's path (``lines.0``).
+    """
+    problems: list[Problem] = []
+    departed = line.departed_origin_on
+    if departed is not None and departed > on:
+        problems.append(
+            Problem(
+                f"{field}.departed_origin_on",
+                "departure-date",
+                f"the diamonds cannot have left their origin after the date of issue ({on.isoformat()})",
+            )
+        )
+    if origin is None or line.origin == MIXED:
+        return problems
+    start: StatusEntry | None = None
+    for entry in sort_history(origin.history):
+        if entry.effective_on > on:
+            break
+        # A status that does not bar ends the run: a later bar starts afresh.
+        start = (start or entry) if entry.status in ORIGIN_BARRING_STATUSES else None
+    if start is None:
+        return problems
+    since = start.effective_on.isoformat()
+    what = f"{origin.name} ({origin.code}) is {start.status.value} since {since} ({start.reason})"
+    if departed is None:
+        problems.append(
+            Problem(
+                f"{field}.origin",
+                "origin-barred",
+                f"{what}: rough diamonds from it are not accepted on a certificate, unless they left it "
+                f"before {since} and you say when (the line's date of departure from the origin)",
+            )
+        )
+    elif departed >= start.effective_on:
+        problems.append(
+            Problem(
+                f"{field}.departed_origin_on",
+                "origin-barred",
+                f"{what}: diamonds that left it on {departed.isoformat()} left after the bar began; "
+                f"only diamonds that left before {since} may be certified",
+            )
+        )
+    return problems
+
+
+def container_problems(container: DraftContainer | None) -> list[Problem]:
+    """What is wrong with the container as stated (Section IV(c); Annex I, C)."""
+    if container is None:
+        return []
+    problems: list[Problem] = []
+    if not (container.description or "").strip() and not container.seal_numbers:
+        problems.append(
+            Problem(
+                "container",
+                "container",
+                "describe the tamper-resistant container or give its seal numbers "
+                "(or leave the container out)",
+            )
+        )
+    seen: set[str] = set()
+    for index, seal in enumerate(container.seal_numbers):
+        where = f"container.seal_numbers.{index}"
+        if not seal.strip():
+            problems.append(Problem(where, "seal-numbers", "a seal number may not be blank"))
+        elif len(seal) > MAX_SEAL_LENGTH:
+            problems.append(Problem(where, "seal-numbers", f"at most {MAX_SEAL_LENGTH} characters"))
+        elif seal.upper() in seen:
+            problems.append(Problem(where, "seal-numbers", f"seal {seal} is listed twice"))
+        seen.add(seal.upper())
+    return problems
+
+
+def transit_problems(
+    codes: Sequence[str], known: Mapping[str, Standing], *, exporter: Standing, importer: Standing
+) -> list[Problem]:
+    """What is wrong with the participants a shipment transits (Section III(d)).
+
+    Each is a participant code of the registry (a member state is named by the participant
+    that stands for it: ``EU``), neither the exporter nor the importer, listed once.
+    """
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for index, code in enumerate(codes):
+        where = f"transit.{index}"
+        party = known.get(code)
+        if party is None or party.kind is not ParticipantKind.PARTICIPANT:
+            what = f"{party.name} is an observer" if party else f"{code!r} is not in the registry"
+            problems.append(
+                Problem(where, "transit-participant", f"{what}: name a participant by its code (e.g. AE, EU)")
+            )
+        elif party.code != code:
+            problems.append(
+                Problem(
+                    where,
+                    "transit-participant",
+                    f"{code} is part of {party.name}: name the participant, {party.code}",
+                )
+            )
+        elif code in (exporter.code, importer.code):
+            side = "exporter" if code == exporter.code else "importer"
+            problems.append(
+                Problem(
+                    where,
+                    "transit-participant",
+                    f"{code} is the {side}'s participant, not a participant the shipment passes through",
+                )
+            )
+        elif code in seen:
+            problems.append(Problem(where, "transit-participant", f"{code} is listed twice"))
+        seen.add(code)
+    return problems
+
+
+def return_slip_problems(
+    hs_codes_received: Sequence[str] | None, seals: Sequence[str] | None
+) -> list[Problem]:
+    """What is wrong with the return slip's HS codes and seal numbers as given."""
+    problems: list[Problem] = []
+    for index, code in enumerate(hs_codes_received or ()):
+        wrong = hs_code_problem(code)
+        if wrong:
+            problems.append(Problem(f"hs_codes_received.{index}", "hs-code-scope", wrong))
+    seen: set[str] = set()
+    for index, seal in enumerate(seals or ()):
+        where = f"seals.{index}.number"
+        if not seal:
+            problems.append(Problem(where, "seal-numbers", "a seal number may not be blank"))
+        elif seal.upper() in seen:
+            problems.append(Problem(where, "seal-numbers", f"seal {seal} is listed twice"))
+        seen.add(seal.upper())
     return problems
 
 
@@ -339,8 +523,17 @@ def discrepancies(
     carats_received: Decimal | None,
     value_usd_received: Decimal | None,
     parcels_received: int | None,
+    hs_codes: Sequence[str] = (),
+    hs_codes_received: Sequence[str] | None = None,
+    seal_numbers: Sequence[str] = (),
+    seals_received: Mapping[str, bool] | None = None,
 ) -> list[dict[str, str | int]]:
-    """Where the goods received differ from the certificate (flagged to both sides)."""
+    """Where the goods received differ from the certificate (flagged to both sides).
+
+    HS codes are compared as sets (the lines' codes against those received); seals one by
+    one: a seal found broken, a seal of the certificate not found, a seal found that the
+    certificate does not state. Nothing is compared that the importer did not report.
+    """
     found: list[dict[str, str | int]] = []
     if carats_received is not None and carats_received != carats:
         found.append({"field": "carats", "certificate": str(carats), "received": str(carats_received)})
@@ -350,6 +543,25 @@ def discrepancies(
         )
     if parcels_received is not None and parcels_received != parcels:
         found.append({"field": "parcel_count", "certificate": parcels, "received": parcels_received})
+    if hs_codes_received is not None and set(hs_codes_received) != set(hs_codes):
+        found.append(
+            {
+                "field": "hs_code",
+                "certificate": ", ".join(sorted(set(hs_codes))),
+                "received": ", ".join(sorted(set(hs_codes_received))) or "none",
+            }
+        )
+    if seals_received is not None:
+        stated = {seal.upper() for seal in seal_numbers}
+        reported = {seal.upper() for seal in seals_received}
+        for seal in seal_numbers:
+            if seal.upper() not in reported:
+                found.append({"field": "seal", "certificate": seal, "received": "not found"})
+        for seal, intact in seals_received.items():
+            if seal.upper() not in stated:
+                found.append({"field": "seal", "certificate": "not stated", "received": seal})
+            elif not intact:
+                found.append({"field": "seal", "certificate": seal, "received": "broken"})
     return found
 
 

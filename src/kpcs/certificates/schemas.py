@@ -6,7 +6,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+)
 
 from kpcs.certificates.domain import LossKind
 from kpcs.db import DB_INT_MAX
@@ -38,6 +46,12 @@ class LineIn(BaseModel):
     origin: str = Field(max_length=8, description="ISO 3166-1 alpha-2 code or 'mixed'", examples=["BW"])
     carats: Decimal = Field(max_digits=16, examples=[1520.35])
     value_usd: Decimal = Field(max_digits=18, examples=[310250.00])
+    departed_origin_on: date | None = Field(
+        default=None,
+        description="the day the diamonds left the country of origin, stated by the exporter: a line "
+        "whose origin is suspended on the date of issue is accepted only if they left before the "
+        "suspension began",
+    )
 
     @field_validator("origin")
     @classmethod
@@ -51,8 +65,38 @@ class LineIn(BaseModel):
         return value.strip()
 
 
+class ContainerIn(BaseModel):
+    """The tamper-resistant container the shipment travels in (Core Document, Section IV(c):
+    rough diamonds are exported in tamper-resistant containers; Annex I, C: optional
+    procedures), with the numbers of the seals that close it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str | None = Field(
+        default=None, max_length=300, examples=["steel case, sealed by the Government Diamond Valuator"]
+    )
+    seal_numbers: list[str] = Field(default_factory=list, max_length=50, examples=[["BW-S-004512"]])
+    transparent_security_bags: bool = Field(
+        default=False, description="the diamonds travel in transparent security bags (Annex I, C)"
+    )
+    number_on_container: bool = Field(
+        default=False, description="the certificate number is replicated on the container (Annex I, C)"
+    )
+
+    @field_validator("seal_numbers")
+    @classmethod
+    def _seals(cls, value: list[str]) -> list[str]:
+        return [seal.strip() for seal in value]
+
+
 class CertificateCreate(BaseModel):
-    """Body of ``POST /certificates``."""
+    """Body of ``POST /certificates``.
+
+    Beyond the minimum elements of Annex I, A, the optional elements of the certificate
+    (Annex I, B and C; Sections III(d) and IV(c)) may be given: ``container``, ``transit``,
+    ``quality_characteristics`` and ``additional_information``; and on each line
+    ``departed_origin_on``.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -66,8 +110,33 @@ class CertificateCreate(BaseModel):
     export_dossier: int | None = Field(
         default=None, ge=1, le=DB_INT_MAX, description="approved dossier, for restricted exporters"
     )
+    container: ContainerIn | None = Field(
+        default=None, description="the tamper-resistant container and its seals (Section IV(c); Annex I, C)"
+    )
+    transit: list[str] = Field(
+        default_factory=list,
+        max_length=10,
+        description="participant codes of the registry the shipment passes through on its way "
+        "(Section III(d): it must leave each one unopened)",
+        examples=[["AE"]],
+    )
+    quality_characteristics: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="quality characteristics of the rough diamonds in the shipment (Annex I, B)",
+    )
+    additional_information: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="additional data the issuing authority prints on its certificates (Annex I, B)",
+    )
 
     _countries = field_validator("exporting_country", "importing_country")(_upper)
+
+    @field_validator("transit")
+    @classmethod
+    def _transit(cls, value: list[str]) -> list[str]:
+        return [_upper(code) for code in value]
 
 
 class LinePublic(BaseModel):
@@ -77,6 +146,46 @@ class LinePublic(BaseModel):
     origin: str
     carats: Amount
     value_usd: Amount
+    departed_origin_on: date | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_unstated(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A line states its date of departure only when the exporter gave one: a line
+        # without it reads exactly as it did before the field existed.
+        data: dict[str, Any] = handler(self)
+        if data.get("departed_origin_on") is None:
+            data.pop("departed_origin_on", None)
+        return data
+
+
+class ContainerPublic(BaseModel):
+    """The container and seals a certificate states (Section IV(c); Annex I, C)."""
+
+    description: str | None = None
+    seal_numbers: list[str] = Field(default_factory=list)
+    transparent_security_bags: bool = False
+    number_on_container: bool = False
+
+
+class SealIn(BaseModel):
+    """A seal as the importing authority found it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    number: str = Field(min_length=1, max_length=50)
+    intact: bool
+
+    @field_validator("number")
+    @classmethod
+    def _number(cls, value: str) -> str:
+        return value.strip()
+
+
+class SealPublic(BaseModel):
+    """A seal as the return slip reports it."""
+
+    number: str
+    intact: bool
 
 
 class PartyPublic(BaseModel):
@@ -100,6 +209,12 @@ class ConfirmationPublic(BaseModel):
     carats_received: Amount | None
     value_usd_received: Amount | None
     parcels_received: int | None
+    hs_codes_received: list[str] | None = Field(
+        default=None, description="the HS codes of the goods received (Annex I, B: the return slip)"
+    )
+    seals: list[SealPublic] | None = Field(
+        default=None, description="the seals found on the container, intact or not"
+    )
     discrepancies: list[dict[str, Any]]
     note: str | None
     confirmed_at: datetime
@@ -154,6 +269,10 @@ class CertificatePublic(BaseModel):
     kid: str
     credential: str
     warnings: list[WarningPublic] = Field(default_factory=list)
+    container: ContainerPublic | None = None
+    transit: list[str] = Field(default_factory=list)
+    quality_characteristics: str | None = None
+    additional_information: str | None = None
     confirmation: ConfirmationPublic | None = None
     cancellation: dict[str, Any] | None = None
     loss_reports: list[LossReportPublic] = Field(default_factory=list)
@@ -196,7 +315,24 @@ class ConfirmationCreate(BaseModel):
     carats_received: Decimal | None = Field(default=None, max_digits=16)
     value_usd_received: Decimal | None = Field(default=None, max_digits=18)
     parcels_received: int | None = Field(default=None, ge=0, le=100_000)
+    hs_codes_received: list[str] | None = Field(
+        default=None,
+        max_length=10,
+        description="the HS codes of the goods received (the return slip's HS code, Annex I, B)",
+        examples=[["7102.31"]],
+    )
+    seals: list[SealIn] | None = Field(
+        default=None,
+        max_length=50,
+        description="the container's seals as found: each number, intact or not; a seal of the "
+        "certificate left out is reported as not found",
+    )
     note: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("hs_codes_received")
+    @classmethod
+    def _hs(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else [code.strip() for code in value]
 
 
 class ReminderCreate(BaseModel):

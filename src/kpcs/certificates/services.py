@@ -22,7 +22,14 @@ from kpcs.accounts.permissions import Action, Principal, PrincipalKind, can, req
 from kpcs.audit import tags
 from kpcs.audit.services import audit_event, record
 from kpcs.certificates import rules, store
-from kpcs.certificates.credential import JWS_TYPE, CredentialData, CredentialLine, build_payload
+from kpcs.certificates.credential import (
+    JWS_TYPE,
+    Container,
+    CredentialData,
+    CredentialLine,
+    OptionalElements,
+    build_payload,
+)
 from kpcs.certificates.events import CertificateCancelled, CertificateIssued, ImportConfirmed
 from kpcs.certificates.models import (
     CancellationReason,
@@ -105,7 +112,52 @@ def _create_authority(
     return authority
 
 
+def _origins(snapshot: RegistrySnapshot, body: CertificateCreate, on: date) -> dict[str, rules.OriginHistory]:
+    """The participant each line's country of origin is under, with its status history."""
+    found: dict[str, rules.OriginHistory] = {}
+    for line in body.lines:
+        if line.origin in found or line.origin == rules.MIXED:
+            continue
+        facts = snapshot.trading_under(line.origin, on)
+        if facts is not None and facts.kind is ParticipantKind.PARTICIPANT:
+            found[line.origin] = rules.OriginHistory(facts.code, facts.name, facts.history)
+    return found
+
+
+def _transit(snapshot: RegistrySnapshot, codes: list[str], on: date) -> dict[str, rules.Standing]:
+    """Each transit code the registry knows: the participant itself, or the participant
+    that stands for that country (the rule then asks for the participant's code)."""
+    found: dict[str, rules.Standing] = {}
+    for code in codes:
+        facts = snapshot.participants.get(code) or snapshot.trading_under(code, on)
+        if facts is not None:
+            found[code] = rules.Standing(facts.code, facts.name, facts.kind, facts.status_on(on))
+    return found
+
+
+def _container(body: CertificateCreate) -> Container | None:
+    given = body.container
+    if given is None:
+        return None
+    return Container(
+        description=(given.description or "").strip() or None,
+        seal_numbers=tuple(given.seal_numbers),
+        transparent_security_bags=given.transparent_security_bags,
+        number_on_container=given.number_on_container,
+    )
+
+
+def _optional_elements(body: CertificateCreate) -> OptionalElements:
+    return OptionalElements(
+        container=_container(body),
+        transit=tuple(body.transit),
+        quality_characteristics=(body.quality_characteristics or "").strip() or None,
+        additional_information=(body.additional_information or "").strip() or None,
+    )
+
+
 def _draft(body: CertificateCreate) -> rules.Draft:
+    container = _container(body)
     return rules.Draft(
         exporting_country=body.exporting_country,
         importing_country=body.importing_country,
@@ -115,10 +167,20 @@ def _draft(body: CertificateCreate) -> rules.Draft:
         importer_address=body.importer.address,
         parcel_count=body.parcel_count,
         lines=tuple(
-            rules.DraftLine(line.hs_code, line.origin, line.carats, line.value_usd) for line in body.lines
+            rules.DraftLine(line.hs_code, line.origin, line.carats, line.value_usd, line.departed_origin_on)
+            for line in body.lines
         ),
         expires_on=body.expires_on,
         export_dossier=body.export_dossier,
+        container=rules.DraftContainer(
+            container.description,
+            container.seal_numbers,
+            container.transparent_security_bags,
+            container.number_on_container,
+        )
+        if container is not None
+        else None,
+        transit=tuple(body.transit),
     )
 
 
@@ -140,6 +202,8 @@ def _check(
         issuer_participant=issuer,
         today=today,
         max_validity_days=max_days,
+        origins=_origins(snapshot, body, today),
+        transit=_transit(snapshot, body.transit, today),
     )
     if body.export_dossier is not None:
         # The dossier stands in for the restricted regime's refusal; its own rules decide.
@@ -303,8 +367,10 @@ def issue_certificate(
             authority = AuthorityFacts(created.name, created.default_validity_days, created.max_validity_days)
         expires_on = rules.expiry_date(today, body.expires_on, authority.default_validity_days)
         lines = tuple(
-            CredentialLine(line.hs_code, line.origin, line.carats, line.value_usd) for line in body.lines
+            CredentialLine(line.hs_code, line.origin, line.carats, line.value_usd, line.departed_origin_on)
+            for line in body.lines
         )
+        optional = _optional_elements(body)
         data = CredentialData(
             number=number,
             issuing_participant=exporter.code,
@@ -321,6 +387,7 @@ def issue_certificate(
             issued_on=today,
             expires_on=expires_on,
             issued_at=now,
+            optional=optional,
         )
         references = _valuation_references(
             uow.session, exporter.code, {line.hs_code for line in lines}, today
@@ -353,6 +420,10 @@ def issue_certificate(
             confirmation=None,
             loss_reports=[],
             warnings=[{"type": w.type, "message": w.message} for w in findings],
+            container=optional.container.as_json() if optional.container else None,
+            transit_participants=list(optional.transit) or None,
+            quality_characteristics=optional.quality_characteristics,
+            additional_information=optional.additional_information,
             lines=[
                 CertificateLine(
                     position=i,
@@ -360,6 +431,7 @@ def issue_certificate(
                     origin=line.origin,
                     carats=line.carats,
                     value_usd=line.value_usd,
+                    departed_origin_on=line.departed_origin_on,
                 )
                 for i, line in enumerate(lines)
             ],
@@ -439,6 +511,9 @@ def confirm_import(
         ):
             if amount is not None and (wrong := rules.decimals_problem(amount)):
                 raise InvalidInput.field(field, wrong)
+        seals = {seal.number: seal.intact for seal in body.seals} if body.seals is not None else None
+        _refuse(rules.return_slip_problems(body.hs_codes_received, [s.number for s in body.seals or ()]))
+        hs_codes_received = None if body.hs_codes_received is None else sorted(set(body.hs_codes_received))
         found = rules.discrepancies(
             carats=certificate.total_carats,
             value_usd=certificate.total_value_usd,
@@ -446,12 +521,20 @@ def confirm_import(
             carats_received=body.carats_received,
             value_usd_received=body.value_usd_received,
             parcels_received=body.parcels_received,
+            hs_codes=[line.hs_code for line in certificate.lines],
+            hs_codes_received=hs_codes_received,
+            seal_numbers=(certificate.container or {}).get("seal_numbers") or [],
+            seals_received=seals,
         )
         certificate.confirmation = ImportConfirmation(
             received_on=body.received_on,
             carats_received=body.carats_received,
             value_usd_received=body.value_usd_received,
             parcels_received=body.parcels_received,
+            hs_codes_received=hs_codes_received,
+            seals=[{"number": seal.number, "intact": seal.intact} for seal in body.seals]
+            if body.seals is not None
+            else None,
             discrepancies=found,
             note=(body.note or "").strip() or None,
             confirmed_at=clock.now(),
@@ -467,7 +550,13 @@ def confirm_import(
             object_type="certificate",
             object_id=certificate.number,
             before={"status": "issued"},
-            after={"status": "confirmed", "received_on": body.received_on, "discrepancies": found},
+            after={
+                "status": "confirmed",
+                "received_on": body.received_on,
+                "hs_codes_received": hs_codes_received,
+                "seals": certificate.confirmation.seals,
+                "discrepancies": found,
+            },
             note=(
                 "differences from the certificate: "
                 + ", ".join(f"{d['field']} {d['certificate']} → {d['received']}" for d in found)

@@ -61,12 +61,14 @@ WITH certificate AS (
     {_values(_CERTIFICATES)}
     RETURNING id
 ), lines AS (
-    INSERT INTO certificate_lines (certificate_id, position, hs_code, origin, carats, value_usd)
-    SELECT certificate.id, t.position, t.hs_code, t.origin, t.carats, t.value_usd
+    INSERT INTO certificate_lines (
+        certificate_id, position, hs_code, origin, carats, value_usd, departed_origin_on
+    )
+    SELECT certificate.id, t.position, t.hs_code, t.origin, t.carats, t.value_usd, t.departed_origin_on
     FROM certificate, unnest(
         %(positions)s::integer[], %(hs_codes)s::varchar[], %(origins)s::varchar[],
-        %(carats)s::numeric[], %(values_usd)s::numeric[]
-    ) AS t(position, hs_code, origin, carats, value_usd)
+        %(carats)s::numeric[], %(values_usd)s::numeric[], %(departures)s::date[]
+    ) AS t(position, hs_code, origin, carats, value_usd, departed_origin_on)
 ), event AS (
     {_values(_EVENTS)}
 )
@@ -91,6 +93,7 @@ def write_issued(session: Session, certificate: Certificate, event: AuditEvent) 
             "origins": [line.origin for line in lines],
             "carats": [line.carats for line in lines],
             "values_usd": [line.value_usd for line in lines],
+            "departures": [line.departed_origin_on for line in lines],
         }
         certificate_id = int(connection.exec_driver_sql(_WRITE_POSTGRESQL, params).scalar_one())
     else:

@@ -29,6 +29,7 @@ from kpcs import events
 from kpcs.accounts.permissions import Action, Principal, exchange_peer, require
 from kpcs.audit import tags
 from kpcs.audit.services import record
+from kpcs.certificates.credential import read_optional
 from kpcs.certificates.events import (
     CertificateCancelled,
     CertificateIssued,
@@ -193,6 +194,8 @@ def notify_confirmed(session: Session, clock: Clock, event: ImportConfirmed) -> 
             "carats_received": _text(confirmation.carats_received),
             "value_usd_received": _text(confirmation.value_usd_received),
             "parcels_received": confirmation.parcels_received,
+            "hs_codes_received": confirmation.hs_codes_received,
+            "seals": confirmation.seals,
             "discrepancies": confirmation.discrepancies,
             "note": confirmation.note,
             "confirmed_at": confirmation.confirmed_at.isoformat(),
@@ -483,6 +486,9 @@ def _apply_to(session: Session, clock: Clock, message: Message, certificate: Cer
             carats_received=_decimal(body.get("carats_received")),
             value_usd_received=_decimal(body.get("value_usd_received")),
             parcels_received=body.get("parcels_received"),
+            # Absent from the slips of systems older than the return slip's HS codes and seals.
+            hs_codes_received=body.get("hs_codes_received"),
+            seals=body.get("seals"),
             discrepancies=list(body.get("discrepancies") or []),
             note=body.get("note"),
             confirmed_at=datetime.fromisoformat(str(body["confirmed_at"])),
@@ -624,9 +630,13 @@ def _store_copy(session: Session, keyring: KeyRing, clock: Clock, message: Messa
             origin=str(line["origin"]),
             carats=Decimal(str(line["carats"])),
             value_usd=Decimal(str(line["value_usd"])),
+            departed_origin_on=date.fromisoformat(line["departed_origin_on"])
+            if isinstance(line.get("departed_origin_on"), str)
+            else None,
         )
         for i, line in enumerate(s["lines"])
     ]
+    optional = read_optional(s)
     certificate = Certificate(
         number=result.number,
         status=CertificateStatus.ISSUED,
@@ -653,6 +663,10 @@ def _store_copy(session: Session, keyring: KeyRing, clock: Clock, message: Messa
         loss_reports=[],
         warnings=[],
         lines=lines,
+        container=optional.container.as_json() if optional.container else None,
+        transit_participants=list(optional.transit) or None,
+        quality_characteristics=optional.quality_characteristics,
+        additional_information=optional.additional_information,
     )
     session.add(certificate)
     session.flush()

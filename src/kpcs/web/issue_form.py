@@ -9,6 +9,7 @@ stand-in is dropped (the clerk already has the real problem for that field).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,9 +33,18 @@ TEXT_FIELDS = (
     "parcel_count",
     "expires_on",
     "export_dossier",
+    # The optional elements (Annex I, B and C; Sections III(d), IV(c)).
+    "container_description",
+    "seal_numbers",
+    "transit",
+    "quality_characteristics",
+    "additional_information",
 )
-LINE_FIELDS = ("hs_code", "origin", "carats", "value_usd")
-EMPTY_LINE = {"hs_code": "7102.31", "origin": "", "carats": "", "value_usd": ""}
+CHECKBOXES = ("transparent_security_bags", "number_on_container")
+LINE_FIELDS = ("hs_code", "origin", "carats", "value_usd", "departed_origin_on")
+EMPTY_LINE = {"hs_code": "7102.31", "origin": "", "carats": "", "value_usd": "", "departed_origin_on": ""}
+OPTIONAL_FIELDS = (*TEXT_FIELDS[-5:], *CHECKBOXES)
+"""The form's fields of the optional elements: the page opens their section if one is filled in."""
 
 # Neutral values for a field that could not be read, so the other rules still run. "ZZ"
 # is reserved by ISO 3166 for user assignment: never a real country, never a participant.
@@ -50,6 +60,9 @@ _STAND_INS: dict[str, Any] = {
     "parcel_count": 1,
     "expires_on": None,
     "export_dossier": None,
+    "departed_origin_on": None,
+    "transit": [],
+    "seal_numbers": [],
 }
 
 
@@ -101,9 +114,24 @@ def _decimal(text: str) -> Decimal | None:
     return value if value.is_finite() else None
 
 
+def _codes(text: str) -> list[str]:
+    """Seal numbers or participant codes as a clerk types them: one a line, or separated
+    by commas or semicolons."""
+    return [part.strip() for part in re.split(r"[,;\n]", text) if part.strip()]
+
+
+def _container(values: dict[str, str], ticked: dict[str, bool]) -> dict[str, Any] | None:
+    """The container part of the body, or None if the clerk filled in none of it."""
+    seals = _codes(values["seal_numbers"])
+    if not (values["container_description"] or seals or any(ticked.values())):
+        return None
+    return {"description": values["container_description"] or None, "seal_numbers": seals} | ticked
+
+
 def read_issue_form(form: Any) -> IssueForm:
     """Read the posted issue form (a Starlette ``FormData`` or any ``getlist`` mapping)."""
     values = {name: str(form.get(name, "")).strip() for name in TEXT_FIELDS}
+    ticked = {name: form.get(name) == "yes" for name in CHECKBOXES}
     lines = _lines(form)
     problems: list[FieldProblem] = []
     stand_ins: set[str] = set()
@@ -114,6 +142,15 @@ def read_issue_form(form: Any) -> IssueForm:
     body_lines: list[dict[str, Any]] = []
     for index, line in enumerate(lines):
         body_line: dict[str, Any] = {"hs_code": line["hs_code"], "origin": line["origin"]}
+        departed = line["departed_origin_on"].strip()
+        body_line["departed_origin_on"] = None
+        if departed:
+            try:
+                body_line["departed_origin_on"] = date.fromisoformat(departed)
+            except ValueError:
+                where = f"lines.{index}.departed_origin_on"
+                problems.append(FieldProblem(where, "a date, YYYY-MM-DD"))
+                stand_ins.add(where)
         for name in ("carats", "value_usd"):
             number = _decimal(line[name])
             if number is None:
@@ -152,8 +189,12 @@ def read_issue_form(form: Any) -> IssueForm:
         "lines": body_lines,
         "expires_on": expires,
         "export_dossier": dossier,
+        "container": _container(values, ticked),
+        "transit": _codes(values["transit"]),
+        "quality_characteristics": values["quality_characteristics"] or None,
+        "additional_information": values["additional_information"] or None,
     }
-    shown = values | {"lines": lines or [dict(EMPTY_LINE)]}
+    shown = values | ticked | {"lines": lines or [dict(EMPTY_LINE)]}
     body = None
     if not problems:
         try:

@@ -31,11 +31,20 @@ CERTIFICATE_LABELS: Mapping[str, str] = {
     "lines.*.origin": "origin",
     "lines.*.carats": "carats",
     "lines.*.value_usd": "value in US$",
+    "lines.*.departed_origin_on": "left the origin on",
+    "container": "Tamper-resistant container",
+    "container.description": "Container",
+    "container.seal_numbers": "Seal numbers",
+    "transit": "In transit through",
+    "quality_characteristics": "Quality characteristics",
+    "additional_information": "Additional information",
     # The certificate page's action forms.
     "received_on": "Date received",
     "carats_received": "Carats received",
     "value_usd_received": "Value received (US$)",
     "parcels_received": "Parcels received",
+    "hs_codes_received": "HS codes received",
+    "seals": "Seals found",
     "note": "Note",
     "reason": "Reason",
     "kind": "Lost or stolen",
@@ -73,6 +82,7 @@ DOSSIER_LABELS: Mapping[str, str] = {
 }
 
 _LINE = re.compile(r"^lines\.(\d+)\.(\w+)$")
+_ITEM = re.compile(r"^([\w.]+?)\.(\d+)(?:\.\w+)?$")  # seals.0.number, container.seal_numbers.2
 
 
 def field_label(field: str, labels: Mapping[str, str] = CERTIFICATE_LABELS) -> str:
@@ -83,6 +93,9 @@ def field_label(field: str, labels: Mapping[str, str] = CERTIFICATE_LABELS) -> s
     if line:
         part = labels.get(f"lines.*.{line[2]}", _words(line[2]))
         return f"Line {int(line[1]) + 1} — {part}"
+    item = _ITEM.match(field)
+    if item and item[1] in labels:
+        return f"{labels[item[1]]} — {int(item[2]) + 1}"
     return " — ".join(_words(part) for part in field.split(".")).capitalize()
 
 

@@ -33,6 +33,7 @@ from kpcs.certificates.schemas import (
     ReminderPublic,
     RemindersCreate,
     RemindersSent,
+    SealIn,
 )
 from kpcs.errors import FieldProblem, InvalidInput, KPCSError
 from kpcs.participants.services import trading_countries
@@ -41,7 +42,7 @@ from kpcs.web.deps import ClockDep, ContextDep, PrincipalDep, SessionDep, allowe
 from kpcs.web.errors import status_for
 from kpcs.web.forms import act
 from kpcs.web.htmx import is_htmx_partial
-from kpcs.web.issue_form import EMPTY_LINE, IssueForm, read_issue_form
+from kpcs.web.issue_form import EMPTY_LINE, OPTIONAL_FIELDS, IssueForm, read_issue_form
 from kpcs.web.params import Offset
 from kpcs.web.templating import render
 
@@ -315,10 +316,17 @@ def _issue_context(
     countries = trading_countries(session, clock.today())
     own = principal.participant_code
     shown_problems = labels.shown(problems)
+    invalid = {p.field for p in shown_problems}
+    # A list item's problem (container.seal_numbers.1, transit.0) marks the field it was typed in.
+    prefixes = {f"{field.rsplit('.', 1)[0]}" for field in invalid if field.rsplit(".", 1)[-1].isdigit()}
+    optional = ("container", "transit", "quality_characteristics", "additional_information")
     return {
         "form": form,
         "problems": shown_problems,
-        "invalid": {p.field for p in shown_problems},
+        "invalid": invalid,
+        "invalid_prefixes": prefixes,
+        "optional_open": any(form.get(name) for name in OPTIONAL_FIELDS)
+        or any(field.startswith(optional) for field in invalid),
         "cannot_export": services.export_refusals(session, principal, clock),
         "export_countries": [c for c in countries if own is None or c.participant == own],
         "import_countries": [c for c in countries if c.participant != own],
@@ -431,6 +439,7 @@ def certificate_page(
             "qr": qr_svg(encode_qr_text(detail.credential)),
             "reasons": list(CancellationReason),
             "loss_kinds": list(LossKind),
+            "hs_codes": HS_IN_SCOPE,
             "today": clock.today(),
             "error": error,
         },
@@ -451,6 +460,25 @@ def _optional_decimal(value: str, field: str) -> Decimal | None:
         raise InvalidInput.field(field, "a number") from None
 
 
+def _seals_found(form: Any) -> list[SealIn] | None:
+    """The seals the return-slip form reports: the certificate's, each intact, broken or not
+    found (left out), and any other seal found on the container. None if there were none."""
+    numbers = [str(n) for n in form.getlist("seal_number")]
+    states = [str(s) for s in form.getlist("seal_state")]
+    others = [seal.strip() for seal in str(form.get("other_seals", "")).split(",") if seal.strip()]
+    if not numbers and not others:
+        return None
+    seals = [
+        SealIn(number=number, intact=state == "intact")
+        for number, state in zip(numbers, states, strict=False)
+        if state != "missing"
+    ]
+    try:
+        return seals + [SealIn(number=seal, intact=True) for seal in others]
+    except ValidationError:
+        raise InvalidInput.field("other_seals", "seal numbers of at most 50 characters") from None
+
+
 @pages.post("/certificates/{number}/confirm", dependencies=[Depends(allowed(Action.CONFIRM_IMPORT))])
 async def confirm_form(
     request: Request, number: str, context: ContextDep, principal: PrincipalDep
@@ -468,6 +496,10 @@ async def confirm_form(
         if parcels and not parcels.isdigit():
             raise InvalidInput.field("parcels_received", "a whole number")
         body = ConfirmationCreate(
+            hs_codes_received=[str(code) for code in form.getlist("hs_codes_received")]
+            if form.get("hs_codes_reported") == "yes"
+            else None,
+            seals=_seals_found(form),
             received_on=received_on,
             carats_received=_optional_decimal(str(form.get("carats_received", "")), "carats_received"),
             value_usd_received=_optional_decimal(
