@@ -44,8 +44,10 @@ def test_cote_d_ivoire_exports_refused_in_2010_naming_the_rule(
     ci = make_token(Role.AUTHORITY, "CI")
     response = _issue(client, ci, exporting_country="CI", importing_country="BE", lines=_ci_line())
     assert response.status_code == 422, response.text
-    (problem,) = response.json()["detail"]
-    assert problem["field"] == "exporting_country" and problem["rule"] == "export-banned"
+    problems = {p["rule"]: p for p in response.json()["detail"]}
+    assert set(problems) == {"export-banned", "origin-barred"}  # the exporter, and its stones as an origin
+    problem = problems["export-banned"]
+    assert problem["field"] == "exporting_country"
     assert "2005-12-15" in problem["message"] and "may still import" in problem["message"]
     assert client.get("/api/v1/certificates", headers=auth(ci)).json() == []
 
@@ -327,3 +329,21 @@ def test_an_admin_records_an_export_ban_without_zones(client: TestClient, make_t
     assert _issue(client, make_token(Role.AUTHORITY, "BW"), importing_country="ZW").status_code == 201
     observer = client.post("/api/v1/participants/WDC/status", json=body, headers=admin)
     assert observer.status_code == 422 and "observer" in observer.text
+
+
+def test_ivorian_diamonds_re_exported_elsewhere_in_2010_are_barred_as_an_origin(
+    client: TestClient,
+    make_token,  # type: ignore[no-untyped-def]
+    clock: FixedClock,
+) -> None:
+    """The embargo stopped Ivorian rough leaving Côte d'Ivoire, by whatever route: a line of
+    Ivorian origin on another participant's certificate is refused, unless the stones left
+    before the ban began (15 December 2005) and the exporter says so."""
+    clock.at = datetime(2010, 6, 1, 10, 0, tzinfo=UTC)
+    bw = make_token(Role.AUTHORITY, "BW")
+    refused = _issue(client, bw, lines=_ci_line())
+    assert refused.status_code == 422, refused.text
+    (problem,) = refused.json()["detail"]
+    assert problem["field"] == "lines.0.origin" and problem["rule"] == "origin-barred"
+    before = [_ci_line()[0] | {"departed_origin_on": "2005-12-01"}]
+    assert _issue(client, bw, lines=before).status_code == 201

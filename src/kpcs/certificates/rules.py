@@ -29,13 +29,15 @@ MAX_LINES = 50
 MAX_DECIMALS = 2
 MAX_SEAL_LENGTH = 50
 
-ORIGIN_BARRING_STATUSES: frozenset[ParticipantStatus] = frozenset({ParticipantStatus.SUSPENDED})
+ORIGIN_BARRING_STATUSES: frozenset[ParticipantStatus] = frozenset(
+    {ParticipantStatus.SUSPENDED, ParticipantStatus.EXPORT_BANNED}
+)
 """The statuses under which no rough diamonds may leave a participant: a certificate line
 whose origin is such a participant on the date of issue is refused (rule ``origin-barred``),
-unless the diamonds left it before the status began. An export ban (a status that stops a
-participant's exports but not its imports) belongs here too: add its kind to this set, and
-:func:`origin_problems` applies it (``restricted`` is not one: a restricted participant
-exports from its compliant zones on approved dossiers, and those diamonds travel on)."""
+unless the diamonds left it before the status began. An export ban (Côte d'Ivoire 2005-2014:
+its exports stopped, its imports allowed) bars its diamonds as an origin too. ``restricted``
+is not one: a restricted participant exports from its compliant zones on approved dossiers,
+and those diamonds travel on."""
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """certificate optional elements: container and seals, transit, quality, departure from origin;
 the return slip's HS codes and seals
 
-Revision ID: 0026
-Revises: 0021
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-14 10:00:00.000000
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0026"
-down_revision: str | None = "0021"
+revision: str = "0024"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
