@@ -22,7 +22,7 @@ from kpcs.plenaries.schemas import BodyChairYear, CommuniquePublic, MeetingPubli
 
 
 def _names(session: Session) -> dict[str, str]:
-    return dict(session.execute(sa.select(Participant.code, Participant.name)).tuples())
+    return {code: name for code, name in session.execute(sa.select(Participant.code, Participant.name))}
 
 
 def people(session: Session, *, body: str | None = None, kp: bool = False) -> list[PersonPublic]:
