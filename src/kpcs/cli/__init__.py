@@ -94,6 +94,7 @@ def _register() -> None:
         backup,
         certificates,
         db,
+        decisions,
         demo,
         dossiers,
         fraud,
@@ -113,6 +114,7 @@ def _register() -> None:
     app.add_typer(db.app, name="db")
     app.command("serve")(serve.serve)
     app.add_typer(participants.app, name="participants")
+    app.add_typer(decisions.app, name="decisions")
     app.add_typer(certificates.app, name="certificates")
     app.command("verify")(verify.verify)
     app.add_typer(dossiers.app, name="dossiers")
