@@ -420,6 +420,21 @@ MATRIX: dict[str, Access] = {
     "GET /notifications": Access(SIGNED_IN),
     # a token has no address: refused with a 422 naming the field
     "POST /account/email": Access(NOBODY, rule_refuses=SIGNED_IN, data={"email": "kp@mines.example"}),
+    # issue 19, items 3 and 4: the register of administrative decisions (read by anyone, kept
+    # by admins) and the plenary calendar
+    "GET /api/v1/decisions": Access(EVERYONE),
+    "GET /api/v1/decisions/{decision_id}": Access(EVERYONE),
+    "POST /api/v1/decisions": Access(
+        frozenset({ADMIN}), json={"title": "Matrix decision", "summary": "matrix", "sources": ["comm-2021 ¶6"]}
+    ),
+    "PATCH /api/v1/decisions/{decision_id}": Access(frozenset({ADMIN}), json={"status_note": "matrix"}),
+    "POST /api/v1/decisions/{decision_id}/supersedes": Access(
+        frozenset({ADMIN}), json={"superseded": 2, "source": "matrix"}
+    ),
+    "GET /api/v1/plenaries": Access(EVERYONE),
+    "GET /decisions": Access(EVERYONE),
+    "GET /decisions/{decision_id}": Access(EVERYONE),
+    "GET /plenaries": Access(EVERYONE),
 }
 
 
@@ -619,6 +634,7 @@ def _path(route: str, world: World) -> str:
         "{name}": "trade.csv",
         "{review_id}": "1",  # the review of Botswana the world holds, with recommendation 1
         "{recommendation_id}": "1",
+        "{decision_id}": "1",  # a decision of the packaged register
     }
     if "/questions/{number}" in path:
         path = path.replace("/questions/{number}", "/questions/1")
