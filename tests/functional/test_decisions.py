@@ -64,9 +64,11 @@ def test_the_seeded_register_cites_a_communique_paragraph_for_each_decision(clie
 def test_search_and_filters_return_exactly_the_matching_decisions(client: TestClient) -> None:
     every = client.get("/api/v1/decisions").json()
     car = client.get("/api/v1/decisions", params={"participant": "cf"}).json()
-    assert {d["key"] for d in car} == {
-        d["key"] for d in every if "CF" in [p["code"] for p in d["participants"]]
-    } == {"2013-car-suspension", "2014-car-legitimate-trade", "2015-car-resumption"}
+    assert (
+        {d["key"] for d in car}
+        == {d["key"] for d in every if "CF" in [p["code"] for p in d["participants"]]}
+        == {"2013-car-suspension", "2014-car-legitimate-trade", "2015-car-resumption"}
+    )
     wgs = client.get("/api/v1/decisions", params={"body": "WGS"}).json()
     assert wgs and all("WGS" in [b["code"] for b in d["bodies"]] for d in wgs)
     assert len(wgs) == sum("WGS" in [b["code"] for b in d["bodies"]] for d in every)
@@ -99,7 +101,11 @@ def test_any_search_text_answers_a_subset_whose_every_row_contains_it(client: Te
     needle = q.strip().lower()
     for d in response.json():
         haystack = " ".join(
-            [str(v) for v in (d["title"], d["number"], d["summary"], d["text"], d["adopted_by"], d["key"]) if v]
+            [
+                str(v)
+                for v in (d["title"], d["number"], d["summary"], d["text"], d["adopted_by"], d["key"])
+                if v
+            ]
             + d["sources"]
         ).lower()
         assert needle in haystack
@@ -139,7 +145,9 @@ def test_an_admin_adds_corrects_and_supersedes_decisions_each_audited(
     assert created.status_code == 201, created.text
     new = created.json()
     assert new["status"] == "in_force" and new["key"].startswith("2024-administrative-decision")
-    assert [p["code"] for p in new["participants"]] == ["BW", "AE"] or {p["code"] for p in new["participants"]} == {
+    assert [p["code"] for p in new["participants"]] == ["BW", "AE"] or {
+        p["code"] for p in new["participants"]
+    } == {
         "AE",
         "BW",
     }
@@ -148,7 +156,12 @@ def test_an_admin_adds_corrects_and_supersedes_decisions_each_audited(
     patched = client.patch(f"/api/v1/decisions/{new['id']}", json={"number": "KP/2024/1"}, headers=admin)
     assert patched.status_code == 200 and patched.json()["number"] == "KP/2024/1"
     assert patched.json()["edited_by"]
-    assert client.patch(f"/api/v1/decisions/{new['id']}", json={"number": "KP/2024/1"}, headers=admin).status_code == 409
+    assert (
+        client.patch(
+            f"/api/v1/decisions/{new['id']}", json={"number": "KP/2024/1"}, headers=admin
+        ).status_code
+        == 409
+    )
 
     old = _by_key(client)["2011-import-confirmation"]
     superseded = client.post(
@@ -161,11 +174,15 @@ def test_an_admin_adds_corrects_and_supersedes_decisions_each_audited(
     after = client.get(f"/api/v1/decisions/{old['id']}").json()
     assert after["status"] == "superseded" and after["status_sources"][-1] == "kpdomain-s12"
     again = client.post(
-        f"/api/v1/decisions/{new['id']}/supersedes", json={"superseded": old["id"], "source": "x"}, headers=admin
+        f"/api/v1/decisions/{new['id']}/supersedes",
+        json={"superseded": old["id"], "source": "x"},
+        headers=admin,
     )
     assert again.status_code == 409
     loop = client.post(
-        f"/api/v1/decisions/{old['id']}/supersedes", json={"superseded": new["id"], "source": "x"}, headers=admin
+        f"/api/v1/decisions/{old['id']}/supersedes",
+        json={"superseded": new["id"], "source": "x"},
+        headers=admin,
     )
     assert loop.status_code == 422 and loop.json()["detail"][0]["field"] == "superseded"
 
@@ -228,7 +245,9 @@ def test_pages_link_decisions_from_participants_and_bodies(client: TestClient) -
     assert "comm-2014" in car.text
     bodies = client.get("/working-bodies").text
     assert f'href="/decisions/{decisions["2021-statistics-guidelines"]["id"]}"' in bodies
-    assert "Ad Hoc Committee on KP reform" in bodies and "Ad hoc committee, at work from 2010 to 2013" in bodies
+    assert (
+        "Ad Hoc Committee on KP reform" in bodies and "Ad hoc committee, at work from 2010 to 2013" in bodies
+    )
     assert "Mark van Bockstael" in bodies and "not named in the sources" in bodies
     assert "(outgoing KP Chair)" in bodies  # the CPC: DRC in 2012, KP Chair in 2011
     page = client.get("/decisions", params={"q": "marange"})
@@ -255,14 +274,29 @@ def test_the_cli_lists_shows_and_adds_decisions(cli: Any, client: TestClient) ->
     shown = cli("decisions", "show", str(marange["id"]))
     assert shown.exit_code == 0 and "Decision on Marange" in shown.output and "comm-2011 ¶19" in shown.output
     added = cli(
-        "decisions", "add", "--title", "Decision on a test", "--summary", "Tests.", "--source", "comm-2021 ¶6",
-        "--year", "2021", "--participant", "RU", "--supersedes", str(marange["id"]), "--json",
+        "decisions",
+        "add",
+        "--title",
+        "Decision on a test",
+        "--summary",
+        "Tests.",
+        "--source",
+        "comm-2021 ¶6",
+        "--year",
+        "2021",
+        "--participant",
+        "RU",
+        "--supersedes",
+        str(marange["id"]),
+        "--json",
     )
     assert added.exit_code == 0, added.output
     new = json.loads(added.output)
     assert new["recorded_by"] and [r["id"] for r in new["supersedes"]] == [marange["id"]]
     assert client.get(f"/api/v1/decisions/{marange['id']}").json()["status"] == "superseded"
-    bad = cli("decisions", "add", "--title", "x", "--summary", "y", "--source", "z", "--adopted-on", "2021-13-01")
+    bad = cli(
+        "decisions", "add", "--title", "x", "--summary", "y", "--source", "z", "--adopted-on", "2021-13-01"
+    )
     assert bad.exit_code != 0 and "adopted_on" in bad.output
     assert cli("decisions", "list", "--status", "repealed").exit_code != 0
     assert cli("decisions", "show", "99999").exit_code != 0

@@ -425,7 +425,8 @@ MATRIX: dict[str, Access] = {
     "GET /api/v1/decisions": Access(EVERYONE),
     "GET /api/v1/decisions/{decision_id}": Access(EVERYONE),
     "POST /api/v1/decisions": Access(
-        frozenset({ADMIN}), json={"title": "Matrix decision", "summary": "matrix", "sources": ["comm-2021 ¶6"]}
+        frozenset({ADMIN}),
+        json={"title": "Matrix decision", "summary": "matrix", "sources": ["comm-2021 ¶6"]},
     ),
     "PATCH /api/v1/decisions/{decision_id}": Access(frozenset({ADMIN}), json={"status_note": "matrix"}),
     "POST /api/v1/decisions/{decision_id}/supersedes": Access(

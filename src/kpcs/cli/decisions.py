@@ -58,7 +58,9 @@ def list_(
     with cli.session_factory() as session:
         found = [
             d.model_dump(mode="json")
-            for d in decisions.search(session, q=q, body=body, participant=participant, status=chosen, year=year)
+            for d in decisions.search(
+                session, q=q, body=body, participant=participant, status=chosen, year=year
+            )
         ]
     if json_:
         print_json(found)
@@ -98,7 +100,9 @@ def add(
     link: Annotated[str | None, typer.Option(help="where its text is published")] = None,
     participant: Annotated[list[str] | None, typer.Option(help="a participant it concerns (repeat)")] = None,
     body: Annotated[list[str] | None, typer.Option(help="a working body it concerns (repeat)")] = None,
-    supersedes: Annotated[list[int] | None, typer.Option(help="id of a decision it replaces (repeat)")] = None,
+    supersedes: Annotated[
+        list[int] | None, typer.Option(help="id of a decision it replaces (repeat)")
+    ] = None,
     json_: Json = False,
 ) -> None:
     """Add a decision to the register (audited under the operator's name)."""

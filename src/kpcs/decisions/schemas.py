@@ -8,8 +8,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kpcs.decisions.domain import DecisionStatus
 
-_Citation = Field(default_factory=list, max_length=50)
-
 
 class NamedCode(BaseModel):
     """A participant or working body, by code and name."""
@@ -102,7 +100,7 @@ class DecisionCreate(_Body):
     bodies: list[str] = Field(default_factory=list, max_length=20)
     supersedes: list[int] = Field(default_factory=list, max_length=20)
     sources: list[str] = Field(min_length=1, max_length=50, description="where the decision is recorded")
-    status_sources: list[str] = _Citation
+    status_sources: list[str] = Field(default_factory=list, max_length=50)
 
     @field_validator("title", "summary", "adopted_by", mode="after")
     @classmethod

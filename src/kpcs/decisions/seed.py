@@ -138,12 +138,12 @@ def apply_decisions(session: Session, *, clock: Clock, data: DecisionsFile | Non
 
     counts = {"added": 0, "updated": 0, "sources": 0}
     for source in data.sources:
-        row = known_sources.get(source.id)
-        if row is None:
+        cited = known_sources.get(source.id)
+        if cited is None:
             session.add(RegistrySource(id=source.id, title=source.title, reference=source.reference))
             counts["sources"] += 1
-        elif (row.title, row.reference) != (source.title, source.reference):
-            row.title, row.reference = source.title, source.reference
+        elif (cited.title, cited.reference) != (source.title, source.reference):
+            cited.title, cited.reference = source.title, source.reference
             counts["sources"] += 1
 
     existing = {d.key: d for d in session.scalars(sa.select(Decision))}

@@ -148,7 +148,14 @@ def search(
 
 def _haystack(decision: Decision) -> str:
     """Everything a search looks in, lower-cased."""
-    parts = [decision.title, decision.number, decision.summary, decision.text, decision.adopted_by, decision.key]
+    parts = [
+        decision.title,
+        decision.number,
+        decision.summary,
+        decision.text,
+        decision.adopted_by,
+        decision.key,
+    ]
     return " ".join([p for p in parts if p] + list(decision.sources)).lower()
 
 

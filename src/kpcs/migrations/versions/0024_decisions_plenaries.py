@@ -14,7 +14,6 @@ from alembic import op
 
 import kpcs.db
 
-
 revision: str = "0024"
 down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None

@@ -28,7 +28,10 @@ pages = APIRouter(include_in_schema=False)
 Year = Annotated[int | None, Query(ge=2000, le=2100, description="year of adoption")]
 Search = Annotated[
     str | None,
-    Query(max_length=decisions.MAX_QUERY, description="words looked for in title, number, summary, text, sources"),
+    Query(
+        max_length=decisions.MAX_QUERY,
+        description="words looked for in title, number, summary, text, sources",
+    ),
 ]
 Code = Annotated[str | None, Query(max_length=16)]
 
@@ -152,9 +155,13 @@ def decisions_page(
 
 
 @pages.get("/decisions/{decision_id}")
-def decision_page(request: Request, decision_id: RowId, session: SessionDep, principal: PrincipalDep) -> Response:
+def decision_page(
+    request: Request, decision_id: RowId, session: SessionDep, principal: PrincipalDep
+) -> Response:
     """One decision, with links to the participants and bodies it concerns."""
-    return render(request, "decisions/detail.html", {"d": decisions.get(session, decision_id)}, principal=principal)
+    return render(
+        request, "decisions/detail.html", {"d": decisions.get(session, decision_id)}, principal=principal
+    )
 
 
 @pages.get("/plenaries")

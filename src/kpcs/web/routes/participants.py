@@ -16,7 +16,6 @@ from kpcs.decisions import services as decisions
 from kpcs.errors import FieldProblem, InvalidInput, KPCSError
 from kpcs.participants import services
 from kpcs.participants.models import WorkingBody
-from kpcs.plenaries import services as plenaries
 from kpcs.participants.registry import ParticipantKind, ParticipantStatus
 from kpcs.participants.schemas import (
     ChairYearPublic,
@@ -26,6 +25,7 @@ from kpcs.participants.schemas import (
     StatusChangeCreate,
     WorkingBodyPublic,
 )
+from kpcs.plenaries import services as plenaries
 from kpcs.web.deps import ClockDep, PrincipalDep, SessionDep, UowDep, allowed
 from kpcs.web.errors import status_for
 from kpcs.web.htmx import is_htmx_partial
@@ -230,7 +230,9 @@ def _parse_status_form(status: str, effective_on: str, reason: str, zones: str) 
 
 
 @pages.get("/working-bodies")
-def working_bodies_page(request: Request, session: SessionDep, clock: ClockDep, principal: PrincipalDep) -> Response:
+def working_bodies_page(
+    request: Request, session: SessionDep, clock: ClockDep, principal: PrincipalDep
+) -> Response:
     """Working groups and committees, and the KP Chair by year."""
     bodies = services.list_working_bodies(session)
     return render(
