@@ -12,7 +12,9 @@ from playwright.sync_api import Page, expect
 def test_a_reader_searches_the_register_and_follows_its_links(live_server, page: Page) -> None:  # type: ignore[no-untyped-def]
     base, _settings = live_server
     missing: list[str] = []
-    page.on("response", lambda r: missing.append(r.url) if r.status == 404 and "favicon" not in r.url else None)
+    page.on(
+        "response", lambda r: missing.append(r.url) if r.status == 404 and "favicon" not in r.url else None
+    )
     page.goto(f"{base}/working-bodies")
     page.get_by_role("link", name="Administrative decisions").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Administrative decisions")
