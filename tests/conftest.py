@@ -33,8 +33,10 @@ from kpcs.cli.state import CliState
 from kpcs.clock import FixedClock
 from kpcs.config import Settings
 from kpcs.db import UnitOfWork, make_engine, make_session_factory
+from kpcs.decisions.seed import apply_decisions
 from kpcs.participants.datafile import load_registry_file
 from kpcs.participants.loader import apply_registry
+from kpcs.plenaries.seed import apply_calendar
 from kpcs.signing.keys import KeyFiles, KeyRing
 from kpcs.statistics.submissions.services import load_published_production
 from kpcs.web.app import create_app
@@ -53,6 +55,9 @@ def build_database(url: str, registry: Path | None = None, revision: str = "head
     try:
         with UnitOfWork(make_session_factory(engine)) as uow:
             apply_registry(uow.session, load_registry_file(registry), clock=FixedClock(TODAY))
+            uow.session.flush()
+            apply_decisions(uow.session, clock=FixedClock(TODAY))
+            apply_calendar(uow.session, clock=FixedClock(TODAY))
             load_published_production(uow.session, FixedClock(TODAY))
             uow.commit()
         if engine.dialect.name == "sqlite":

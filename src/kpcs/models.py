@@ -16,6 +16,7 @@ from kpcs.certificates.models import (
     LossReport,
 )
 from kpcs.db import Base
+from kpcs.decisions.models import Decision, DecisionBody, DecisionParticipant, DecisionSupersession
 from kpcs.dossiers.models import ExportDossier
 from kpcs.exchange.models import EnrollmentToken, HubLink, InboxMessage, Node, OutboxMessage
 from kpcs.idempotency.models import IdempotencyKey
@@ -31,6 +32,7 @@ from kpcs.participants.models import (
     WorkingBody,
     WorkingBodyMembership,
 )
+from kpcs.plenaries.models import ChairPerson, Meeting
 from kpcs.reviews.models import Recommendation, RecommendationStep, Review, ReviewMember
 from kpcs.signing.models import SigningKey
 from kpcs.statistics.models import (
@@ -54,7 +56,12 @@ __all__ = [
     "Certificate",
     "CertificateLine",
     "CertificateSerial",
+    "ChairPerson",
     "ConfirmationReminder",
+    "Decision",
+    "DecisionBody",
+    "DecisionParticipant",
+    "DecisionSupersession",
     "EnrollmentToken",
     "Escalation",
     "ExportDossier",
@@ -68,6 +75,7 @@ __all__ = [
     "LogNode",
     "LogState",
     "LossReport",
+    "Meeting",
     "Node",
     "Notification",
     "NotificationMail",

@@ -423,6 +423,22 @@ MATRIX: dict[str, Access] = {
     # issue 18, item 4: the Chair's dashboard (an authority sees the lines of its own participant)
     "GET /api/v1/dashboard": Access(WORKING_GROUPS | AUTHORITIES),
     "GET /dashboard": Access(WORKING_GROUPS | AUTHORITIES),
+    # issue 19, items 3 and 4: the register of administrative decisions (read by anyone, kept
+    # by admins) and the plenary calendar
+    "GET /api/v1/decisions": Access(EVERYONE),
+    "GET /api/v1/decisions/{decision_id}": Access(EVERYONE),
+    "POST /api/v1/decisions": Access(
+        frozenset({ADMIN}),
+        json={"title": "Matrix decision", "summary": "matrix", "sources": ["comm-2021 ¶6"]},
+    ),
+    "PATCH /api/v1/decisions/{decision_id}": Access(frozenset({ADMIN}), json={"status_note": "matrix"}),
+    "POST /api/v1/decisions/{decision_id}/supersedes": Access(
+        frozenset({ADMIN}), json={"superseded": 2, "source": "matrix"}
+    ),
+    "GET /api/v1/plenaries": Access(EVERYONE),
+    "GET /decisions": Access(EVERYONE),
+    "GET /decisions/{decision_id}": Access(EVERYONE),
+    "GET /plenaries": Access(EVERYONE),
 }
 
 
@@ -622,6 +638,7 @@ def _path(route: str, world: World) -> str:
         "{name}": "trade.csv",
         "{review_id}": "1",  # the review of Botswana the world holds, with recommendation 1
         "{recommendation_id}": "1",
+        "{decision_id}": "1",  # a decision of the packaged register
     }
     if "/questions/{number}" in path:
         path = path.replace("/questions/{number}", "/questions/1")

@@ -128,6 +128,8 @@ class Action(StrEnum):
     VIEW_RESTRICTED_CROSS_CHECK = "dossier:cross-check"
     VIEW_NOTIFICATIONS = "notifications:view"
     VIEW_DASHBOARD = "dashboard:view"
+    # The register of administrative decisions (issue 19): read by anyone, kept by admins.
+    MANAGE_DECISIONS = "decision:manage"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -214,6 +216,7 @@ def _view_certificates(principal: Principal, participant: str | None) -> bool:
 POLICY: dict[Action, Rule] = {
     Action.VIEW_REGISTRY: _anyone,
     Action.CHANGE_PARTICIPANT_STATUS: _role(Role.ADMIN),
+    Action.MANAGE_DECISIONS: _role(Role.ADMIN),
     Action.VIEW_AUDIT: _role(Role.ADMIN),
     Action.MANAGE_TOKENS: _role(Role.ADMIN),
     Action.MANAGE_USERS: _role(Role.ADMIN),

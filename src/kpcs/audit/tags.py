@@ -10,6 +10,12 @@ from typing import Final
 REGISTRY_LOADED: Final = "registry:loaded"
 PARTICIPANT_STATUS_CHANGED: Final = "participant:status:changed"
 AUTHORITY_UPDATED: Final = "authority:updated"
+# The register of administrative decisions and the plenary calendar (issue 19).
+DECISIONS_LOADED: Final = "decision:loaded"
+DECISION_CREATED: Final = "decision:created"
+DECISION_UPDATED: Final = "decision:updated"
+DECISION_SUPERSEDED: Final = "decision:superseded"
+PLENARIES_LOADED: Final = "plenary:loaded"
 
 USER_CREATED: Final = "account:user:created"
 USER_PASSWORD_CHANGED: Final = "account:user:password-changed"

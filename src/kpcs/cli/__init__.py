@@ -95,6 +95,7 @@ def _register() -> None:
         certificates,
         dashboard,
         db,
+        decisions,
         demo,
         dossiers,
         fraud,
@@ -114,6 +115,7 @@ def _register() -> None:
     app.add_typer(db.app, name="db")
     app.command("serve")(serve.serve)
     app.add_typer(participants.app, name="participants")
+    app.add_typer(decisions.app, name="decisions")
     app.add_typer(certificates.app, name="certificates")
     app.command("verify")(verify.verify)
     app.add_typer(dossiers.app, name="dossiers")

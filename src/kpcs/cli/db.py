@@ -25,8 +25,10 @@ def upgrade(
 ) -> None:
     """Migrate the database to the latest schema and load the participant registry (idempotent)."""
     from kpcs import migrations
+    from kpcs.decisions.seed import apply_decisions
     from kpcs.participants.datafile import load_registry_file
     from kpcs.participants.loader import apply_registry
+    from kpcs.plenaries.seed import apply_calendar
     from kpcs.statistics.public.published import load_published_figures
 
     cli = state(ctx)
@@ -36,11 +38,15 @@ def upgrade(
     migrations.upgrade(cli.settings.sqlalchemy_url)
     with cli.uow() as uow:
         report = apply_registry(uow.session, data, clock=cli.clock)
+        uow.session.flush()
+        decisions = apply_decisions(uow.session, clock=cli.clock)
+        apply_calendar(uow.session, clock=cli.clock)
         published = load_published_figures(uow.session, cli.clock)
         uow.commit()
     console.print(
         f"database at schema {migrations.current_revision(cli.settings.sqlalchemy_url)}; "
         f"{report.summary()} (registry as of {data.as_of}); "
+        f"decisions: {decisions['added']} added, {decisions['updated']} updated; "
         f"published statistics: {published.production} production row(s) and "
         f"{published.world_totals} world total(s) loaded or updated"
     )

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from kpcs.errors import RegistryDataError
+from kpcs.participants.bodies import BodyKind
 from kpcs.participants.registry import DateBound, ParticipantKind, ParticipantStatus, RegimeKind
 
 _CODE = r"^[A-Z][A-Z0-9]{1,7}$"
@@ -133,6 +134,9 @@ class WorkingBodyEntry(Cited):
 
     code: str = Field(pattern=_CODE)
     name: str = Field(min_length=1)
+    kind: BodyKind = BodyKind.WORKING_GROUP
+    active_from: int | None = Field(default=None, ge=2000, le=2100)
+    active_to: int | None = Field(default=None, ge=2000, le=2100)
     purpose: str = ""
     terms: list[TermEntry] = Field(default_factory=list)
 
@@ -201,6 +205,8 @@ class RegistryFile(_Strict):
         problems += [f"chairs: year {y} given twice" for y in _dupes([c.year for c in self.chairs])]
         for body in self.working_bodies:
             check_cited(body.code, body)
+            if body.active_from and body.active_to and body.active_to < body.active_from:
+                problems.append(f"{body.code}: active_to is before active_from")
             for term in body.terms:
                 check_cited(f"{body.code} {term.year}", term)
                 for code in sorted(term.codes() - known_codes):

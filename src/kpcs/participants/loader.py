@@ -220,7 +220,14 @@ def _apply_working_bodies(session: Session, data: RegistryFile, report: LoadRepo
         for m in session.scalars(sa.select(WorkingBodyMembership))
     }
     for entry in data.working_bodies:
-        values = {"name": entry.name, "purpose": entry.purpose, "sources": list(entry.sources)}
+        values = {
+            "name": entry.name,
+            "kind": entry.kind,
+            "active_from": entry.active_from,
+            "active_to": entry.active_to,
+            "purpose": entry.purpose,
+            "sources": list(entry.sources),
+        }
         body = bodies.get(entry.code)
         if body is None:
             session.add(WorkingBody(code=entry.code, **values))

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kpcs.db import Base
+from kpcs.participants.bodies import BodyKind
 from kpcs.participants.registry import DateBound, ParticipantKind, ParticipantStatus, RegimeKind, StatusEntry
 
 REGISTRY_RECORDER = "registry"
@@ -165,6 +166,11 @@ class WorkingBody(Base):
 
     code: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[BodyKind] = mapped_column(
+        default=BodyKind.WORKING_GROUP, server_default=BodyKind.WORKING_GROUP.value
+    )
+    active_from: Mapped[int | None] = mapped_column(comment="first year of work, where a source gives it")
+    active_to: Mapped[int | None] = mapped_column(comment="last year of work (ad hoc bodies), where known")
     purpose: Mapped[str] = mapped_column(sa.Text)
     sources: Mapped[list[str]]
 

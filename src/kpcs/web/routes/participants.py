@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, TypeVar
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from starlette.responses import Response
 
 from kpcs.accounts.permissions import Action
+from kpcs.decisions import services as decisions
 from kpcs.errors import FieldProblem, InvalidInput, KPCSError
 from kpcs.participants import services
+from kpcs.participants.models import WorkingBody
 from kpcs.participants.registry import ParticipantKind, ParticipantStatus
 from kpcs.participants.schemas import (
     ChairYearPublic,
@@ -22,6 +25,7 @@ from kpcs.participants.schemas import (
     StatusChangeCreate,
     WorkingBodyPublic,
 )
+from kpcs.plenaries import services as plenaries
 from kpcs.web.deps import ClockDep, PrincipalDep, SessionDep, UowDep, allowed
 from kpcs.web.errors import status_for
 from kpcs.web.htmx import is_htmx_partial
@@ -159,6 +163,7 @@ def _detail_page(
     detail = services.get_participant(session, code, on=clock.today())
     context = {
         "p": detail,
+        "decisions": decisions.search(session, participant=detail.code),
         "statuses": list(ParticipantStatus),
         "today": clock.today(),
         "form": form,
@@ -225,12 +230,25 @@ def _parse_status_form(status: str, effective_on: str, reason: str, zones: str) 
 
 
 @pages.get("/working-bodies")
-def working_bodies_page(request: Request, session: SessionDep, principal: PrincipalDep) -> Response:
+def working_bodies_page(
+    request: Request, session: SessionDep, clock: ClockDep, principal: PrincipalDep
+) -> Response:
     """Working groups and committees, and the KP Chair by year."""
+    bodies = services.list_working_bodies(session)
     return render(
         request,
         "working_bodies.html",
-        {"bodies": services.list_working_bodies(session), "chairs": services.list_chairs(session)},
+        {
+            "bodies": bodies,
+            "chairs": services.list_chairs(session),
+            # issue 19: kinds and active years, chairs year by year (unknown years said so),
+            # the people the sources name, and the decisions that concern each body
+            "info": {b.code: b for b in session.scalars(sa.select(WorkingBody))},
+            "body_chairs": plenaries.body_chairs(session, clock.today().year),
+            "people": {b.code: plenaries.people(session, body=b.code) for b in bodies},
+            "kp_people": plenaries.people(session, kp=True),
+            "decisions": {b.code: decisions.search(session, body=b.code) for b in bodies},
+        },
         principal=principal,
     )
 

@@ -1,0 +1,1 @@
+"""The register of administrative decisions of the Kimberley Process."""
