@@ -420,6 +420,9 @@ MATRIX: dict[str, Access] = {
     "GET /notifications": Access(SIGNED_IN),
     # a token has no address: refused with a 422 naming the field
     "POST /account/email": Access(NOBODY, rule_refuses=SIGNED_IN, data={"email": "kp@mines.example"}),
+    # issue 18, monitoring's remaining pieces: the review's report as a PDF (Botswana's review)
+    "GET /api/v1/reviews/{review_id}/pdf": Access(REVIEWERS | {OWN}, hides=True),
+    "GET /reviews/{review_id}/pdf": Access(REVIEWERS | {OWN}, hides=True),
 }
 
 

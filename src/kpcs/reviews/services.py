@@ -160,6 +160,15 @@ def review(session: Session, principal: Principal, review_id: int, today: date) 
     }
 
 
+def printable(session: Session, principal: Principal, review_id: int, today: date) -> dict[str, Any]:
+    """The review as :func:`review` gives it, once it has a report to print (a draft sent or
+    more); a planned review has none yet (a :class:`Conflict`)."""
+    found = review(session, principal, review_id, today)
+    if Stage(found["stage"]) is Stage.PLANNED:
+        raise Conflict(f"review {review_id} is planned: it has no report to print yet")
+    return found
+
+
 def create(
     uow: UnitOfWork,
     principal: Principal,
