@@ -312,6 +312,25 @@ def late_and_missing(session: Session, principal: Principal, year: int, today: d
     return {"year": year, "due_on": domain.due_date(year).isoformat(), "rows": rows}
 
 
+def not_submitted(session: Session, year: int) -> list[tuple[str, str]]:
+    """The participants (code, name) that owe a report on ``year`` and have not submitted it
+    (for the reminder before the due date; no permission is checked: nothing is shown)."""
+    submitted = set(
+        session.scalars(
+            sa.select(AnnualReport.participant).where(
+                AnnualReport.year == year, AnnualReport.submitted_at.is_not(None)
+            )
+        )
+    )
+    return [
+        (code, facts.name)
+        for code, facts in sorted(registry_snapshot(session).participants.items())
+        if facts.kind is ParticipantKind.PARTICIPANT
+        and domain.owes_report(facts.history, year)
+        and code not in submitted
+    ]
+
+
 # -- helpers ---------------------------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ reports it (the WGM on its page, or a participant's annual report later)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
@@ -22,6 +23,7 @@ from kpcs.errors import Conflict, InvalidInput, NotFound
 from kpcs.participants.models import Participant
 from kpcs.reviews.domain import (
     OUTSTANDING,
+    Actor,
     Constituency,
     FollowUp,
     ReviewKind,
@@ -29,6 +31,7 @@ from kpcs.reviews.domain import (
     constituencies_missing,
     may_finalise,
     next_deadline,
+    waits_on,
 )
 from kpcs.reviews.models import Recommendation, RecommendationStep, Review, ReviewMember
 
@@ -81,6 +84,34 @@ def _summary(review: Review, today: date) -> dict[str, Any]:
         "overdue": deadline.overdue if deadline else False,
         "timeline_source": deadline.source if deadline else None,
     }
+
+
+@dataclass(frozen=True)
+class DeadlineDue:
+    """A review's next deadline, and who must act by then."""
+
+    review_id: int
+    participant: str
+    kind: str
+    step: str
+    due: date
+    waits_on: Actor
+
+
+def deadlines_between(session: Session, first: date, last: date, today: date) -> list[DeadlineDue]:
+    """The reviews whose next deadline falls from ``first`` to ``last`` (for the daily
+    reminder; no permission is checked: the caller notifies whoever must act)."""
+    query = sa.select(Review).where(
+        Review.stage.in_([Stage.PLANNED.value, Stage.DRAFT.value, Stage.COMMENTED.value])
+    )
+    found: list[DeadlineDue] = []
+    for row in session.scalars(query.order_by(Review.id)):
+        stage = Stage(row.stage)
+        deadline = next_deadline(stage, row.visit_ends, row.draft_sent_on, today)
+        actor = waits_on(stage)
+        if deadline is not None and actor is not None and first <= deadline.due <= last:
+            found.append(DeadlineDue(row.id, row.participant, row.kind, deadline.step, deadline.due, actor))
+    return found
 
 
 def reviews(
