@@ -55,6 +55,11 @@ class Settings(BaseSettings):
         "none: they stay in the app's inbox.",
     )
     mail_from: str = Field(default="kpcs@localhost", description="The From address of notification e-mails.")
+    deadline_sweep: bool = Field(
+        default=True,
+        description="`kpcs serve` announces deadlines due within seven days at start-up and daily "
+        "(as `kpcs notifications deadlines` does); `false` where cron runs that command instead.",
+    )
     session_hours: int = Field(default=12, ge=1, le=24 * 14)
     threads: int = Field(
         default=2, ge=1, le=200, description="threads per web worker for database-bound requests"

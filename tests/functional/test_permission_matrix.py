@@ -439,6 +439,9 @@ MATRIX: dict[str, Access] = {
     "GET /decisions": Access(EVERYONE),
     "GET /decisions/{decision_id}": Access(EVERYONE),
     "GET /plenaries": Access(EVERYONE),
+    # issue 18, monitoring's remaining pieces: the review's report as a PDF (Botswana's review)
+    "GET /api/v1/reviews/{review_id}/pdf": Access(REVIEWERS | {OWN}, hides=True),
+    "GET /reviews/{review_id}/pdf": Access(REVIEWERS | {OWN}, hides=True),
 }
 
 

@@ -7,13 +7,14 @@ Part B (what changed during the year).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
 from kpcs.errors import Conflict, FieldProblem, InvalidInput
 from kpcs.participants.registry import ParticipantStatus, StatusEntry, status_on
+from kpcs.reviews.domain import FollowUp
 
 SECTIONS: Final[dict[str, str]] = {
     "certificate_system": "Certificate system (Core Document Section II)",
@@ -148,3 +149,49 @@ def empty_sections(part_a: Mapping[str, str], part_b: Mapping[str, str]) -> list
     return [
         key for key in SECTIONS if not (part_a.get(key) or "").strip() and not (part_b.get(key) or "").strip()
     ]
+
+
+MAX_FOLLOW_UP_NOTE: Final = 10_000
+"""Characters in the note on one recommendation's follow-up."""
+
+
+def follow_up_entries(
+    given: Sequence[Mapping[str, Any]], open_recommendations: Collection[int], participant: str
+) -> list[dict[str, Any]]:
+    """What a report says of the follow-up of its participant's peer-review recommendations,
+    as stored: each ``{"recommendation", "follow_up", "note"}`` naming one of
+    ``open_recommendations`` (its participant's, still open or in progress) once, with a
+    follow-up state and a note saying what was done; anything else refused, field by field."""
+    states = [f.value for f in FollowUp]
+    problems: list[FieldProblem] = []
+    cleaned: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    for n, entry in enumerate(given):
+        where = f"follow_ups[{n}]"
+        recommendation, state = entry.get("recommendation"), entry.get("follow_up")
+        note = str(entry.get("note") or "").strip()
+        if not isinstance(recommendation, int) or recommendation not in open_recommendations:
+            problems.append(
+                FieldProblem(
+                    f"{where}.recommendation",
+                    f"{recommendation} is not an open recommendation of {participant}'s reviews",
+                )
+            )
+        elif recommendation in seen:
+            problems.append(FieldProblem(f"{where}.recommendation", f"{recommendation} is given twice"))
+        if state not in states:
+            problems.append(FieldProblem(f"{where}.follow_up", f"must be one of {', '.join(states)}"))
+        if not note:
+            problems.append(FieldProblem(f"{where}.note", "say what was done (must not be empty)"))
+        elif len(note) > MAX_FOLLOW_UP_NOTE:
+            problems.append(
+                FieldProblem(
+                    f"{where}.note", f"is {len(note):,} characters long; at most {MAX_FOLLOW_UP_NOTE:,}"
+                )
+            )
+        if isinstance(recommendation, int):
+            seen.add(recommendation)
+        cleaned.append({"recommendation": recommendation, "follow_up": state, "note": note})
+    if problems:
+        raise InvalidInput("; ".join(f"{p.field}: {p.message}" for p in problems), problems=problems)
+    return cleaned

@@ -1,10 +1,12 @@
-"""The hook where a submitted annual report will update the follow-up status of the
-peer-review recommendations addressed to its participant.
+"""A submitted annual report moves on the follow-up of the peer-review recommendations
+addressed to its participant (issue 18: "recommendations, each with an owner and a
+follow-up status that the participant's later annual reports update").
 
-Peer review (issue 18, item 3) is built in another slice; when its recommendations exist,
-this subscriber reads the report's Part B and moves each recommendation's follow-up on.
-It is wired to :class:`AnnualReportSubmitted` in :mod:`kpcs.wiring` already, so that slice
-changes only this function.
+The report carries, for each recommendation it answers on, the follow-up state and a note
+(:func:`kpcs.annual_reports.domain.follow_up_entries`); on submission this subscriber of
+:class:`AnnualReportSubmitted` applies each through peer review's one way of changing a
+follow-up, as a step whose source is ``annual report <year>``, audited, in the submission's
+transaction (a recommendation closed meanwhile refuses the submission, changing nothing).
 """
 
 from __future__ import annotations
@@ -13,9 +15,17 @@ from sqlalchemy.orm import Session
 
 from kpcs.annual_reports.events import AnnualReportSubmitted
 from kpcs.clock import Clock
+from kpcs.reviews.services import follow_up_from_annual_report
 
 
 def update_recommendation_follow_up(session: Session, clock: Clock, event: AnnualReportSubmitted) -> None:
-    """Update the follow-up of ``event.participant``'s peer-review recommendations from the
-    report (no recommendations are stored yet: nothing to update)."""
-    del session, clock, event
+    """Apply the follow-up ``event``'s report gives on its participant's recommendations."""
+    if event.follow_ups:
+        follow_up_from_annual_report(
+            session,
+            event.submitted_by,
+            clock,
+            participant=event.participant,
+            year=event.year,
+            updates=list(event.follow_ups),
+        )

@@ -32,6 +32,10 @@ class AnnualReport(Base):
     figures: Mapped[dict[str, Any] | None] = mapped_column(
         sa.JSON, comment="what kpcs knew of the year when the report was submitted; NULL while a draft"
     )
+    follow_ups: Mapped[list[dict[str, Any]] | None] = mapped_column(
+        sa.JSON,
+        comment="[{recommendation, follow_up, note}] reported on peer-review recommendations; NULL: none",
+    )
     feedback: Mapped[dict[str, str] | None] = mapped_column(sa.JSON, comment="the WGM's feedback per section")
     assessment_note: Mapped[str | None] = mapped_column(sa.Text, comment="the WGM's overall conclusion")
     response: Mapped[str | None] = mapped_column(

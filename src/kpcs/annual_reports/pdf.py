@@ -55,6 +55,21 @@ def render_annual_report_pdf(detail: dict[str, Any], made_on: date) -> bytes:
             if section["feedback"]:
                 pdf.paragraph("Feedback of the Working Group on Monitoring", size=8.5, colour=MUTED)
                 pdf.paragraph(section["feedback"])
+        if detail["follow_ups"]:
+            pdf.heading("Follow-up of peer-review recommendations")
+            pdf.data_table(
+                ["Recommendation", "Owner", "Follow-up", "Note"],
+                [
+                    [
+                        f"Review {e['review']}, No. {e['number']}: {e['text']}",
+                        e["owner"],
+                        e["follow_up"],
+                        e["note"],
+                    ]
+                    for e in detail["follow_ups"]
+                ],
+                [70, 30, 25, 55],
+            )
         if detail["assessment_note"]:
             pdf.heading("Conclusion of the Working Group on Monitoring")
             pdf.paragraph(detail["assessment_note"])

@@ -7,7 +7,7 @@ A draft is its participant's alone: the working groups see a report once it is s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -28,6 +28,7 @@ from kpcs.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from kpcs.events import publish
 from kpcs.participants.registry import ParticipantKind
 from kpcs.participants.snapshot import registry_snapshot
+from kpcs.reviews.services import described, to_report_on
 from kpcs.statistics.submissions.templates import FIRST_YEAR
 
 MAX_RESPONSE = domain.MAX_SECTION_TEXT
@@ -88,8 +89,11 @@ def edit(
     *,
     part_a: Mapping[str, str] | None = None,
     part_b: Mapping[str, str] | None = None,
+    follow_ups: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Change the sections given of a draft; the others stay as they were."""
+    """Change the sections given of a draft; the others stay as they were. ``follow_ups``
+    (when given, all of them: it replaces what the draft said) reports on the participant's
+    open peer-review recommendations, applied when the report is submitted."""
     given = {
         "part_a": domain.section_texts("part_a", part_a or {}),
         "part_b": domain.section_texts("part_b", part_b or {}),
@@ -100,8 +104,15 @@ def edit(
         require(principal, Action.EDIT_ANNUAL_REPORT, participant=report.participant)
         if report.status != Status.DRAFT.value:
             raise Conflict(f"report {report_id} was submitted: only a draft is edited")
-        before: dict[str, str] = {}
-        after: dict[str, str] = {}
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
+        if follow_ups is not None:
+            entries = domain.follow_up_entries(
+                follow_ups, to_report_on(session, report.participant), report.participant
+            )
+            if entries != (report.follow_ups or []):
+                before["follow_ups"], after["follow_ups"] = report.follow_ups or [], entries
+                report.follow_ups = entries or None
         for part, texts in given.items():
             stored = dict(getattr(report, part))
             for key, text in texts.items():
@@ -138,6 +149,10 @@ def submit(uow: UnitOfWork, principal: Principal, clock: Clock, report_id: int) 
                 f"say something in part A or B of: {', '.join(empty)}",
                 problems=[FieldProblem(f"part_b.{key}", "empty in both parts") for key in empty],
             )
+        # a recommendation the WGM closed since the draft was written is refused, naming it
+        reported = domain.follow_up_entries(
+            report.follow_ups or [], to_report_on(session, report.participant), report.participant
+        )
         now = clock.now()
         report.status, report.submitted_at, report.submitted_by = status.value, now, principal.actor
         report.figures = year_figures(session, report.participant, report.year)
@@ -149,7 +164,12 @@ def submit(uow: UnitOfWork, principal: Principal, clock: Clock, report_id: int) 
             tag=tags.ANNUAL_REPORT_SUBMITTED,
             object_type="annual_report",
             object_id=str(report.id),
-            after={"participant": report.participant, "year": report.year, "standing": standing.value},
+            after={
+                "participant": report.participant,
+                "year": report.year,
+                "standing": standing.value,
+                "follow_ups": len(reported),
+            },
         )
         publish(
             session,
@@ -159,6 +179,8 @@ def submit(uow: UnitOfWork, principal: Principal, clock: Clock, report_id: int) 
                 participant=report.participant,
                 year=report.year,
                 part_b=dict(report.part_b),
+                follow_ups=tuple(reported),
+                submitted_by=principal,
             ),
         )
         uow.commit()
@@ -290,6 +312,25 @@ def late_and_missing(session: Session, principal: Principal, year: int, today: d
     return {"year": year, "due_on": domain.due_date(year).isoformat(), "rows": rows}
 
 
+def not_submitted(session: Session, year: int) -> list[tuple[str, str]]:
+    """The participants (code, name) that owe a report on ``year`` and have not submitted it
+    (for the reminder before the due date; no permission is checked: nothing is shown)."""
+    submitted = set(
+        session.scalars(
+            sa.select(AnnualReport.participant).where(
+                AnnualReport.year == year, AnnualReport.submitted_at.is_not(None)
+            )
+        )
+    )
+    return [
+        (code, facts.name)
+        for code, facts in sorted(registry_snapshot(session).participants.items())
+        if facts.kind is ParticipantKind.PARTICIPANT
+        and domain.owes_report(facts.history, year)
+        and code not in submitted
+    ]
+
+
 # -- helpers ---------------------------------------------------------------------------------
 
 
@@ -378,6 +419,8 @@ def _detail(session: Session, r: AnnualReport, today: date) -> dict[str, Any]:
             }
             for key, title in SECTIONS.items()
         ],
+        "follow_ups": _follow_ups(session, r),
+        "recommendations_to_report": _to_report(session, r),
         "figures": r.figures if r.figures is not None else year_figures(session, r.participant, r.year),
         "figures_as_of": "submission" if r.figures is not None else "today",
         "assessment_note": r.assessment_note,
@@ -390,3 +433,32 @@ def _detail(session: Session, r: AnnualReport, today: date) -> dict[str, Any]:
         "assessed_by": r.assessed_by,
         "responded_by": r.responded_by,
     }
+
+
+def _follow_ups(session: Session, r: AnnualReport) -> list[dict[str, Any]]:
+    """What the report says of each peer-review recommendation, with the recommendation."""
+    entries = r.follow_ups or []
+    known = described(session, [e["recommendation"] for e in entries])
+    return [
+        {
+            "recommendation": e["recommendation"],
+            "review": known.get(e["recommendation"], {}).get("review"),
+            "number": known.get(e["recommendation"], {}).get("number"),
+            "text": known.get(e["recommendation"], {}).get("text", ""),
+            "owner": known.get(e["recommendation"], {}).get("owner", ""),
+            "follow_up": e["follow_up"],
+            "note": e["note"],
+        }
+        for e in entries
+    ]
+
+
+def _to_report(session: Session, r: AnnualReport) -> list[dict[str, Any]]:
+    """For a draft: the participant's open recommendations it may report on, each with what
+    the draft says of it so far (``reported``: None when nothing)."""
+    if r.status != Status.DRAFT.value:
+        return []
+    said = {e["recommendation"]: e for e in r.follow_ups or []}
+    return [
+        rec | {"reported": said.get(rec_id)} for rec_id, rec in to_report_on(session, r.participant).items()
+    ]

@@ -37,12 +37,13 @@ def list_(
 
 @app.command("deadlines")
 def deadlines(ctx: typer.Context) -> None:
-    """Notify each authority of what it must submit within seven days (run daily; a deadline
-    is announced once)."""
-    from kpcs.notifications import services
+    """Notify whoever must act of what is due within seven days: statistics, the annual
+    report, a review's next step, questionnaire answers (``kpcs serve`` runs it at start-up
+    and daily; a deadline is announced once)."""
+    from kpcs.notifications.deadlines import remind_deadlines
 
     cli = state(ctx)
-    made = services.remind_deadlines(cli.uow(), cli.clock)
+    made = remind_deadlines(cli.uow(), cli.clock)
     console.print(f"{made} deadline notification(s) made", highlight=False)
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import signal
 import socket
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from kpcs.cli.output import console
-from kpcs.cli.state import state
+from kpcs.cli.state import CliState, state
+
+if TYPE_CHECKING:
+    from kpcs.notifications.deadlines import DeadlineSweeper
 
 # uvicorn and the web app (FastAPI, templates, Matplotlib for the charts), and multiprocessing
 # for several workers, are imported by the functions that serve, not here: every other command
@@ -78,6 +81,16 @@ def _serve_workers(host: str, port: int, workers: int, access_log: bool) -> None
             process.join(timeout=10)
 
 
+def deadline_sweeper(cli: CliState) -> DeadlineSweeper | None:
+    """The daily deadline sweep this server runs (once per server, not per worker process),
+    unless ``KPCS_DEADLINE_SWEEP=false``."""
+    if not cli.settings.deadline_sweep:
+        return None
+    from kpcs.notifications.deadlines import DeadlineSweeper
+
+    return DeadlineSweeper(cli.uow, cli.clock)
+
+
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
@@ -87,12 +100,19 @@ def serve(
 ) -> None:
     """Serve the web pages and /api/v1 (run `kpcs db upgrade` first)."""
     cli = state(ctx)
-    if workers > 1:
-        _serve_workers(host, port, workers, access_log)
-        return
-    import uvicorn
+    sweeper = deadline_sweeper(cli)
+    if sweeper is not None:
+        sweeper.start()
+    try:
+        if workers > 1:
+            _serve_workers(host, port, workers, access_log)
+            return
+        import uvicorn
 
-    from kpcs.web.app import create_app
+        from kpcs.web.app import create_app
 
-    app = create_app(cli.settings, clock=cli.clock)
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log, proxy_headers=False)
+        app = create_app(cli.settings, clock=cli.clock)
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log, proxy_headers=False)
+    finally:
+        if sweeper is not None:
+            sweeper.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -74,8 +74,19 @@ def week_clock(
     decided later than that (the lateness stays visible on a decided dossier)."""
     due_on = clock_started_at.date() + timedelta(days=DECISION_DAYS)
     running = status in OPEN
-    end = today if running or decided_at is None else decided_at.date()
-    return WeekClock(due_on=due_on, days_left=(due_on - today).days, overdue=end > due_on, running=running)
+    if running:
+        overdue = clock_started_at < overdue_if_started_before(today)
+    else:
+        overdue = (decided_at.date() if decided_at is not None else today) > due_on
+    return WeekClock(due_on=due_on, days_left=(due_on - today).days, overdue=overdue, running=running)
+
+
+def overdue_if_started_before(today: date) -> datetime:
+    """An undecided dossier is overdue on ``today`` when its week's clock started before this
+    instant: its decision was due :data:`DECISION_DAYS` days after the (UTC) day it started,
+    and that day has passed. The one statement of the rule: :func:`week_clock` reads it for
+    one dossier, the listing's SQL filter compares ``clock_started_at`` with it."""
+    return datetime.combine(today - timedelta(days=DECISION_DAYS), time.min, tzinfo=UTC)
 
 
 def zone_problem(zone: str, zones_in_force: tuple[str, ...] | None) -> str | None:

@@ -358,6 +358,37 @@ def get(session: Session, principal: Principal, today: date, dossier_id: int) ->
     return public(_visible(session, principal, dossier_id), today)
 
 
+MAX_PAGE = 500
+"""The most dossiers one listing request returns."""
+PAGE = 100
+"""Dossiers per listing page unless the caller asks for fewer (or more, up to :data:`MAX_PAGE`)."""
+
+
+def _listing(
+    principal: Principal,
+    today: date,
+    *,
+    participant: str | None,
+    status: DossierStatus | None,
+    overdue: bool,
+) -> sa.Select[ExportDossier]:
+    """The dossiers the principal may see, filtered in SQL; ``overdue``: undecided past the week."""
+    require(principal, Action.VIEW_EXPORT_DOSSIERS)
+    stmt = sa.select(ExportDossier)
+    if is_participant_bound(principal):
+        stmt = stmt.where(ExportDossier.participant_code == principal.participant_code)
+    if participant:
+        stmt = stmt.where(ExportDossier.participant_code == participant)
+    if status is not None:
+        stmt = stmt.where(ExportDossier.status == status)
+    if overdue:
+        stmt = stmt.where(
+            ExportDossier.status.in_(sorted(domain.OPEN)),
+            ExportDossier.clock_started_at < domain.overdue_if_started_before(today),
+        )
+    return stmt
+
+
 def list_dossiers(
     session: Session,
     principal: Principal,
@@ -366,18 +397,31 @@ def list_dossiers(
     participant: str | None = None,
     status: DossierStatus | None = None,
     overdue: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Dossiers the principal may see, newest first, each with its week's clock."""
-    require(principal, Action.VIEW_EXPORT_DOSSIERS)
-    stmt = sa.select(ExportDossier).order_by(ExportDossier.submitted_at.desc(), ExportDossier.id.desc())
-    if is_participant_bound(principal):
-        stmt = stmt.where(ExportDossier.participant_code == principal.participant_code)
-    if participant:
-        stmt = stmt.where(ExportDossier.participant_code == participant)
-    if status is not None:
-        stmt = stmt.where(ExportDossier.status == status)
-    rows = [public(dossier, today) for dossier in session.scalars(stmt)]
-    return [row for row in rows if row["overdue"]] if overdue else rows
+    """Dossiers the principal may see, newest first, each with its week's clock; ``overdue``:
+    only those still undecided after their week; ``limit`` and ``offset`` page through them
+    (``limit`` None: all, as the CLI lists them)."""
+    stmt = _listing(principal, today, participant=participant, status=status, overdue=overdue)
+    stmt = stmt.order_by(ExportDossier.submitted_at.desc(), ExportDossier.id.desc()).offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [public(dossier, today) for dossier in session.scalars(stmt)]
+
+
+def count_dossiers(
+    session: Session,
+    principal: Principal,
+    today: date,
+    *,
+    participant: str | None = None,
+    status: DossierStatus | None = None,
+    overdue: bool = False,
+) -> int:
+    """How many dossiers :func:`list_dossiers` would list with the same filters, unpaged."""
+    listing = _listing(principal, today, participant=participant, status=status, overdue=overdue)
+    return session.scalar(sa.select(sa.func.count()).select_from(listing.subquery())) or 0
 
 
 # --- the certificate side -------------------------------------------------------------------

@@ -13,8 +13,9 @@ requested (:func:`importer_reminded`, :func:`reminder_received`), an export doss
 Monitoring Team to decide within its week (:func:`dossier_awaits_decision`), an annual
 report for the WGM to assess (:func:`annual_report_submitted`).
 
-Deadlines are found by :func:`remind_deadlines` (``kpcs notifications deadlines``, run
-daily): a ``key`` per deadline makes a second run notify nobody twice.
+Deadlines are found by :func:`kpcs.notifications.deadlines.remind_deadlines` (``kpcs
+notifications deadlines``, and ``kpcs serve`` at start-up and daily): a ``key`` per deadline
+makes a second run notify nobody twice.
 """
 
 from __future__ import annotations
@@ -143,11 +144,13 @@ def dossier_awaits_decision(session: Session, clock: Clock, event: DossierAwaits
         clock,
         role=Role.MONITORING,
         participant=None,
-        subject=f"Export dossier {event.dossier_id} ({event.participant}): decide by {_day(event.decide_by)}",
+        subject=(
+            f"Export dossier {event.dossier_id} ({event.participant}): decide by {day_text(event.decide_by)}"
+        ),
         body=(
             f"{event.participant}, restricted to its compliant zones, proposes an export from {event.zone} "
             f"(dossier {event.dossier_id}). The Diamond Expert Team and the statistics working group "
-            f"assess it; the Monitoring Team decides by {_day(event.decide_by)}."
+            f"assess it; the Monitoring Team decides by {day_text(event.decide_by)}."
         ),
         link=f"/export-dossiers/{event.dossier_id}",
         key=f"dossier-awaits-decision:{event.dossier_id}:{event.decide_by.isoformat()}",
@@ -190,40 +193,8 @@ def _confirmation_requested(
     )
 
 
-def remind_deadlines(uow: UnitOfWork, clock: Clock) -> int:
-    """Notify each authority of the statistics it must submit within the next
-    :data:`DEADLINE_NOTICE_DAYS` days and has not; returns how many notifications were new."""
-    from kpcs.statistics.submissions.compliance import compliance
-
-    today = clock.today()
-    horizon = today + timedelta(days=DEADLINE_NOTICE_DAYS)
-    made = 0
-    with uow:
-        for year in sorted({today.year - 1, today.year}):
-            for case in compliance(uow.session, year, today):
-                if case.standing != "not yet due" or not today <= case.due_on <= horizon:
-                    continue
-                if notify(
-                    uow.session,
-                    clock,
-                    role=Role.AUTHORITY,
-                    participant=case.participant,
-                    subject=(
-                        f"{case.kind.capitalize()} statistics for {case.period} due on {_day(case.due_on)}"
-                    ),
-                    body=(
-                        f"{case.name} has not yet submitted its {case.kind} statistics for {case.period}; "
-                        f"they are due on {_day(case.due_on)}, in {(case.due_on - today).days} day(s)."
-                    ),
-                    link="/statistics/submissions",
-                    key=f"statistics-due:{case.kind}:{case.participant}:{case.period}",
-                ):
-                    made += 1
-        uow.commit()
-    return made
-
-
-def _day(day: date) -> str:
+def day_text(day: date) -> str:
+    """A day as notifications write it: "3 March 2025"."""
     return f"{day:%d %B %Y}".lstrip("0")
 
 

@@ -113,6 +113,24 @@ def next_deadline(
     return Deadline(step=timeline.step, due=due, overdue=today > due, source=timeline.source)
 
 
+class Actor(StrEnum):
+    """Who a review's next deadline waits on."""
+
+    WGM = "wgm"  # the Working Group on Monitoring, for the team: the draft report, the final report
+    PARTICIPANT = "participant"  # the reviewed participant's authority: its comments on the draft
+
+
+def waits_on(stage: Stage) -> Actor | None:
+    """Who must act before the review's next deadline (:func:`next_deadline`): the WGM owes
+    the draft report after the visit and the final report once commented; the participant
+    owes its comments while the draft is with it (``None``: no timeline runs)."""
+    if stage in (Stage.PLANNED, Stage.COMMENTED):
+        return Actor.WGM
+    if stage is Stage.DRAFT:
+        return Actor.PARTICIPANT
+    return None
+
+
 def may_finalise(stage: Stage, draft_sent: date | None, today: date) -> str | None:
     """Why the final report cannot be recorded yet (``None``: it can). It waits for the
     participant's comments, or for their time to run out."""

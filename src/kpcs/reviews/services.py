@@ -7,6 +7,7 @@ reports it (the WGM on its page, or a participant's annual report later)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
@@ -22,6 +23,7 @@ from kpcs.errors import Conflict, InvalidInput, NotFound
 from kpcs.participants.models import Participant
 from kpcs.reviews.domain import (
     OUTSTANDING,
+    Actor,
     Constituency,
     FollowUp,
     ReviewKind,
@@ -29,6 +31,7 @@ from kpcs.reviews.domain import (
     constituencies_missing,
     may_finalise,
     next_deadline,
+    waits_on,
 )
 from kpcs.reviews.models import Recommendation, RecommendationStep, Review, ReviewMember
 
@@ -81,6 +84,34 @@ def _summary(review: Review, today: date) -> dict[str, Any]:
         "overdue": deadline.overdue if deadline else False,
         "timeline_source": deadline.source if deadline else None,
     }
+
+
+@dataclass(frozen=True)
+class DeadlineDue:
+    """A review's next deadline, and who must act by then."""
+
+    review_id: int
+    participant: str
+    kind: str
+    step: str
+    due: date
+    waits_on: Actor
+
+
+def deadlines_between(session: Session, first: date, last: date, today: date) -> list[DeadlineDue]:
+    """The reviews whose next deadline falls from ``first`` to ``last`` (for the daily
+    reminder; no permission is checked: the caller notifies whoever must act)."""
+    query = sa.select(Review).where(
+        Review.stage.in_([Stage.PLANNED.value, Stage.DRAFT.value, Stage.COMMENTED.value])
+    )
+    found: list[DeadlineDue] = []
+    for row in session.scalars(query.order_by(Review.id)):
+        stage = Stage(row.stage)
+        deadline = next_deadline(stage, row.visit_ends, row.draft_sent_on, today)
+        actor = waits_on(stage)
+        if deadline is not None and actor is not None and first <= deadline.due <= last:
+            found.append(DeadlineDue(row.id, row.participant, row.kind, deadline.step, deadline.due, actor))
+    return found
 
 
 def reviews(
@@ -158,6 +189,15 @@ def review(session: Session, principal: Principal, review_id: int, today: date) 
             for r in recommendations
         ],
     }
+
+
+def printable(session: Session, principal: Principal, review_id: int, today: date) -> dict[str, Any]:
+    """The review as :func:`review` gives it, once it has a report to print (a draft sent or
+    more); a planned review has none yet (a :class:`Conflict`)."""
+    found = review(session, principal, review_id, today)
+    if Stage(found["stage"]) is Stage.PLANNED:
+        raise Conflict(f"review {review_id} is planned: it has no report to print yet")
+    return found
 
 
 def create(
@@ -445,24 +485,28 @@ def recommendations(
         query = query.where(Review.participant == participant)
     if outstanding:
         query = query.where(Recommendation.follow_up.in_([f.value for f in OUTSTANDING]))
-    return [
-        {
-            "id": rec.id,
-            "review": found.id,
-            "review_kind": found.kind,
-            "participant": found.participant,
-            "number": rec.number,
-            "text": rec.text,
-            "owner": rec.owner,
-            "follow_up": rec.follow_up,
-        }
-        for rec, found in session.execute(query)
-    ]
+    return [_brief(rec, found) for rec, found in session.execute(query)]
 
 
 FOLLOW_UP_SOURCES = ("wgm", "annual report", "participant")
 """Where a follow-up was reported: the WGM's own tracking, a participant's annual report,
 or the participant's authority directly."""
+
+REPORTED_STAGES = (Stage.FINAL, Stage.ADOPTED)
+"""The reviews whose recommendations a participant's annual report answers on: those with a
+final report (the draft's may still change)."""
+
+
+def annual_report_source(year: int) -> str:
+    """The source of a follow-up step reported in the participant's annual report on ``year``."""
+    return f"annual report {year}"
+
+
+def _known_source(source: str) -> bool:
+    if source in FOLLOW_UP_SOURCES:
+        return True
+    year = source.removeprefix("annual report ")
+    return year != source and len(year) == 4 and year.isdigit()
 
 
 def update_follow_up(
@@ -480,7 +524,7 @@ def update_follow_up(
     Each change is a new step of its history and an audit event; nothing is overwritten."""
     state = _enum(FollowUp, "follow_up", follow_up)
     why = _text("note", note, limit=10_000)
-    if source not in FOLLOW_UP_SOURCES:
+    if not _known_source(source):
         raise InvalidInput.field("source", f"must be one of {', '.join(FOLLOW_UP_SOURCES)}")
     with uow:
         require(principal, Action.FOLLOW_UP_RECOMMENDATION)
@@ -491,28 +535,116 @@ def update_follow_up(
         require(principal, Action.FOLLOW_UP_RECOMMENDATION, participant=found.participant)
         if Stage(found.stage) is Stage.PLANNED:
             raise Conflict(f"review {found.id} has no report yet")
-        before = {"follow_up": row.follow_up}
-        row.follow_up = state.value
-        uow.session.add(
-            RecommendationStep(
-                recommendation_id=row.id,
-                follow_up=state.value,
-                note=why,
-                source=source,
-                taken_at=clock.now(),
-                taken_by=principal.actor,
-            )
-        )
-        record(
-            uow.session,
-            actor=principal,
-            clock=clock,
-            tag=tags.RECOMMENDATION_FOLLOWED_UP,
-            object_type="review-recommendation",
-            object_id=str(row.id),
-            before=before,
-            after={"follow_up": state.value, "review": found.id, "number": row.number, "source": source},
-            note=why,
-        )
+        _step(uow.session, principal, clock, row, found, state, why, source)
         uow.commit()
         return review(uow.session, principal, found.id, clock.today())
+
+
+def _step(
+    session: Session,
+    principal: Principal,
+    clock: Clock,
+    row: Recommendation,
+    found: Review,
+    state: FollowUp,
+    why: str,
+    source: str,
+) -> None:
+    """The one way a follow-up changes: the state set, a step of its history, an audit event."""
+    before = {"follow_up": row.follow_up}
+    row.follow_up = state.value
+    session.add(
+        RecommendationStep(
+            recommendation_id=row.id,
+            follow_up=state.value,
+            note=why,
+            source=source,
+            taken_at=clock.now(),
+            taken_by=principal.actor,
+        )
+    )
+    record(
+        session,
+        actor=principal,
+        clock=clock,
+        tag=tags.RECOMMENDATION_FOLLOWED_UP,
+        object_type="review-recommendation",
+        object_id=str(row.id),
+        before=before,
+        after={"follow_up": state.value, "review": found.id, "number": row.number, "source": source},
+        note=why,
+    )
+
+
+def to_report_on(session: Session, participant: str) -> dict[int, dict[str, Any]]:
+    """The recommendations ``participant``'s annual report answers on, by id: those of its
+    reviews with a final report that are still open or in progress (oldest review first).
+    No permission is checked: the caller (the annual report) has checked it may act for
+    ``participant``."""
+    query = (
+        sa.select(Recommendation, Review)
+        .join(Review, Review.id == Recommendation.review_id)
+        .where(
+            Review.participant == participant,
+            Review.stage.in_([s.value for s in REPORTED_STAGES]),
+            Recommendation.follow_up.in_([f.value for f in OUTSTANDING]),
+        )
+        .order_by(Review.id, Recommendation.number)
+    )
+    return {rec.id: _brief(rec, found) for rec, found in session.execute(query)}
+
+
+def described(session: Session, recommendation_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The recommendations of ``recommendation_ids`` as a report names them, by id (no
+    permission check: for a report that already holds them)."""
+    if not recommendation_ids:
+        return {}
+    query = (
+        sa.select(Recommendation, Review)
+        .join(Review, Review.id == Recommendation.review_id)
+        .where(Recommendation.id.in_(recommendation_ids))
+    )
+    return {rec.id: _brief(rec, found) for rec, found in session.execute(query)}
+
+
+def _brief(rec: Recommendation, found: Review) -> dict[str, Any]:
+    return {
+        "id": rec.id,
+        "review": found.id,
+        "review_kind": found.kind,
+        "participant": found.participant,
+        "number": rec.number,
+        "text": rec.text,
+        "owner": rec.owner,
+        "follow_up": rec.follow_up,
+    }
+
+
+def follow_up_from_annual_report(
+    session: Session,
+    principal: Principal,
+    clock: Clock,
+    *,
+    participant: str,
+    year: int,
+    updates: list[dict[str, Any]],
+) -> int:
+    """Apply the follow-up ``participant``'s annual report on ``year`` reports (each
+    ``{"recommendation", "follow_up", "note"}``), in the caller's transaction, each as a step
+    whose source is ``annual report <year>``; returns how many. Every one must still be
+    among :func:`to_report_on` (the report was checked when edited and again on submission)."""
+    open_now = to_report_on(session, participant)
+    source = annual_report_source(year)
+    for n, update in enumerate(updates):
+        row = session.get(Recommendation, update["recommendation"])
+        if row is None or row.id not in open_now:
+            raise InvalidInput.field(
+                f"follow_ups[{n}].recommendation",
+                f"{update['recommendation']} is not an open recommendation of {participant}'s reviews",
+            )
+        found = session.get(Review, row.review_id)
+        assert found is not None
+        state = _enum(FollowUp, f"follow_ups[{n}].follow_up", update["follow_up"])
+        why = _text(f"follow_ups[{n}].note", update["note"], limit=10_000)
+        _step(session, principal, clock, row, found, state, why, source)
+    return len(updates)

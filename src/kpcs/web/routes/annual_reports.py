@@ -8,12 +8,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
+from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from kpcs.accounts.permissions import Action, can
 from kpcs.annual_reports import services as annual_reports
-from kpcs.annual_reports.domain import MAX_SECTION_TEXT, SECTIONS, Status
+from kpcs.annual_reports.domain import MAX_FOLLOW_UP_NOTE, MAX_SECTION_TEXT, SECTIONS, Status
 from kpcs.annual_reports.pdf import render_annual_report_pdf
+from kpcs.reviews.domain import FollowUp
 from kpcs.statistics.submissions.templates import FIRST_YEAR
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
 from kpcs.web.forms import act
@@ -39,11 +41,22 @@ class AnnualReportCreate(BaseModel):
     year: ReportYear
 
 
+class FollowUpReported(BaseModel):
+    """What the report says of one of the participant's open peer-review recommendations."""
+
+    recommendation: RowId = Field(description="the recommendation's id (GET /recommendations)")
+    follow_up: FollowUp
+    note: str = Field(min_length=1, max_length=MAX_FOLLOW_UP_NOTE, description="what was done")
+
+
 class AnnualReportEdit(BaseModel):
-    """New texts for some sections of a draft (the others stay)."""
+    """New texts for some sections of a draft (the others stay); ``follow_ups``, when given,
+    replaces what the draft reports on the participant's open recommendations (applied to
+    each recommendation's follow-up when the report is submitted)."""
 
     part_a: Sections | None = None
     part_b: Sections | None = None
+    follow_ups: Annotated[list[FollowUpReported], Field(max_length=500)] | None = None
 
 
 class AssessmentCreate(BaseModel):
@@ -107,7 +120,13 @@ def edit(
 ) -> dict[str, Any]:
     """Change sections of a draft (the participant's authority)."""
     return annual_reports.edit(
-        context.uow(), principal, context.clock, annual_report_id, part_a=body.part_a, part_b=body.part_b
+        context.uow(),
+        principal,
+        context.clock,
+        annual_report_id,
+        part_a=body.part_a,
+        part_b=body.part_b,
+        follow_ups=None if body.follow_ups is None else [f.model_dump(mode="json") for f in body.follow_ups],
     )
 
 
@@ -251,6 +270,7 @@ def report_page(
             "error": error,
             "may_edit": can(principal, Action.EDIT_ANNUAL_REPORT, participant=detail["participant"]),
             "may_assess": can(principal, Action.ASSESS_ANNUAL_REPORT),
+            "follow_up_states": [f.value for f in FollowUp],
         },
         principal=principal,
     )
@@ -275,9 +295,26 @@ async def edit_form(
             annual_report_id,
             part_a=parts["part_a"],
             part_b=parts["part_b"],
+            follow_ups=_follow_ups_from(form),
         )
 
     return await act(run, _here(annual_report_id, "saved"), _here(annual_report_id, "draft"))
+
+
+def _follow_ups_from(form: FormData) -> list[dict[str, Any]] | None:
+    """The follow-up the draft form reports, one entry per recommendation given a state or a
+    note (None when the form had no recommendations to report on: nothing to change)."""
+    keys = [key.removeprefix("follow_up.") for key in form if key.startswith("follow_up.")]
+    if not keys:
+        return None
+    entries: list[dict[str, Any]] = []
+    for key in keys:
+        state, note = str(form.get(f"follow_up.{key}", "")), str(form.get(f"follow_up_note.{key}", ""))
+        if state or note.strip():
+            entries.append(
+                {"recommendation": int(key) if key.isdigit() else key, "follow_up": state, "note": note}
+            )
+    return entries
 
 
 @pages.post("/annual-reports/{annual_report_id}/submit")

@@ -4,9 +4,9 @@ week; and the Monitoring Team's cross-check of unconfirmed certificates."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from kpcs.accounts.permissions import Action, can, require
@@ -22,7 +22,7 @@ from kpcs.dossiers.schemas import (
 from kpcs.web import labels
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
 from kpcs.web.forms import act
-from kpcs.web.params import RowId
+from kpcs.web.params import Offset, RowId
 from kpcs.web.routes.statistics import csv_response
 from kpcs.web.templating import render
 
@@ -36,24 +36,56 @@ def cross_check(session: SessionDep, context: ContextDep, principal: PrincipalDe
     return dossiers.cross_check(session, principal, context.clock.today())
 
 
+PageLimit = Annotated[
+    int, Query(ge=1, le=dossiers.MAX_PAGE, description=f"dossiers per page, at most {dossiers.MAX_PAGE}")
+]
+
+
+def _paging_links(request: Request, offset: int, limit: int, total: int) -> dict[str, str]:
+    """The neighbouring pages of a listing, as paths keeping the request's other parameters."""
+    here = request.url.remove_query_params("error")
+
+    def at(start: int) -> str:
+        url = here.include_query_params(offset=start, limit=limit)
+        return f"{url.path}?{url.query}"
+
+    links: dict[str, str] = {}
+    if offset > 0:
+        links["prev"] = at(max(0, offset - limit))
+    if offset + limit < total:
+        links["next"] = at(offset + limit)
+    return links
+
+
 @api.get("/export-dossiers")
 def list_dossiers(
+    request: Request,
+    response: Response,
     session: SessionDep,
     context: ContextDep,
     principal: PrincipalDep,
     participant: str | None = None,
     status: DossierStatus | None = None,
     overdue: bool = False,
+    limit: PageLimit = dossiers.PAGE,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    """The dossiers the caller may see (an authority: its own), each with the week's clock."""
-    return dossiers.list_dossiers(
-        session,
-        principal,
-        context.clock.today(),
-        participant=participant.strip().upper() if participant else None,
-        status=status,
-        overdue=overdue,
-    )
+    """The dossiers the caller may see (an authority: its own), newest first, each with the
+    week's clock; ``overdue``: only those still undecided after their week. One page of
+    ``limit`` from ``offset``: the ``X-Total-Count`` header gives how many match in all, and
+    ``Link`` the next and previous pages (RFC 8288)."""
+    today = context.clock.today()
+    filters: dict[str, Any] = {
+        "participant": participant.strip().upper() if participant else None,
+        "status": status,
+        "overdue": overdue,
+    }
+    total = dossiers.count_dossiers(session, principal, today, **filters)
+    response.headers["X-Total-Count"] = str(total)
+    links = _paging_links(request, offset, limit, total)
+    if links:
+        response.headers["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())
+    return dossiers.list_dossiers(session, principal, today, limit=limit, offset=offset, **filters)
 
 
 @api.post("/export-dossiers", status_code=201)
@@ -127,15 +159,27 @@ def dossiers_page(
     context: ContextDep,
     principal: PrincipalDep,
     status: str | None = None,
+    overdue: str | None = None,
+    limit: PageLimit = dossiers.PAGE,
+    offset: Offset = 0,
     error: str | None = None,
 ) -> Response:
-    """Every dossier the caller may see with its week's clock; for an authority, the form."""
+    """Every dossier the caller may see with its week's clock, a page at a time; for an
+    authority, the form."""
+    today = context.clock.today()
     shown = DossierStatus(status) if status in set(DossierStatus) else None
-    rows = dossiers.list_dossiers(session, principal, context.clock.today(), status=shown)
+    filters: dict[str, Any] = {"status": shown, "overdue": bool(overdue)}
+    total = dossiers.count_dossiers(session, principal, today, **filters)
+    rows = dossiers.list_dossiers(session, principal, today, limit=limit, offset=offset, **filters)
     values = {
         "dossiers": rows,
         "statuses": [s.value for s in DossierStatus],
         "status": shown.value if shown else "",
+        "overdue_only": bool(overdue),
+        "total": total,
+        "first": offset + 1 if rows else 0,
+        "last": offset + len(rows),
+        "links": _paging_links(request, offset, limit, total),
         "may_submit": can(principal, Action.SUBMIT_EXPORT_DOSSIER, participant=principal.participant_code)
         and principal.participant_code is not None,
         "country": principal.participant_code or "",

@@ -20,6 +20,7 @@ from kpcs.db import UnitOfWork
 from kpcs.errors import InvalidInput
 from kpcs.reviews import services as reviews
 from kpcs.reviews.domain import TIMELINES, Constituency, FollowUp, ReviewKind, Stage
+from kpcs.reviews.pdf import render_review_pdf
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
 from kpcs.web.forms import act
 from kpcs.web.params import RowId
@@ -118,6 +119,23 @@ def get_review(
 ) -> dict[str, Any]:
     """One review with its team, reports, comments and recommendations."""
     return reviews.review(session, principal, review_id, context.clock.today())
+
+
+@api.get("/reviews/{review_id}/pdf", response_class=Response)
+@pages.get("/reviews/{review_id}/pdf")
+def review_pdf(
+    review_id: RowId, session: SessionDep, context: ContextDep, principal: PrincipalDep
+) -> Response:
+    """The review's report (draft, final or adopted) as a printable PDF, with its team, terms
+    of reference, the participant's comments and the recommendations' follow-up."""
+    today = context.clock.today()
+    detail = reviews.printable(session, principal, review_id, today)
+    name = f"kp-review-{detail['id']}-{detail['participant']}-{detail['stage']}.pdf"
+    return Response(
+        render_review_pdf(detail, today),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
+    )
 
 
 @api.post("/reviews/{review_id}/members", status_code=201)
