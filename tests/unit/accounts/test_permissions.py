@@ -89,6 +89,10 @@ EXPECTED: dict[Action, set[str]] = {
     Action.ASSESS_DOSSIER_STATISTICS: {"statistics", "operator"},
     Action.DECIDE_EXPORT_DOSSIER: {"monitoring", "operator"},
     Action.VIEW_RESTRICTED_CROSS_CHECK: {"monitoring", "admin", "operator"},
+    # the Chair's dashboard (issue 18): the working groups, and an authority for its own lines
+    Action.VIEW_DASHBOARD: {"statistics", "monitoring", "admin", "authority", "operator"},
+    # the register of administrative decisions (issue 19): kept by admins
+    Action.MANAGE_DECISIONS: {"admin", "operator"},
 }
 
 # Actions that concern one participant: allowed only for the caller's own participant
@@ -116,6 +120,7 @@ PARTICIPANT_BOUND: dict[Action, set[str]] = {
     Action.EDIT_ANNUAL_REPORT: {"operator"},
     Action.SUBMIT_EXPORT_DOSSIER: {"operator"},
     Action.VIEW_EXPORT_DOSSIERS: {"admin", "statistics", "monitoring", "operator"},
+    Action.VIEW_DASHBOARD: {"admin", "statistics", "monitoring", "operator"},
 }
 
 
