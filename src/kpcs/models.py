@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from kpcs.accounts.models import ApiToken, User, WebSession
 from kpcs.annual_reports.models import AnnualReport
+from kpcs.assistance.models import AssistanceEntry
 from kpcs.audit.models import AuditEvent
 from kpcs.certificates.models import (
     Certificate,
@@ -15,6 +16,7 @@ from kpcs.certificates.models import (
     ImportConfirmation,
     LossReport,
 )
+from kpcs.confiscations.models import Confiscation
 from kpcs.db import Base
 from kpcs.dossiers.models import ExportDossier
 from kpcs.exchange.models import EnrollmentToken, HubLink, InboxMessage, Node, OutboxMessage
@@ -47,11 +49,13 @@ metadata = Base.metadata
 __all__ = [
     "AnnualReport",
     "ApiToken",
+    "AssistanceEntry",
     "AuditEvent",
     "Authority",
     "Certificate",
     "CertificateLine",
     "CertificateSerial",
+    "Confiscation",
     "ConfirmationReminder",
     "EnrollmentToken",
     "Escalation",

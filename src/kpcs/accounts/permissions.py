@@ -127,6 +127,11 @@ class Action(StrEnum):
     DECIDE_EXPORT_DOSSIER = "dossier:decide"
     VIEW_RESTRICTED_CROSS_CHECK = "dossier:cross-check"
     VIEW_NOTIFICATIONS = "notifications:view"
+    VIEW_ASSISTANCE = "assistance:view"
+    RECORD_ASSISTANCE = "assistance:record"
+    VIEW_CONFISCATIONS = "confiscation:view"
+    RECORD_CONFISCATION = "confiscation:record"
+    VIEW_CONFISCATION_STATISTICS = "confiscation:view-statistics"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -259,6 +264,16 @@ POLICY: dict[Action, Rule] = {
     Action.ASSESS_DOSSIER_STATISTICS: _role(Role.STATISTICS),
     Action.DECIDE_EXPORT_DOSSIER: _role(Role.MONITORING),
     Action.VIEW_RESTRICTED_CROSS_CHECK: _role(Role.MONITORING, Role.ADMIN),
+    # Technical assistance (2014 communiqué §38-39: the list of needs is to be posted for all
+    # to see): anyone reads the needs and offers (contacts only for the signed-in); an
+    # authority records its own participant's, the WGM and admins anyone's (an observer's too).
+    Action.VIEW_ASSISTANCE: _anyone,
+    Action.RECORD_ASSISTANCE: _monitoring_or_own_authority,
+    # Confiscations: a case stays with its participant's authority and the WGM; the public
+    # sees yearly scheme-wide totals only (see kpcs.confiscations.domain).
+    Action.VIEW_CONFISCATIONS: _monitoring_or_own_authority,
+    Action.RECORD_CONFISCATION: _monitoring_or_own_authority,
+    Action.VIEW_CONFISCATION_STATISTICS: _anyone,
 }
 
 

@@ -89,6 +89,12 @@ EXPECTED: dict[Action, set[str]] = {
     Action.ASSESS_DOSSIER_STATISTICS: {"statistics", "operator"},
     Action.DECIDE_EXPORT_DOSSIER: {"monitoring", "operator"},
     Action.VIEW_RESTRICTED_CROSS_CHECK: {"monitoring", "admin", "operator"},
+    # technical assistance and confiscations (issue 19, item 5)
+    Action.VIEW_ASSISTANCE: set(PRINCIPALS),
+    Action.RECORD_ASSISTANCE: {"admin", "monitoring", "authority", "operator"},
+    Action.VIEW_CONFISCATIONS: {"admin", "monitoring", "authority", "operator"},
+    Action.RECORD_CONFISCATION: {"admin", "monitoring", "authority", "operator"},
+    Action.VIEW_CONFISCATION_STATISTICS: set(PRINCIPALS),
 }
 
 # Actions that concern one participant: allowed only for the caller's own participant
@@ -116,6 +122,10 @@ PARTICIPANT_BOUND: dict[Action, set[str]] = {
     Action.EDIT_ANNUAL_REPORT: {"operator"},
     Action.SUBMIT_EXPORT_DOSSIER: {"operator"},
     Action.VIEW_EXPORT_DOSSIERS: {"admin", "statistics", "monitoring", "operator"},
+    # technical assistance and confiscations (issue 19, item 5)
+    Action.RECORD_ASSISTANCE: {"admin", "monitoring", "operator"},
+    Action.VIEW_CONFISCATIONS: {"admin", "monitoring", "operator"},
+    Action.RECORD_CONFISCATION: {"admin", "monitoring", "operator"},
 }
 
 
