@@ -137,7 +137,8 @@ def test_the_public_sees_yearly_totals_only_and_thin_years_are_withheld(  # type
     ):
         body = _case(participant=participant, seized_on=seized, carats=carats, value_usd=value)
         assert client.post("/api/v1/confiscations", json=body, headers=wgm).status_code == 201
-    client.post("/api/v1/confiscations/2/disposition", json={"disposition": "returned", "disposition_on": "2024-07-01"}, headers=wgm)  # fmt: skip
+    returned = {"disposition": "returned", "disposition_on": "2024-07-01"}
+    assert client.post("/api/v1/confiscations/2/disposition", json=returned, headers=wgm).status_code == 200
     figures = client.get("/api/v1/confiscations/statistics").json()
     assert figures == [
         {
