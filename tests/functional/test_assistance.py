@@ -173,7 +173,7 @@ def test_the_csv_export_has_the_list_and_hides_contacts_from_the_public(  # type
     client.post("/api/v1/assistance", json=_need(title='Valuers, "sorting"'), headers=headers)
     client.post("/api/v1/assistance", json=_offer(region="asia"), headers=headers)
     signed_in = client.get("/api/v1/assistance.csv", headers=headers)
-    assert signed_in.status_code == 200 and signed_in.headers["content-type"].startswith("text/csv")
+    assert signed_in.status_code == 200 and signed_in.headers["content-type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(signed_in.text)))
     assert [(r["id"], r["kind"], r["participant"], r["region"], r["status"]) for r in rows] == [
         ("1", "need", "SL", "west-africa", "open"),

@@ -21,6 +21,7 @@ from kpcs.errors import InvalidInput
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
 from kpcs.web.forms import act
 from kpcs.web.params import RowId
+from kpcs.web.responses import CsvResponse
 from kpcs.web.templating import render
 
 api = APIRouter(tags=["technical assistance"])
@@ -75,7 +76,7 @@ def list_entries(
     return assistance.entries(session, principal, _filter(kind, topic, region, status, participant))
 
 
-@api.get("/assistance.csv")
+@api.get("/assistance.csv", response_class=CsvResponse)
 def export_entries(
     session: SessionDep,
     principal: PrincipalDep,
@@ -87,10 +88,8 @@ def export_entries(
 ) -> Response:
     """The same list as CSV (``contact`` is empty unless signed in)."""
     text = assistance.export_csv(session, principal, _filter(kind, topic, region, status, participant))
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="technical-assistance.csv"'},
+    return CsvResponse(
+        text, headers={"Content-Disposition": 'attachment; filename="technical-assistance.csv"'}
     )
 
 

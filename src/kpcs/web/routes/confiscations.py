@@ -24,6 +24,7 @@ from kpcs.errors import InvalidInput
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
 from kpcs.web.forms import act
 from kpcs.web.params import RowId
+from kpcs.web.responses import CsvResponse
 from kpcs.web.templating import render
 
 api = APIRouter(tags=["confiscations"])
@@ -71,7 +72,7 @@ def list_cases(
     return confiscations.cases(session, principal, _filter(participant, disposition, year))
 
 
-@api.get("/confiscations.csv")
+@api.get("/confiscations.csv", response_class=CsvResponse)
 def export_cases(
     session: SessionDep,
     principal: PrincipalDep,
@@ -81,11 +82,7 @@ def export_cases(
 ) -> Response:
     """The same cases as CSV."""
     text = confiscations.export_csv(session, principal, _filter(participant, disposition, year))
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="confiscations.csv"'},
-    )
+    return CsvResponse(text, headers={"Content-Disposition": 'attachment; filename="confiscations.csv"'})
 
 
 @api.get("/confiscations/statistics")
