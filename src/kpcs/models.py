@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from kpcs.accounts.models import ApiToken, User, WebSession
 from kpcs.annual_reports.models import AnnualReport
+from kpcs.assistance.models import AssistanceEntry
 from kpcs.audit.models import AuditEvent
 from kpcs.certificates.models import (
     Certificate,
@@ -15,6 +16,7 @@ from kpcs.certificates.models import (
     ImportConfirmation,
     LossReport,
 )
+from kpcs.confiscations.models import Confiscation
 from kpcs.db import Base
 from kpcs.decisions.models import Decision, DecisionBody, DecisionParticipant, DecisionSupersession
 from kpcs.dossiers.models import ExportDossier
@@ -51,6 +53,7 @@ metadata = Base.metadata
 __all__ = [
     "AnnualReport",
     "ApiToken",
+    "AssistanceEntry",
     "AuditEvent",
     "Authority",
     "Certificate",
@@ -58,6 +61,7 @@ __all__ = [
     "CertificateSerial",
     "ChairPerson",
     "ConfirmationReminder",
+    "Confiscation",
     "Decision",
     "DecisionBody",
     "DecisionParticipant",

@@ -34,11 +34,13 @@ from kpcs.accounts import services as accounts
 from kpcs.accounts.models import Role
 from kpcs.annual_reports import services as annual_reports
 from kpcs.annual_reports.domain import SECTIONS
+from kpcs.assistance import services as assistance
 from kpcs.certificates import fraud
 from kpcs.certificates import services as certificates
 from kpcs.certificates.schemas import CertificateCreate
 from kpcs.clock import FixedClock
 from kpcs.config import Settings
+from kpcs.confiscations import services as confiscations
 from kpcs.db import UnitOfWork, make_engine, make_session_factory
 from kpcs.dossiers.domain import DossierStatus
 from kpcs.dossiers.models import ExportDossier
@@ -134,6 +136,25 @@ PROPOSAL = {"exporter": "BW", "carats": 100.0, "value_usd": 20000.0, "hs_code": 
 REVIEWERS = frozenset({ADMIN, MONITORING})
 REVIEW_VISIT = {"kind": "visit", "participant": "BW", "terms_of_reference": "matrix"}
 FOLLOW_UP = {"follow_up": "in progress", "note": "matrix"}
+
+# Technical assistance and confiscations (issue 19, item 5): Botswana's need and case.
+ASSISTANCE_NEED = {
+    "kind": "need",
+    "participant": "BW",
+    "topic": "valuation",
+    "region": "southern-africa",
+    "title": "matrix",
+    "description": "matrix",
+    "contact": "matrix",
+}
+CONFISCATION = {
+    "participant": "BW",
+    "seized_on": "2025-01-02",
+    "carats": 10.5,
+    "value_usd": 1000.0,
+    "circumstances": "matrix",
+}
+DISPOSITION = {"disposition": "forfeited", "disposition_on": "2025-03-01"}
 
 # Every route: "METHOD path" as the app declares it -> who may call it.
 MATRIX: dict[str, Access] = {
@@ -442,6 +463,33 @@ MATRIX: dict[str, Access] = {
     # issue 18, monitoring's remaining pieces: the review's report as a PDF (Botswana's review)
     "GET /api/v1/reviews/{review_id}/pdf": Access(REVIEWERS | {OWN}, hides=True),
     "GET /reviews/{review_id}/pdf": Access(REVIEWERS | {OWN}, hides=True),
+    # issue 19, item 5: technical assistance (public to read; recorded by the participant's own
+    # authority or the WGM) and confiscations (Botswana's case: its authority and the WGM; the
+    # public sees the yearly figures only). Entry 1 and case 1 are Botswana's.
+    "GET /api/v1/assistance": Access(EVERYONE),
+    "GET /api/v1/assistance.csv": Access(EVERYONE),
+    "GET /api/v1/assistance/matches": Access(EVERYONE),
+    "POST /api/v1/assistance": Access(REVIEWERS | {OWN}, json=ASSISTANCE_NEED),
+    "GET /api/v1/assistance/{entry_id}": Access(EVERYONE),
+    "POST /api/v1/assistance/{entry_id}/status": Access(REVIEWERS | {OWN}, json={"status": "closed"}),
+    "GET /assistance": Access(EVERYONE),
+    "POST /assistance": Access(REVIEWERS | {OWN}, data=ASSISTANCE_NEED),
+    "GET /assistance/{entry_id}": Access(EVERYONE),
+    "POST /assistance/{entry_id}/status": Access(REVIEWERS | {OWN}, data={"status": "closed"}),
+    "GET /api/v1/confiscations": Access(REVIEWERS | AUTHORITIES),
+    "GET /api/v1/confiscations.csv": Access(REVIEWERS | AUTHORITIES),
+    "GET /api/v1/confiscations/statistics": Access(EVERYONE),
+    "POST /api/v1/confiscations": Access(REVIEWERS | {OWN}, json=CONFISCATION),
+    "GET /api/v1/confiscations/{confiscation_id}": Access(REVIEWERS | {OWN}, hides=True),
+    "POST /api/v1/confiscations/{confiscation_id}/disposition": Access(
+        REVIEWERS | {OWN}, hides=True, json=DISPOSITION
+    ),
+    "GET /confiscations": Access(EVERYONE),
+    "POST /confiscations": Access(REVIEWERS | {OWN}, data={k: str(v) for k, v in CONFISCATION.items()}),
+    "GET /confiscations/{confiscation_id}": Access(REVIEWERS | {OWN}, hides=True),
+    "POST /confiscations/{confiscation_id}/disposition": Access(
+        REVIEWERS | {OWN}, hides=True, data=DISPOSITION
+    ),
 }
 
 
@@ -561,6 +609,13 @@ def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Wo
             part_a=dict.fromkeys(SECTIONS, "matrix"),
         )
         annual_reports.submit(UnitOfWork(factory), OPERATOR, clock, annual_report["id"])
+        assistance.create(UnitOfWork(factory), OPERATOR, clock, **ASSISTANCE_NEED)  # entry 1
+        confiscations.create(  # case 1
+            UnitOfWork(factory),
+            OPERATOR,
+            clock,
+            **CONFISCATION | {"seized_on": TODAY.date().replace(month=1, day=2)},
+        )
         with UnitOfWork(factory) as uow:
             uow.session.add(
                 Node(
@@ -642,6 +697,8 @@ def _path(route: str, world: World) -> str:
         "{review_id}": "1",  # the review of Botswana the world holds, with recommendation 1
         "{recommendation_id}": "1",
         "{decision_id}": "1",  # a decision of the packaged register
+        "{entry_id}": "1",  # Botswana's need for technical assistance
+        "{confiscation_id}": "1",  # Botswana's case
     }
     if "/questions/{number}" in path:
         path = path.replace("/questions/{number}", "/questions/1")

@@ -130,6 +130,11 @@ class Action(StrEnum):
     VIEW_DASHBOARD = "dashboard:view"
     # The register of administrative decisions (issue 19): read by anyone, kept by admins.
     MANAGE_DECISIONS = "decision:manage"
+    VIEW_ASSISTANCE = "assistance:view"
+    RECORD_ASSISTANCE = "assistance:record"
+    VIEW_CONFISCATIONS = "confiscation:view"
+    RECORD_CONFISCATION = "confiscation:record"
+    VIEW_CONFISCATION_STATISTICS = "confiscation:view-statistics"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -265,6 +270,16 @@ POLICY: dict[Action, Rule] = {
     Action.VIEW_RESTRICTED_CROSS_CHECK: _role(Role.MONITORING, Role.ADMIN),
     # The Chair's and the working groups' dashboard; an authority sees what it owes.
     Action.VIEW_DASHBOARD: _working_groups_or_own_authority,
+    # Technical assistance (2014 communiqué §38-39: the list of needs is to be posted for all
+    # to see): anyone reads the needs and offers (contacts only for the signed-in); an
+    # authority records its own participant's, the WGM and admins anyone's (an observer's too).
+    Action.VIEW_ASSISTANCE: _anyone,
+    Action.RECORD_ASSISTANCE: _monitoring_or_own_authority,
+    # Confiscations: a case stays with its participant's authority and the WGM; the public
+    # sees yearly scheme-wide totals only (see kpcs.confiscations.domain).
+    Action.VIEW_CONFISCATIONS: _monitoring_or_own_authority,
+    Action.RECORD_CONFISCATION: _monitoring_or_own_authority,
+    Action.VIEW_CONFISCATION_STATISTICS: _anyone,
 }
 
 

@@ -106,3 +106,8 @@ NOTIFICATION_CREATED: Final = "notification:created"
 NOTIFICATION_MAIL_SENT: Final = "notification:mail:sent"
 NOTIFICATION_MAIL_FAILED: Final = "notification:mail:failed"
 USER_EMAIL_SET: Final = "account:user:email-set"
+
+ASSISTANCE_RECORDED: Final = "assistance:recorded"
+ASSISTANCE_STATUS_CHANGED: Final = "assistance:status-changed"
+CONFISCATION_RECORDED: Final = "confiscation:recorded"
+CONFISCATION_DISPOSED: Final = "confiscation:disposed"

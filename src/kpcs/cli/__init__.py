@@ -90,9 +90,11 @@ def _root(ctx: typer.Context) -> None:
 def _register() -> None:
     from kpcs.cli import (
         annual_reports,
+        assistance,
         audit,
         backup,
         certificates,
+        confiscations,
         dashboard,
         db,
         decisions,
@@ -126,6 +128,8 @@ def _register() -> None:
     app.add_typer(reviews.app, name="reviews")
     app.add_typer(annual_reports.app, name="annual-reports")
     app.command("dashboard")(dashboard.dashboard)
+    app.add_typer(assistance.app, name="assistance")
+    app.add_typer(confiscations.app, name="confiscations")
     app.add_typer(keys.keys_app, name="keys")
     app.add_typer(keys.trust_app, name="trust-list")
     app.add_typer(tokens.app, name="tokens")

@@ -42,8 +42,10 @@ from kpcs.web.routes import (
     accounts,
     analysis,
     annual_reports,
+    assistance,
     audit,
     certificates,
+    confiscations,
     decisions,
     dossiers,
     exchange,
@@ -196,6 +198,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         dossiers,
         notifications,
         oversight,
+        assistance,
+        confiscations,
     ):
         app.include_router(module.api, prefix=API_PREFIX, dependencies=who)
         app.include_router(module.pages, dependencies=who)

@@ -93,6 +93,12 @@ EXPECTED: dict[Action, set[str]] = {
     Action.VIEW_DASHBOARD: {"statistics", "monitoring", "admin", "authority", "operator"},
     # the register of administrative decisions (issue 19): kept by admins
     Action.MANAGE_DECISIONS: {"admin", "operator"},
+    # technical assistance and confiscations (issue 19, item 5)
+    Action.VIEW_ASSISTANCE: set(PRINCIPALS),
+    Action.RECORD_ASSISTANCE: {"admin", "monitoring", "authority", "operator"},
+    Action.VIEW_CONFISCATIONS: {"admin", "monitoring", "authority", "operator"},
+    Action.RECORD_CONFISCATION: {"admin", "monitoring", "authority", "operator"},
+    Action.VIEW_CONFISCATION_STATISTICS: set(PRINCIPALS),
 }
 
 # Actions that concern one participant: allowed only for the caller's own participant
@@ -121,6 +127,10 @@ PARTICIPANT_BOUND: dict[Action, set[str]] = {
     Action.SUBMIT_EXPORT_DOSSIER: {"operator"},
     Action.VIEW_EXPORT_DOSSIERS: {"admin", "statistics", "monitoring", "operator"},
     Action.VIEW_DASHBOARD: {"admin", "statistics", "monitoring", "operator"},
+    # technical assistance and confiscations (issue 19, item 5)
+    Action.RECORD_ASSISTANCE: {"admin", "monitoring", "operator"},
+    Action.VIEW_CONFISCATIONS: {"admin", "monitoring", "operator"},
+    Action.RECORD_CONFISCATION: {"admin", "monitoring", "operator"},
 }
 
 
