@@ -10,7 +10,8 @@ What it models
   long side, its sensor noise, a little softness, saved as JPEG at quality 80-95 or as PNG), an
   uneven light (a gradient from one side, a hotspot, vignetting, a colour cast the white balance did
   not remove), and the office's props: a parcel label of a fixed style (plain card, card with a
-  coloured header, or yellow sticker with a barcode) in a fixed place, often a ruler, sometimes a
+  coloured header, or yellow sticker with a barcode) in a fixed place (moved by about 1 % from
+  parcel to parcel), often a ruler, sometimes a
   seal. An office is either a tripod set-up (every photo framed identically, the same exposure) or
   hand-held (the framing moves by up to 3 % and the exposure by up to 5 %).
 * **Parcels.** Tens to hundreds of rough stones (15-350), their median size set so that they cover
@@ -208,19 +209,19 @@ def _background(office: Office) -> Image.Image:
     sc = office.surface_colour
     region = _surface_region(office)
     if office.surface == "tray":
-        x0, y0, x1, y1 = (v + m for v in region[1:])  # type: ignore[operator]
+        x0, y0, x1, y1 = region.x0 + m, region.y0 + m, region.x1 + m, region.y1 + m
         rim = int(long_side * 0.018)
         draw.rounded_rectangle(
             (x0 - rim, y0 - rim, x1 + rim, y1 + rim), radius=rim * 3, fill=_shade(sc, 1.08)
         )
         draw.rounded_rectangle((x0, y0, x1, y1), radius=rim * 2, fill=sc, outline=_shade(sc, 0.85), width=2)
     elif office.surface == "sieve":
-        cx, cy, r = region[1] + m, region[2] + m, region[3]  # type: ignore[operator]
+        cx, cy, r = region.cx + m, region.cy + m, region.r
         rim = int(long_side * 0.025)
         draw.ellipse((cx - r - rim, cy - r - rim, cx + r + rim, cy + r + rim), fill=_shade(sc, 1.1))
         draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=_shade(sc, 0.55))
     elif office.surface == "paper":
-        x0, y0, x1, y1 = (v + m for v in region[1:])  # type: ignore[operator]
+        x0, y0, x1, y1 = region.x0 + m, region.y0 + m, region.x1 + m, region.y1 + m
         draw.rectangle((x0, y0, x1, y1), fill=sc)
     else:
         draw.rectangle((0, 0, w, h), fill=sc)
@@ -230,20 +231,20 @@ def _background(office: Office) -> Image.Image:
         # The wire mesh: bright wires over the dark holes, inside the sieve only.
         pitch = max(5, int(long_side / rng.uniform(110, 200)))
         wire = ((xx % pitch) < pitch * 0.35) | ((yy % pitch) < pitch * 0.35)
-        cx, cy, r = region[1] + m, region[2] + m, region[3]  # type: ignore[operator]
+        cx, cy, r = region.cx + m, region.cy + m, region.r
         inside = (xx - cx) ** 2 + (yy - cy) ** 2 < r**2
         arr[wire & inside] = np.array(sc, dtype=np.float32) * 0.95
     if office.surface == "mat" and office.grid:
-        pitch = long_side / rng.uniform(18, 30)
-        line = ((xx % pitch) < 2) | ((yy % pitch) < 2)
+        spacing = long_side / rng.uniform(18, 30)
+        line = ((xx % spacing) < 2) | ((yy % spacing) < 2)
         arr[line] = arr[line] * 0.6 + np.array([150, 190, 230], np.float32) * 0.4
     if office.surface == "paper":
         # Folded parcel paper: panels at slightly different angles to the light, and the creases.
-        x0, y0, x1, y1 = (v + m for v in region[1:])  # type: ignore[operator]
+        x0, y0, x1, y1 = region.x0 + m, region.y0 + m, region.x1 + m, region.y1 + m
         for k, frac in enumerate((1 / 3, 2 / 3)):
-            cx = x0 + (x1 - x0) * frac
-            arr[y0:y1, int(cx) : int(cx) + 2] *= 0.9
-            panel = (xx > cx) & (xx >= x0) & (xx <= x1) & (yy >= y0) & (yy <= y1)
+            crease = int(x0 + (x1 - x0) * frac)
+            arr[y0:y1, crease : crease + 2] *= 0.9
+            panel = (xx > crease) & (xx >= x0) & (xx <= x1) & (yy >= y0) & (yy <= y1)
             arr[panel] *= 0.97 if k == 0 else 1.02
     # Texture: fine grain everywhere and some low-frequency unevenness of the surface.
     grain = {"velvet": 4.0, "paper": 2.5, "mat": 3.0}.get(office.surface, 2.0)
@@ -280,16 +281,49 @@ def _light(office: Office) -> np.ndarray:
     return np.asarray(img, dtype=np.float32)
 
 
-def _surface_region(office: Office) -> tuple[object, ...]:
-    """Where stones may lie, in frame coordinates: ("box", x0, y0, x1, y1) or ("disc", cx, cy, r)."""
+@dataclass(frozen=True)
+class _Region:
+    """Where stones may lie, in frame coordinates: a box, or the disc inscribed in it (a sieve)."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    disc: bool = False
+
+    @property
+    def cx(self) -> int:
+        return (self.x0 + self.x1) // 2
+
+    @property
+    def cy(self) -> int:
+        return (self.y0 + self.y1) // 2
+
+    @property
+    def r(self) -> int:
+        return (self.x1 - self.x0) // 2
+
+    @property
+    def area(self) -> float:
+        return math.pi * self.r**2 if self.disc else float((self.x1 - self.x0) * (self.y1 - self.y0))
+
+    def holds(self, x: float, y: float, r: float) -> bool:
+        """Whether a stone of radius ``r`` at (x, y) lies wholly inside."""
+        if self.disc:
+            return (x - self.cx) ** 2 + (y - self.cy) ** 2 < (self.r - r) ** 2
+        return self.x0 + r < x < self.x1 - r and self.y0 + r < y < self.y1 - r
+
+
+def _surface_region(office: Office) -> _Region:
     w, h = office.size
     if office.surface == "tray":
-        return ("box", int(w * 0.06), int(h * 0.06), int(w * 0.94), int(h * 0.94))
+        return _Region(int(w * 0.06), int(h * 0.06), int(w * 0.94), int(h * 0.94))
     if office.surface == "sieve":
-        return ("disc", w // 2, h // 2, int(min(w, h) * 0.45))
+        r = int(min(w, h) * 0.45)
+        return _Region(w // 2 - r, h // 2 - r, w // 2 + r, h // 2 + r, disc=True)
     if office.surface == "paper":
-        return ("box", int(w * 0.03), int(h * 0.02), int(w * 0.97), int(h * 0.98))
-    return ("box", 0, 0, w, h)
+        return _Region(int(w * 0.03), int(h * 0.02), int(w * 0.97), int(h * 0.98))
+    return _Region(0, 0, w, h)
 
 
 def _shade(colour: tuple[int, int, int], k: float) -> tuple[int, int, int]:
@@ -348,13 +382,7 @@ def _place_stones(
 ) -> list[_Stone]:
     w, h = office.size
     region = _surface_region(office)
-    if region[0] == "disc":
-        _, cx, cy, rad = region
-        area = math.pi * float(rad) ** 2  # type: ignore[arg-type]
-        bx0, by0, bx1, by1 = cx - rad, cy - rad, cx + rad, cy + rad  # type: ignore[operator]
-    else:
-        _, bx0, by0, bx1, by1 = region
-        area = float((bx1 - bx0) * (by1 - by0))  # type: ignore[operator]
+    bx0, by0, bx1, by1, area = region.x0, region.y0, region.x1, region.y1, region.area
     r_med = math.sqrt(parcel.coverage * area / (parcel.count * math.pi))
     r_med = min(max(r_med, max(w, h) * 0.006), max(w, h) * 0.05)
     centres = rng.uniform((bx0, by0), (bx1, by1), size=(4, 2))  # cluster centres / heap centre
@@ -375,7 +403,7 @@ def _place_stones(
                 c = centres[int(rng.integers(len(centres)))]
                 sd = math.sqrt(area) * (0.08 if parcel.spread == "clusters" else 0.12)
                 x, y = c + rng.normal(0, sd, 2)
-            if not _inside(region, x, y, r) or any(
+            if not region.holds(x, y, r) or any(
                 k0 - r < x < k1 + r and l0 - r < y < l1 + r for k0, l0, k1, l1 in keep_out
             ):
                 continue
@@ -405,14 +433,6 @@ def _place_stones(
             )
         )
     return stones
-
-
-def _inside(region: tuple[object, ...], x: float, y: float, r: float) -> bool:
-    if region[0] == "disc":
-        _, cx, cy, rad = region
-        return bool((x - cx) ** 2 + (y - cy) ** 2 < (rad - r) ** 2)  # type: ignore[operator]
-    _, x0, y0, x1, y1 = region
-    return bool(x0 + r < x < x1 - r and y0 + r < y < y1 - r)  # type: ignore[operator]
 
 
 def _outline(rng: np.random.Generator, stone: _Stone) -> list[tuple[float, float]]:

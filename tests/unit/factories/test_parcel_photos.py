@@ -142,9 +142,9 @@ def _check_variant(name: str, original: Image.Image, copy: Image.Image) -> None:
     if steps[0].startswith("crop"):
         left, top, right, bottom = (int(g) for g in re.findall(r"\d+", steps[0]))
         original = original.crop((left, top, w - right, h - bottom))
-    a = np.asarray(original.convert("L").resize(small), dtype=np.float64).ravel()
-    b = np.asarray(copy.convert("L").resize(small), dtype=np.float64).ravel()
-    assert np.corrcoef(a, b)[0, 1] > 0.8, name
+    before = np.asarray(original.convert("L").resize(small), dtype=np.float64).ravel()
+    after = np.asarray(copy.convert("L").resize(small), dtype=np.float64).ravel()
+    assert np.corrcoef(before, after)[0, 1] > 0.8, name
 
 
 def test_variants_cover_every_transformation_and_three_combinations() -> None:
