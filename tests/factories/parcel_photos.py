@@ -11,9 +11,9 @@ What it models
   uneven light (a gradient from one side, a hotspot, vignetting, a colour cast the white balance did
   not remove), and the office's props: a parcel label of a fixed style (plain card, card with a
   coloured header, or yellow sticker with a barcode) in a fixed place (moved by about 1 % from
-  parcel to parcel), often a ruler, sometimes a
-  seal. An office is either a tripod set-up (every photo framed identically, the same exposure) or
-  hand-held (the framing moves by up to 3 % and the exposure by up to 5 %).
+  parcel to parcel), often a ruler, sometimes a seal. An office is either a tripod set-up (every
+  photo framed identically, the same exposure) or hand-held (the framing moves by up to 3 % and the
+  exposure drops by up to 8 %).
 * **Parcels.** Tens to hundreds of rough stones (15-350), their median size set so that they cover
   4-30 % of the surface, spread evenly, in clusters or in a heap. Each stone is an octahedron (four-
   or six-sided outline with lit and shaded facets), a macle (a flat triangle), a rounded
@@ -38,7 +38,8 @@ Real optics (refraction, dispersion, fluorescence), perspective and lens distort
 mirrored or tilted copies, screenshots, photos of a printed or on-screen photo, watermarks or text
 laid over a copy, collages, the same parcel photographed twice (a re-shot is a new photo, not a
 re-used one), EXIF orientation, grey-scale, palette or alpha PNGs, and HEIC. Stones never stand on
-the label, ruler or seal. The label's text is random and means nothing.
+the label, ruler or seal. The label's text is random and means nothing. Sensor noise is not drawn
+afresh for each photo: each takes another window of its office's noise field (for speed).
 
 Everything is deterministic per seed (NumPy ``SeedSequence`` streams keyed by seed, role and index,
 so ``originals(seed, 5)`` begins with ``originals(seed, 3)``), uses Pillow and NumPy only (Pillow's
