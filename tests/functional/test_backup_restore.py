@@ -292,3 +292,25 @@ def test_a_restore_that_postgresql_aborts_to_break_a_deadlock_runs_again(  # typ
         engine.dispose()
     assert restored.exit_code == 0, restored.output
     assert _count(url, Certificate) == 3
+
+
+def test_files_a_running_server_is_still_writing_are_left_out(
+    tmp_path: Path, sqlite_template: Path, clock: FixedClock
+) -> None:
+    """A key file being written (``.new-…``) or evidence being stored (``….tmp``) is renamed
+    or gone a moment later: a backup taken meanwhile leaves it out instead of failing on it."""
+    import shutil
+
+    data_dir = tmp_path / "var"
+    (data_dir / "keys").mkdir(parents=True)
+    shutil.copyfile(sqlite_template, data_dir / "kpcs.db")
+    (data_dir / "keys" / ".new-x1y2.pem").write_bytes(b"half a key")
+    (data_dir / "evidence").mkdir()
+    (data_dir / "evidence" / "scan.tmp").write_bytes(b"half a scan")
+    (data_dir / "evidence" / "scan.pdf").write_bytes(b"%PDF-1.4 evidence")
+    backup = tmp_path / "var.kpcs-backup"
+    made = Cli(Settings(data_dir=data_dir), clock)("backup", "--out", str(backup))
+    assert made.exit_code == 0, made.output
+    with tarfile.open(backup) as archive:
+        files = sorted(name for name in archive.getnames() if name.startswith("files/"))
+    assert files == ["files/evidence/scan.pdf"]

@@ -61,6 +61,10 @@ RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
 """PostgreSQL's deadlock_detected and serialization_failure: the transaction was aborted whole."""
 
 _SQLITE_SIDE_FILES = ("", "-wal", "-shm", "-journal")
+IN_PROGRESS_SUFFIXES = (".kpcs-backup", ".partial", ".tmp")
+IN_PROGRESS_PREFIXES = (".new-",)
+"""Files a running server is still writing (then renames): backups, key files being written
+(:mod:`kpcs.signing.keys`), evidence being stored (:mod:`kpcs.certificates.fraud`)."""
 
 
 def _tables() -> list[sa.Table]:
@@ -211,9 +215,13 @@ def create_backup(
                         "tree_size": newest.tree_size,
                         "root_hash": base64.b64encode(newest.root_hash).decode(),
                     }
-        for relative, path in _data_files(data_dir, engine, target):
-            members[f"{FILES_PREFIX}{relative}"] = path
         manifest.members = {name: sha256_file(path) for name, path in members.items()}
+        for relative, path in _data_files(data_dir, engine, target):
+            try:
+                manifest.members[f"{FILES_PREFIX}{relative}"] = sha256_file(path)
+            except FileNotFoundError:
+                continue  # gone since it was listed: a running server's temporary file
+            members[f"{FILES_PREFIX}{relative}"] = path
         target.parent.mkdir(parents=True, exist_ok=True)
         _write_archive(target, manifest, members)
     with session_factory() as session:
@@ -260,7 +268,7 @@ def _data_files(data_dir: Path, engine: Engine, target: Path) -> Iterator[tuple[
     for path in sorted(data_dir.rglob("*")):
         if not path.is_file() or path.is_symlink() or path.resolve() in skipped:
             continue
-        if path.name.endswith((".kpcs-backup", ".partial")):
+        if path.name.endswith(IN_PROGRESS_SUFFIXES) or path.name.startswith(IN_PROGRESS_PREFIXES):
             continue
         yield path.relative_to(data_dir).as_posix(), path
 
