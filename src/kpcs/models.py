@@ -30,6 +30,7 @@ from kpcs.participants.models import (
     WorkingBody,
     WorkingBodyMembership,
 )
+from kpcs.photos.models import PhotoBand, PhotoHash, PhotoMatch, ShipmentPhoto
 from kpcs.reviews.models import Recommendation, RecommendationStep, Review, ReviewMember
 from kpcs.signing.models import SigningKey
 from kpcs.statistics.models import (
@@ -72,6 +73,9 @@ __all__ = [
     "OutboxMessage",
     "Participant",
     "ParticipantStatusChange",
+    "PhotoBand",
+    "PhotoHash",
+    "PhotoMatch",
     "ProductionFigure",
     "PublishedProduction",
     "Recommendation",
@@ -80,6 +84,7 @@ __all__ = [
     "RegistrySource",
     "Review",
     "ReviewMember",
+    "ShipmentPhoto",
     "SigningKey",
     "StatisticsSubmission",
     "StatisticsUpload",

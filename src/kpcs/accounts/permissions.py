@@ -128,6 +128,7 @@ class Action(StrEnum):
     VIEW_RESTRICTED_CROSS_CHECK = "dossier:cross-check"
     VIEW_NOTIFICATIONS = "notifications:view"
     VIEW_DASHBOARD = "dashboard:view"
+    ADD_SHIPMENT_PHOTO = "photo:add"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -262,6 +263,9 @@ POLICY: dict[Action, Rule] = {
     Action.VIEW_RESTRICTED_CROSS_CHECK: _role(Role.MONITORING, Role.ADMIN),
     # The Chair's and the working groups' dashboard; an authority sees what it owes.
     Action.VIEW_DASHBOARD: _working_groups_or_own_authority,
+    # Shipment photos (issue 20): the exporting or importing authority of a certificate, the
+    # authority of a dossier's participant; whoever sees the shipment sees its photos.
+    Action.ADD_SHIPMENT_PHOTO: _acting_for(Role.AUTHORITY),
 }
 
 

@@ -99,3 +99,6 @@ NOTIFICATION_CREATED: Final = "notification:created"
 NOTIFICATION_MAIL_SENT: Final = "notification:mail:sent"
 NOTIFICATION_MAIL_FAILED: Final = "notification:mail:failed"
 USER_EMAIL_SET: Final = "account:user:email-set"
+
+PHOTO_ADDED: Final = "photo:added"
+PHOTO_REUSE_FLAGGED: Final = "photo:reuse-flagged"

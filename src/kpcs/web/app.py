@@ -52,6 +52,7 @@ from kpcs.web.routes import (
     notifications,
     oversight,
     participants,
+    photos,
     questionnaires,
     reviews,
     statistics,
@@ -194,6 +195,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         dossiers,
         notifications,
         oversight,
+        photos,
     ):
         app.include_router(module.api, prefix=API_PREFIX, dependencies=who)
         app.include_router(module.pages, dependencies=who)

@@ -89,6 +89,8 @@ EXPECTED: dict[Action, set[str]] = {
     Action.ASSESS_DOSSIER_STATISTICS: {"statistics", "operator"},
     Action.DECIDE_EXPORT_DOSSIER: {"monitoring", "operator"},
     Action.VIEW_RESTRICTED_CROSS_CHECK: {"monitoring", "admin", "operator"},
+    # shipment photos (issue 20): the authority at either end of the shipment
+    Action.ADD_SHIPMENT_PHOTO: {"authority", "operator"},
 }
 
 # Actions that concern one participant: allowed only for the caller's own participant
@@ -116,6 +118,7 @@ PARTICIPANT_BOUND: dict[Action, set[str]] = {
     Action.EDIT_ANNUAL_REPORT: {"operator"},
     Action.SUBMIT_EXPORT_DOSSIER: {"operator"},
     Action.VIEW_EXPORT_DOSSIERS: {"admin", "statistics", "monitoring", "operator"},
+    Action.ADD_SHIPMENT_PHOTO: {"operator"},
 }
 
 
