@@ -51,8 +51,10 @@ STORED_WINDOWS: tuple[Window, ...] = ((0.0, 0.0, 0.0, 0.0), *_windows((0.025, 0.
 QUERY_WINDOWS: tuple[Window, ...] = _windows((0.0, 0.025))
 """The windows of a new photo searched for (the first is the whole photo)."""
 
-BANDS = 8
-"""How many of the hash's 16-bit rows go into the index (the 8 lowest vertical frequencies)."""
+BANDS = 16
+"""How many of the hash's 16-bit rows go into the index: all of them. Tuned on the
+generator: 8 rows found 97 % of the copies' photos as candidates, 16 rows 99.3 %, at
+0.33 % of unrelated photos to compare (docs/photos.md)."""
 BAND_BITS = 16
 MIN_BAND_HITS = 2
 """A photo is a candidate when at least this many of its (band, value) keys equal the new
