@@ -13,7 +13,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends
 # Two workers: the machine has two cores. Override with `make test PYTEST_ARGS=...`.
 PYTEST_ARGS ?= -n 2
-# `make bench ONLY=analysis` (or ONLY=certificates, ONLY=cli, ONLY=dashboard, ONLY=detection, ONLY=flood, ONLY=uploads) measures one area again and keeps the other rows.
+# `make bench ONLY=analysis` (or ONLY=certificates, ONLY=cli, ONLY=dashboard, ONLY=detection, ONLY=flood, ONLY=photos, ONLY=uploads) measures one area again and keeps the other rows.
 ONLY ?=
 
 .PHONY: install run test fuzz bench lint test-deps clean

@@ -21,6 +21,7 @@ from benchmarks.detection import bench_detection
 from benchmarks.exchange import bench_exchange
 from benchmarks.flood import bench_flood
 from benchmarks.matrix import bench_matrix
+from benchmarks.photos import bench_photos
 from benchmarks.reconciliation import bench_reconciliation
 from benchmarks.registry import bench_registry
 from benchmarks.statistics import bench_ingest
@@ -88,6 +89,7 @@ AREAS: dict[str, Callable[[], list[Result]]] = {
     "dashboard": _dashboard,
     "detection": bench_detection,
     "flood": bench_flood,
+    "photos": bench_photos,
     "uploads": bench_uploads,
 }
 """The areas `make bench ONLY=<area>` measures again on their own, keeping the other rows."""
@@ -134,6 +136,7 @@ def main() -> None:
     results += bench_cli()
     results += _dashboard()
     results += bench_detection()
+    results += bench_photos()
     write(results, notes)
     _print(results)
 

@@ -34,6 +34,7 @@ from kpcs.participants.models import (
     WorkingBody,
     WorkingBodyMembership,
 )
+from kpcs.photos.models import PhotoBand, PhotoHash, PhotoMatch, ShipmentPhoto
 from kpcs.plenaries.models import ChairPerson, Meeting
 from kpcs.reviews.models import Recommendation, RecommendationStep, Review, ReviewMember
 from kpcs.signing.models import SigningKey
@@ -87,6 +88,9 @@ __all__ = [
     "Participant",
     "ParticipantRegime",
     "ParticipantStatusChange",
+    "PhotoBand",
+    "PhotoHash",
+    "PhotoMatch",
     "ProductionFigure",
     "PublishedProduction",
     "PublishedWorldTotal",
@@ -96,6 +100,7 @@ __all__ = [
     "RegistrySource",
     "Review",
     "ReviewMember",
+    "ShipmentPhoto",
     "SigningKey",
     "StatisticsSubmission",
     "StatisticsUpload",

@@ -46,11 +46,14 @@ from kpcs.dossiers.domain import DossierStatus
 from kpcs.dossiers.models import ExportDossier
 from kpcs.exchange import services as exchange
 from kpcs.exchange.models import Node
+from kpcs.photos import services as photos
+from kpcs.photos.store import PhotoStore
 from kpcs.reviews import services as reviews
 from kpcs.signing.keys import KeyFiles, KeyRing
 from kpcs.statistics.analysis import daq
 from kpcs.web.app import create_app
 from tests.conftest import OPERATOR, TODAY, certificate_body
+from tests.factories import photo_tuning
 
 ANONYMOUS = "anonymous"
 ADMIN = "admin"
@@ -490,6 +493,26 @@ MATRIX: dict[str, Access] = {
     "POST /confiscations/{confiscation_id}/disposition": Access(
         REVIEWERS | {OWN}, hides=True, data=DISPOSITION
     ),
+    # issue 20, item 1: shipment photos. The world holds photo 1 on Botswana's dossier and
+    # photo 2, the same picture, on the certificate (match 1). Either end of the certificate
+    # adds photos, Botswana's authority to its dossier; whoever sees the shipment sees them.
+    "POST /api/v1/certificates/{number}/photos": Access(
+        frozenset({OWN, PARTNER}), hides=True, file=("file", _png(), "image/png")
+    ),
+    "GET /api/v1/certificates/{number}/photos": Access(CERTIFICATE_READERS, hides=True),
+    "POST /api/v1/export-dossiers/{dossier_id}/photos": Access(
+        frozenset({OWN}), hides=True, file=("file", _png(), "image/png")
+    ),
+    "GET /api/v1/export-dossiers/{dossier_id}/photos": Access(ABOUT_BOTSWANA, hides=True),
+    "GET /api/v1/photos/{photo_id}": Access(CERTIFICATE_READERS, hides=True),
+    "GET /api/v1/photos/{photo_id}/thumbnail": Access(CERTIFICATE_READERS, hides=True),
+    "POST /certificates/{number}/photos": Access(
+        frozenset({OWN, PARTNER}), hides=True, file=("file", _png(), "image/png")
+    ),
+    "POST /export-dossiers/{dossier_id}/photos": Access(
+        frozenset({OWN}), hides=True, file=("file", _png(), "image/png")
+    ),
+    "GET /photo-matches/{match_id}": Access(CERTIFICATE_READERS, hides=True),
 }
 
 
@@ -653,6 +676,14 @@ def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Wo
             uow.session.flush()
             dossier_id = dossier.id
             uow.commit()
+        parcel = io.BytesIO()
+        photo_tuning.parcel_photo("matrix", (240, 180)).save(parcel, format="JPEG")
+        store = PhotoStore(settings.data_dir / "photos")
+        photos.add_to_dossier(UnitOfWork(factory), OPERATOR, clock, store, dossier_id, parcel.getvalue())
+        reused = photos.add_to_certificate(
+            UnitOfWork(factory), OPERATOR, clock, store, issued.number, parcel.getvalue()
+        )
+        assert reused["similar"], "the certificate's photo is the dossier's, so it is match 1"
         tokens[PEER] = PEER_TOKEN
         with engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -699,6 +730,8 @@ def _path(route: str, world: World) -> str:
         "{decision_id}": "1",  # a decision of the packaged register
         "{entry_id}": "1",  # Botswana's need for technical assistance
         "{confiscation_id}": "1",  # Botswana's case
+        "{photo_id}": "2",  # the certificate's photo
+        "{match_id}": "1",
     }
     if "/questions/{number}" in path:
         path = path.replace("/questions/{number}", "/questions/1")

@@ -135,6 +135,7 @@ class Action(StrEnum):
     VIEW_CONFISCATIONS = "confiscation:view"
     RECORD_CONFISCATION = "confiscation:record"
     VIEW_CONFISCATION_STATISTICS = "confiscation:view-statistics"
+    ADD_SHIPMENT_PHOTO = "photo:add"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -280,6 +281,9 @@ POLICY: dict[Action, Rule] = {
     Action.VIEW_CONFISCATIONS: _monitoring_or_own_authority,
     Action.RECORD_CONFISCATION: _monitoring_or_own_authority,
     Action.VIEW_CONFISCATION_STATISTICS: _anyone,
+    # Shipment photos (issue 20): the exporting or importing authority of a certificate, the
+    # authority of a dossier's participant; whoever sees the shipment sees its photos.
+    Action.ADD_SHIPMENT_PHOTO: _acting_for(Role.AUTHORITY),
 }
 
 

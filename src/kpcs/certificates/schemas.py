@@ -196,10 +196,16 @@ class PartyPublic(BaseModel):
 
 
 class WarningPublic(BaseModel):
-    """A non-blocking finding of the expert checks."""
+    """A non-blocking finding of the expert checks. A re-used photo (``photo-reused``, found
+    after issue) also names the new photo, the earlier one it looks like, their distance and
+    the match (its page: ``/photo-matches/{match}``)."""
 
     type: str
     message: str
+    photo: int | None = None
+    similar_photo: int | None = None
+    distance: int | None = None
+    match: int | None = None
 
 
 class ConfirmationPublic(BaseModel):

@@ -58,3 +58,9 @@ class ExportDossier(Base):
     certificate_number: Mapped[str | None] = mapped_column(
         sa.String(40), unique=True, comment="the one certificate issued on this dossier"
     )
+    warnings: Mapped[list[dict[str, Any]]] = mapped_column(
+        sa.JSON,
+        server_default=sa.text("'[]'"),
+        default=list,
+        comment="[{type, message, ...}] from the expert checks, e.g. a re-used photo (kpcs.photos)",
+    )

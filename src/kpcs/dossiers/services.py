@@ -99,6 +99,7 @@ def public(dossier: ExportDossier, today: date) -> dict[str, Any]:
         "statistics_assessment": dossier.statistics_assessment,
         "decision": dossier.decision,
         "certificate": dossier.certificate_number,
+        "warnings": list(dossier.warnings or []),
     }
 
 

@@ -55,6 +55,7 @@ from kpcs.web.routes import (
     notifications,
     oversight,
     participants,
+    photos,
     questionnaires,
     reviews,
     statistics,
@@ -200,6 +201,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         oversight,
         assistance,
         confiscations,
+        photos,
     ):
         app.include_router(module.api, prefix=API_PREFIX, dependencies=who)
         app.include_router(module.pages, dependencies=who)

@@ -99,6 +99,8 @@ EXPECTED: dict[Action, set[str]] = {
     Action.VIEW_CONFISCATIONS: {"admin", "monitoring", "authority", "operator"},
     Action.RECORD_CONFISCATION: {"admin", "monitoring", "authority", "operator"},
     Action.VIEW_CONFISCATION_STATISTICS: set(PRINCIPALS),
+    # shipment photos (issue 20): the authority at either end of the shipment
+    Action.ADD_SHIPMENT_PHOTO: {"authority", "operator"},
 }
 
 # Actions that concern one participant: allowed only for the caller's own participant
@@ -131,6 +133,7 @@ PARTICIPANT_BOUND: dict[Action, set[str]] = {
     Action.RECORD_ASSISTANCE: {"admin", "monitoring", "operator"},
     Action.VIEW_CONFISCATIONS: {"admin", "monitoring", "operator"},
     Action.RECORD_CONFISCATION: {"admin", "monitoring", "operator"},
+    Action.ADD_SHIPMENT_PHOTO: {"operator"},
 }
 
 

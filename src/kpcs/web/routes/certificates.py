@@ -37,6 +37,7 @@ from kpcs.certificates.schemas import (
 )
 from kpcs.errors import FieldProblem, InvalidInput, KPCSError
 from kpcs.participants.services import trading_countries
+from kpcs.photos import services as shipment_photos
 from kpcs.web import labels
 from kpcs.web.deps import ClockDep, ContextDep, PrincipalDep, SessionDep, allowed
 from kpcs.web.errors import status_for
@@ -436,6 +437,7 @@ def certificate_page(
         "certificates/detail.html",
         {
             "c": detail,
+            "photos": shipment_photos.certificate_photos(session, principal, number),
             "qr": qr_svg(encode_qr_text(detail.credential)),
             "reasons": list(CancellationReason),
             "loss_kinds": list(LossKind),

@@ -19,6 +19,7 @@ from kpcs.dossiers.schemas import (
     InformationCreate,
     StatisticsAssessmentCreate,
 )
+from kpcs.photos import services as shipment_photos
 from kpcs.web import labels
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
 from kpcs.web.forms import act
@@ -247,6 +248,7 @@ def dossier_page(
     open_ = detail["status"] == DossierStatus.SUBMITTED
     values = {
         "d": detail,
+        "photos": shipment_photos.dossier_photos(session, principal, dossier_id),
         "error": error,
         "days": DECISION_DAYS,
         "may_assess_expertise": open_ and can(principal, Action.ASSESS_DOSSIER_EXPERTISE),

@@ -1,0 +1,385 @@
+"""Use cases of shipment photos: a photo added to a certificate or an export dossier (and
+searched at once against the earlier photos of other shipments, a match stored as a
+``photo-reused`` warning on the shipment), the photos of a shipment listed, a photo's file
+read, and a match shown with both pictures. Every change is audited in its transaction.
+
+Who sees what: a shipment's photos, whoever may see the shipment; the earlier photo of a
+match also whoever may see the shipment whose new photo matched it, since the warning is
+shown with both pictures side by side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from kpcs.accounts.permissions import Action, Principal, can, require, scoped
+from kpcs.audit import tags
+from kpcs.audit.services import record
+from kpcs.certificates.models import Certificate
+from kpcs.clock import Clock
+from kpcs.db import UnitOfWork
+from kpcs.dossiers.models import ExportDossier
+from kpcs.errors import AccessError, NotFound
+from kpcs.photos import domain
+from kpcs.photos.images import read_photo
+from kpcs.photos.models import PhotoBand, PhotoHash, PhotoMatch, ShipmentPhoto
+from kpcs.photos.store import PhotoStore
+
+WARNING_TYPE = "photo-reused"
+
+
+@dataclass(frozen=True)
+class Shipment:
+    """What a photo is attached to: a certificate or an export dossier (and the certificate
+    issued on the dossier, or the dossier a certificate was issued on: the same parcels)."""
+
+    certificate: str | None = None
+    dossier: int | None = None
+    linked_certificate: str | None = None
+    linked_dossier: int | None = None
+
+    def includes(self, photo: ShipmentPhoto) -> bool:
+        """True if ``photo`` is of this shipment."""
+        numbers = {self.certificate, self.linked_certificate} - {None}
+        dossiers = {self.dossier, self.linked_dossier} - {None}
+        return photo.certificate_number in numbers or photo.dossier_id in dossiers
+
+
+# --- who may see and add ----------------------------------------------------------------------
+
+
+def _certificate(session: Session, principal: Principal, number: str) -> Certificate:
+    found = session.scalar(
+        scoped(sa.select(Certificate), principal, Action.VIEW_CERTIFICATES).where(
+            Certificate.number == number.strip().upper()
+        )
+    )
+    if found is None:
+        raise NotFound(f"no certificate {number!r} that you may see")
+    return found
+
+
+def _dossier(session: Session, principal: Principal, dossier_id: int) -> ExportDossier:
+    require(principal, Action.VIEW_EXPORT_DOSSIERS)
+    found = session.get(ExportDossier, dossier_id)
+    if found is None or not can(principal, Action.VIEW_EXPORT_DOSSIERS, participant=found.participant_code):
+        raise NotFound(f"no export dossier {dossier_id} that you may see")
+    return found
+
+
+def _sees_shipment_of(session: Session, principal: Principal, photo: ShipmentPhoto) -> bool:
+    try:
+        if photo.certificate_number is not None:
+            _certificate(session, principal, photo.certificate_number)
+        elif photo.dossier_id is not None:
+            _dossier(session, principal, photo.dossier_id)
+    except (NotFound, AccessError):
+        return False
+    return True
+
+
+def _visible_photo(session: Session, principal: Principal, photo_id: int) -> ShipmentPhoto:
+    """A photo the principal may see; 404 otherwise (whose photo it is is not leaked)."""
+    if not (can(principal, Action.VIEW_CERTIFICATES) or can(principal, Action.VIEW_EXPORT_DOSSIERS)):
+        require(principal, Action.VIEW_CERTIFICATES)
+    photo = session.get(ShipmentPhoto, photo_id)
+    if photo is not None and _sees_shipment(session, principal, photo):
+        return photo
+    if photo is not None:
+        # the earlier photo of a match, to whoever sees the new photo's shipment
+        newer = session.scalars(
+            sa.select(ShipmentPhoto)
+            .join(PhotoMatch, PhotoMatch.photo_id == ShipmentPhoto.id)
+            .where(PhotoMatch.earlier_photo_id == photo.id)
+        ).all()
+        if any(_sees_shipment(session, principal, n) for n in newer):
+            return photo
+    raise NotFound(f"no photo {photo_id} that you may see")
+
+
+def _sees_shipment(session: Session, principal: Principal, photo: ShipmentPhoto) -> bool:
+    if photo.certificate_number is not None:
+        if not can(principal, Action.VIEW_CERTIFICATES):
+            return False
+    elif not can(principal, Action.VIEW_EXPORT_DOSSIERS):
+        return False
+    return _sees_shipment_of(session, principal, photo)
+
+
+# --- the search -------------------------------------------------------------------------------
+
+
+def search(
+    session: Session, fingerprint: domain.Fingerprint, shipment: Shipment
+) -> list[tuple[ShipmentPhoto, int]]:
+    """Earlier photos of other shipments that look like ``fingerprint``, nearest first, each
+    with its distance. The band index gives the candidates (photos sharing at least
+    :data:`~kpcs.photos.domain.MIN_BAND_HITS` keys); only their hashes are compared."""
+    keys = sorted(set().union(*(domain.band_keys(h) for h in fingerprint.query)))
+    hits = sa.func.count().label("hits")
+    candidates = list(
+        session.scalars(
+            sa.select(PhotoBand.photo_id)
+            .where(PhotoBand.key.in_(keys))
+            .group_by(PhotoBand.photo_id)
+            .having(hits >= domain.MIN_BAND_HITS)
+        )
+    )
+    if not candidates:
+        return []
+    stored: dict[int, list[bytes]] = {}
+    for photo_id, value in session.execute(
+        sa.select(PhotoHash.photo_id, PhotoHash.hash).where(PhotoHash.photo_id.in_(candidates))
+    ):
+        stored.setdefault(photo_id, []).append(value)
+    near = {
+        photo_id: d
+        for photo_id, hashes in stored.items()
+        if (d := domain.nearest(fingerprint.query, tuple(hashes))) <= domain.MATCH_DISTANCE
+    }
+    if not near:
+        return []
+    photos = session.scalars(sa.select(ShipmentPhoto).where(ShipmentPhoto.id.in_(near))).all()
+    found = [(p, near[p.id]) for p in photos if not shipment.includes(p)]
+    return sorted(found, key=lambda pair: (pair[1], pair[0].id))
+
+
+def index(session: Session, photo_id: int, fingerprint: domain.Fingerprint) -> None:
+    """Put a photo's stored windows into the index, for later photos to be searched against."""
+    session.add_all(
+        PhotoHash(photo_id=photo_id, window=number, hash=value)
+        for number, value in enumerate(fingerprint.stored)
+    )
+    keys = set().union(*(domain.band_keys(h) for h in fingerprint.stored))
+    session.add_all(PhotoBand(key=key, photo_id=photo_id) for key in sorted(keys))
+
+
+# --- adding a photo ---------------------------------------------------------------------------
+
+
+def _similar(photo: ShipmentPhoto, distance: int, match_id: int | None) -> dict[str, Any]:
+    return {
+        "certificate": photo.certificate_number,
+        "dossier": photo.dossier_id,
+        "photo": photo.id,
+        "distance": distance,
+        "match": match_id,
+    }
+
+
+def _shipment_name(photo: ShipmentPhoto) -> str:
+    if photo.certificate_number is not None:
+        return f"certificate {photo.certificate_number}"
+    return f"export dossier {photo.dossier_id}"
+
+
+def _add(
+    uow: UnitOfWork,
+    principal: Principal,
+    clock: Clock,
+    store: PhotoStore,
+    content: bytes,
+    *,
+    certificate: Certificate | None,
+    dossier: ExportDossier | None,
+) -> dict[str, Any]:
+    session = uow.session
+    photo_read = read_photo(content)
+    fingerprint = domain.fingerprint(photo_read.image)
+    if certificate is not None:
+        linked = session.scalar(
+            sa.select(ExportDossier.id).where(ExportDossier.certificate_number == certificate.number)
+        )
+        shipment = Shipment(certificate=certificate.number, linked_dossier=linked)
+        object_type, object_id = "certificate", certificate.number
+    else:
+        assert dossier is not None
+        shipment = Shipment(dossier=dossier.id, linked_certificate=dossier.certificate_number)
+        object_type, object_id = "export-dossier", str(dossier.id)
+    found = search(session, fingerprint, shipment)
+    photo = ShipmentPhoto(
+        certificate_number=certificate.number if certificate is not None else None,
+        dossier_id=dossier.id if dossier is not None else None,
+        sha256=store.save(photo_read.content),
+        thumbnail_sha256=store.save(photo_read.thumbnail),
+        media_type=photo_read.media_type,
+        width=photo_read.width,
+        height=photo_read.height,
+        size_bytes=len(photo_read.content),
+        uploaded_at=clock.now(),
+        uploaded_by=principal.actor,
+    )
+    session.add(photo)
+    session.flush()
+    index(session, photo.id, fingerprint)
+    similar: list[dict[str, Any]] = []
+    warnings: list[dict[str, Any]] = []
+    for earlier, distance in found:
+        match = PhotoMatch(
+            photo_id=photo.id, earlier_photo_id=earlier.id, distance=distance, found_at=clock.now()
+        )
+        session.add(match)
+        session.flush()
+        similar.append(_similar(earlier, distance, match.id))
+        warnings.append(
+            {
+                "type": WARNING_TYPE,
+                "message": (
+                    f"photo {photo.id} looks like photo {earlier.id} of {_shipment_name(earlier)} "
+                    f"(distance {distance} of {domain.HASH_BITS} bits): the same picture sent again, "
+                    "or the same parcels"
+                ),
+                "photo": photo.id,
+                "similar_photo": earlier.id,
+                "distance": distance,
+                "match": match.id,
+            }
+        )
+    if warnings:
+        # Photo warnings arrive after issue: stored beside the checks made at issue.
+        if certificate is not None:
+            certificate.warnings = [*(certificate.warnings or []), *warnings]
+        elif dossier is not None:
+            dossier.warnings = [*(dossier.warnings or []), *warnings]
+    record(
+        session,
+        actor=principal,
+        clock=clock,
+        tag=tags.PHOTO_ADDED,
+        object_type=object_type,
+        object_id=object_id,
+        after={"photo": photo.id, "sha256": photo.sha256, "width": photo.width, "height": photo.height},
+    )
+    for warning in warnings:
+        record(
+            session,
+            actor=principal,
+            clock=clock,
+            tag=tags.PHOTO_REUSE_FLAGGED,
+            object_type=object_type,
+            object_id=object_id,
+            after={k: warning[k] for k in ("photo", "similar_photo", "distance", "match")},
+            note=warning["message"],
+        )
+    uow.commit()
+    return {"id": photo.id, "similar": similar}
+
+
+def add_to_certificate(
+    uow: UnitOfWork, principal: Principal, clock: Clock, store: PhotoStore, number: str, content: bytes
+) -> dict[str, Any]:
+    """A photo of a certificate's parcels (its exporting or importing authority), searched
+    against the earlier photos of other shipments: ``{"id", "similar": [...]}``."""
+    with uow:
+        certificate = _certificate(uow.session, principal, number)
+        if not can(principal, Action.ADD_SHIPMENT_PHOTO, participant=certificate.importing_participant):
+            require(principal, Action.ADD_SHIPMENT_PHOTO, participant=certificate.exporting_participant)
+        return _add(uow, principal, clock, store, content, certificate=certificate, dossier=None)
+
+
+def add_to_dossier(
+    uow: UnitOfWork, principal: Principal, clock: Clock, store: PhotoStore, dossier_id: int, content: bytes
+) -> dict[str, Any]:
+    """A photo of an export dossier's parcels (the authority of its participant), searched
+    like a certificate's."""
+    with uow:
+        dossier = _dossier(uow.session, principal, dossier_id)
+        require(principal, Action.ADD_SHIPMENT_PHOTO, participant=dossier.participant_code)
+        return _add(uow, principal, clock, store, content, certificate=None, dossier=dossier)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def _listed(session: Session, photos: list[ShipmentPhoto]) -> list[dict[str, Any]]:
+    matches = session.execute(
+        sa.select(PhotoMatch, ShipmentPhoto)
+        .join(ShipmentPhoto, ShipmentPhoto.id == PhotoMatch.earlier_photo_id)
+        .where(PhotoMatch.photo_id.in_([p.id for p in photos]))
+        .order_by(PhotoMatch.distance, PhotoMatch.id)
+    ).all()
+    return [
+        {
+            "id": p.id,
+            "media_type": p.media_type,
+            "width": p.width,
+            "height": p.height,
+            "size_bytes": p.size_bytes,
+            "uploaded_at": p.uploaded_at,
+            "uploaded_by": p.uploaded_by,
+            "url": f"/api/v1/photos/{p.id}",
+            "thumbnail_url": f"/api/v1/photos/{p.id}/thumbnail",
+            "similar": [_similar(e, m.distance, m.id) for m, e in matches if m.photo_id == p.id],
+        }
+        for p in photos
+    ]
+
+
+def certificate_photos(session: Session, principal: Principal, number: str) -> list[dict[str, Any]]:
+    """The photos of a certificate the principal may see, oldest first, each with its matches."""
+    certificate = _certificate(session, principal, number)
+    photos = session.scalars(
+        sa.select(ShipmentPhoto)
+        .where(ShipmentPhoto.certificate_number == certificate.number)
+        .order_by(ShipmentPhoto.id)
+    ).all()
+    return _listed(session, list(photos))
+
+
+def dossier_photos(session: Session, principal: Principal, dossier_id: int) -> list[dict[str, Any]]:
+    """The photos of an export dossier the principal may see, oldest first."""
+    dossier = _dossier(session, principal, dossier_id)
+    photos = session.scalars(
+        sa.select(ShipmentPhoto).where(ShipmentPhoto.dossier_id == dossier.id).order_by(ShipmentPhoto.id)
+    ).all()
+    return _listed(session, list(photos))
+
+
+def photo_file(
+    session: Session, principal: Principal, store: PhotoStore, photo_id: int, *, thumbnail: bool = False
+) -> tuple[bytes, str]:
+    """A photo's file (or its JPEG thumbnail) and media type."""
+    photo = _visible_photo(session, principal, photo_id)
+    if thumbnail:
+        return store.read(photo.thumbnail_sha256), "image/jpeg"
+    return store.read(photo.sha256), photo.media_type
+
+
+def _side(photo: ShipmentPhoto) -> dict[str, Any]:
+    return {
+        "photo": photo.id,
+        "certificate": photo.certificate_number,
+        "dossier": photo.dossier_id,
+        "shipment": _shipment_name(photo),
+        "link": f"/certificates/{photo.certificate_number}"
+        if photo.certificate_number
+        else f"/export-dossiers/{photo.dossier_id}",
+        "url": f"/api/v1/photos/{photo.id}",
+        "width": photo.width,
+        "height": photo.height,
+        "uploaded_at": photo.uploaded_at,
+    }
+
+
+def match(session: Session, principal: Principal, match_id: int) -> dict[str, Any]:
+    """A match with both photos, for whoever may see the new photo's shipment."""
+    if not (can(principal, Action.VIEW_CERTIFICATES) or can(principal, Action.VIEW_EXPORT_DOSSIERS)):
+        require(principal, Action.VIEW_CERTIFICATES)
+    found = session.get(PhotoMatch, match_id)
+    newer = session.get(ShipmentPhoto, found.photo_id) if found is not None else None
+    if found is None or newer is None or not _sees_shipment(session, principal, newer):
+        raise NotFound(f"no photo match {match_id} that you may see")
+    earlier = session.get(ShipmentPhoto, found.earlier_photo_id)
+    assert earlier is not None
+    return {
+        "id": found.id,
+        "distance": found.distance,
+        "bits": domain.HASH_BITS,
+        "found_at": found.found_at,
+        "new": _side(newer),
+        "earlier": _side(earlier),
+    }

@@ -1,0 +1,275 @@
+"""Shipment photos through the API and the pages: a photo re-used from another shipment is
+flagged at upload with its distance (and stored as a warning on the certificate or dossier,
+shown with both pictures side by side), an unrelated one is not, junk is refused with a 422
+naming ``file`` and nothing stored, EXIF is gone, and only those at either end of the
+shipment add photos while only those who may see it see them."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from kpcs.accounts.models import Role
+from kpcs.photos.domain import MATCH_DISTANCE
+from tests.conftest import auth, certificate_body
+from tests.factories import photo_tuning
+from tests.functional.test_export_dossiers import DOSSIER, _restrict
+from tests.functional.test_pages import sign_in
+
+
+def _jpeg(image: Image.Image, quality: int = 90, **options: object) -> bytes:
+    out = io.BytesIO()
+    image.convert("RGB").save(out, format="JPEG", quality=quality, **options)
+    return out.getvalue()
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def parcels() -> dict[str, Image.Image]:
+    """An original parcel photo, a forger's copy of it, and another parcel's photo."""
+    original = next(photo_tuning.originals(7, 1))
+    copy = photo_tuning.variants(original, 3)["crop-resize-jpeg"]
+    return {"original": original, "copy": copy, "unrelated": next(photo_tuning.unrelated(7, 1))}
+
+
+def _issue(client: TestClient, headers: dict[str, str], **changes: object) -> str:
+    issued = client.post("/api/v1/certificates", json=certificate_body(**changes), headers=headers)
+    assert issued.status_code == 201, issued.text
+    return str(issued.json()["number"])
+
+
+def _upload(client: TestClient, path: str, content: bytes, headers: dict[str, str], name: str = "p.jpg"):  # type: ignore[no-untyped-def]
+    return client.post(path, files={"file": (name, content, "image/jpeg")}, headers=headers)
+
+
+def test_a_reused_photo_is_flagged_and_an_unrelated_one_is_not(  # type: ignore[no-untyped-def]
+    client: TestClient, make_token, parcels
+) -> None:
+    botswana = auth(make_token(Role.AUTHORITY, "BW"))
+    belgium = auth(make_token(Role.AUTHORITY, "EU"))
+    south_africa = auth(make_token(Role.AUTHORITY, "ZA"))
+    india = auth(make_token(Role.AUTHORITY, "IN"))
+    first = _issue(client, botswana)
+    later = _issue(
+        client,
+        south_africa,
+        exporting_country="ZA",
+        importing_country="IN",
+        lines=[{"hs_code": "7102.31", "origin": "ZA", "carats": 900.0, "value_usd": 120000.0}],
+    )
+
+    added = _upload(client, f"/api/v1/certificates/{first}/photos", _jpeg(parcels["original"]), botswana)
+    assert added.status_code == 201, added.text
+    original_id = added.json()["id"]
+    assert added.json()["similar"] == []
+    # the importing authority may add one too; the same shipment's photos are never "re-used"
+    again = _upload(client, f"/api/v1/certificates/{first}/photos", _jpeg(parcels["original"], 70), belgium)
+    assert again.status_code == 201 and again.json()["similar"] == []
+
+    reused = _upload(client, f"/api/v1/certificates/{later}/photos", _jpeg(parcels["copy"], 55), south_africa)
+    assert reused.status_code == 201, reused.text
+    similar = reused.json()["similar"]
+    assert [(s["certificate"], s["dossier"]) for s in similar] == [(first, None), (first, None)]
+    assert similar[0]["photo"] in (original_id, again.json()["id"])
+    assert all(0 <= s["distance"] <= MATCH_DISTANCE for s in similar)
+    assert similar[0]["distance"] <= similar[1]["distance"]
+
+    unrelated = _upload(client, f"/api/v1/certificates/{later}/photos", _png(parcels["unrelated"]), india)
+    assert unrelated.status_code == 201 and unrelated.json()["similar"] == []
+
+    # the warning is stored on the later certificate, for both its authorities and the experts
+    for who in (south_africa, india, auth(make_token(Role.MONITORING))):
+        warnings = client.get(f"/api/v1/certificates/{later}", headers=who).json()["warnings"]
+        assert [w["type"] for w in warnings] == ["photo-reused", "photo-reused"]
+        assert (
+            warnings[0]["similar_photo"] == similar[0]["photo"]
+            and warnings[0]["match"] == similar[0]["match"]
+        )
+        assert first in warnings[0]["message"]
+    assert client.get(f"/api/v1/certificates/{first}", headers=botswana).json()["warnings"] == []
+
+    listed = client.get(f"/api/v1/certificates/{later}/photos", headers=india).json()
+    assert [p["id"] for p in listed] == [reused.json()["id"], unrelated.json()["id"]]
+    assert listed[0]["similar"] == similar and listed[1]["similar"] == []
+    # India sees the earlier photo of the match (shown side by side), not the rest of Botswana's
+    assert client.get(f"/api/v1/photos/{similar[0]['photo']}", headers=india).status_code == 200
+    assert client.get(f"/api/v1/certificates/{first}/photos", headers=india).status_code == 404
+    stranger = client.get(f"/api/v1/photos/{unrelated.json()['id']}", headers=botswana)
+    assert stranger.status_code == 404
+
+
+def test_photos_are_kept_without_metadata_with_a_thumbnail(  # type: ignore[no-untyped-def]
+    client: TestClient, make_token, settings, parcels
+) -> None:
+    botswana = auth(make_token(Role.AUTHORITY, "BW"))
+    number = _issue(client, botswana)
+    exif = Image.Exif()
+    exif[0x010F] = "SpyCam"  # the camera maker
+    exif[0x8825] = {2: (24.0, 39.0, 0.0)}  # a GPS latitude
+    content = _jpeg(parcels["original"], 90, exif=exif.tobytes())
+    assert b"SpyCam" in content
+    added = _upload(client, f"/api/v1/certificates/{number}/photos", content, botswana)
+    assert added.status_code == 201, added.text
+    photo_id = added.json()["id"]
+
+    kept = client.get(f"/api/v1/photos/{photo_id}", headers=botswana)
+    assert kept.status_code == 200 and kept.headers["content-type"] == "image/jpeg"
+    assert b"SpyCam" not in kept.content
+    image = Image.open(io.BytesIO(kept.content))
+    assert image.size == parcels["original"].size and not image.getexif()
+    thumbnail = client.get(f"/api/v1/photos/{photo_id}/thumbnail", headers=botswana)
+    assert max(Image.open(io.BytesIO(thumbnail.content)).size) == 320
+    # stored under the data directory by content hash
+    import hashlib
+
+    digest = hashlib.sha256(kept.content).hexdigest()
+    assert (settings.data_dir / "photos" / digest).read_bytes() == kept.content
+
+
+def _gif() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (100, 100), (1, 2, 3)).save(out, format="GIF")
+    return out.getvalue()
+
+
+def _bomb() -> bytes:
+    # 20,000 x 20,000 one-bit pixels: 50 kB of PNG, 400 million pixels when decoded
+    out = io.BytesIO()
+    Image.new("1", (20_000, 20_000)).save(out, format="PNG")
+    return out.getvalue()
+
+
+JUNK = {
+    "empty": (b"", "the file is empty"),
+    "text": (b"just some words, not a picture", "not a JPEG or PNG"),
+    "svg": (b'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"/>', "not a JPEG or PNG"),
+    "gif": (_gif(), "not a JPEG or PNG"),
+    "truncated": (_jpeg(photo_tuning.parcel_photo("t", (400, 300)))[:3000], "damaged or cut short"),
+    "tiny": (_png(Image.new("RGB", (20, 20))), "at least 64"),
+    "bomb": (_bomb(), "pixels"),
+    "too big": (b"\xff\xd8\xff" + b"\0" * (10 * 1024 * 1024), "at most 10 MB"),
+}
+
+
+def test_junk_is_refused_naming_the_file_and_nothing_is_stored(  # type: ignore[no-untyped-def]
+    client: TestClient, make_token, settings
+) -> None:
+    botswana = auth(make_token(Role.AUTHORITY, "BW"))
+    number = _issue(client, botswana)
+    for name, (content, reason) in JUNK.items():
+        refused = _upload(client, f"/api/v1/certificates/{number}/photos", content, botswana)
+        assert refused.status_code == 422, (name, refused.text)
+        [problem] = refused.json()["detail"]
+        assert problem["field"] == "file" and reason in problem["message"], (name, problem)
+    missing = client.post(f"/api/v1/certificates/{number}/photos", headers=botswana)
+    assert missing.status_code == 422 and missing.json()["detail"][0]["field"] == "file"
+    assert client.get(f"/api/v1/certificates/{number}/photos", headers=botswana).json() == []
+    assert not (settings.data_dir / "photos").exists()
+
+
+def test_only_the_authorities_at_either_end_add_photos(client: TestClient, make_token, parcels) -> None:  # type: ignore[no-untyped-def]
+    botswana = auth(make_token(Role.AUTHORITY, "BW"))
+    number = _issue(client, botswana)
+    content = _jpeg(parcels["unrelated"])
+    path = f"/api/v1/certificates/{number}/photos"
+    assert _upload(client, path, content, {}).status_code == 401
+    assert _upload(client, path, content, auth(make_token(Role.AUTHORITY, "ZA"))).status_code == 404
+    for role, code in ((Role.CUSTOMS, "BW"), (Role.MONITORING, None), (Role.STATISTICS, None)):
+        assert _upload(client, path, content, auth(make_token(role, code))).status_code == 403, role
+    # and refused before the file is even looked at: junk from them is a 403 or 404, not a 422
+    assert _upload(client, path, b"junk", auth(make_token(Role.AUTHORITY, "ZA"))).status_code == 404
+    assert _upload(client, path, b"junk", auth(make_token(Role.CUSTOMS, "BW"))).status_code == 403
+    added = _upload(client, path, content, botswana)
+    assert added.status_code == 201
+    photo = f"/api/v1/photos/{added.json()['id']}"
+    for role, code in ((Role.CUSTOMS, "BW"), (Role.MONITORING, None), (Role.AUTHORITY, "EU")):
+        assert client.get(photo, headers=auth(make_token(role, code))).status_code == 200, role
+    assert client.get(photo, headers=auth(make_token(Role.CUSTOMS, "ZA"))).status_code == 404
+    assert client.get(photo + "/thumbnail").status_code == 401
+
+
+def test_dossier_photos_are_searched_like_certificates(client: TestClient, make_token, parcels) -> None:  # type: ignore[no-untyped-def]
+    admin = auth(make_token(Role.ADMIN))
+    _restrict(client, admin, ["Murowa"])
+    zimbabwe = auth(make_token(Role.AUTHORITY, "ZW"))
+    botswana = auth(make_token(Role.AUTHORITY, "BW"))
+    made = client.post("/api/v1/export-dossiers", json=DOSSIER, headers=zimbabwe)
+    assert made.status_code == 201, made.text
+    dossier = made.json()["id"]
+    path = f"/api/v1/export-dossiers/{dossier}/photos"
+    assert _upload(client, path, _jpeg(parcels["original"]), botswana).status_code == 404
+    assert (
+        _upload(client, path, _jpeg(parcels["original"]), auth(make_token(Role.MONITORING))).status_code
+        == 403
+    )
+    first = _upload(client, path, _jpeg(parcels["original"]), zimbabwe)
+    assert first.status_code == 201 and first.json()["similar"] == []
+
+    # Botswana's certificate carries a copy of the dossier's photo: found, naming the dossier
+    number = _issue(client, botswana)
+    reused = _upload(client, f"/api/v1/certificates/{number}/photos", _jpeg(parcels["copy"], 60), botswana)
+    [match] = reused.json()["similar"]
+    assert (match["certificate"], match["dossier"], match["photo"]) == (None, dossier, first.json()["id"])
+
+    # and the other way round: a dossier photo re-used from Botswana's certificate warns on the dossier
+    second = _upload(client, path, _png(parcels["copy"]), zimbabwe)
+    assert [s["certificate"] for s in second.json()["similar"]] == [number]
+    warnings = client.get(f"/api/v1/export-dossiers/{dossier}", headers=zimbabwe).json()["warnings"]
+    assert [w["type"] for w in warnings] == ["photo-reused"] and number in warnings[0]["message"]
+    listed = client.get(path, headers=auth(make_token(Role.MONITORING))).json()
+    assert [p["id"] for p in listed] == [first.json()["id"], second.json()["id"]]
+
+
+def test_the_pages_show_thumbnails_and_a_match_side_by_side(  # type: ignore[no-untyped-def]
+    client: TestClient, make_token, make_user, parcels
+) -> None:
+    botswana = auth(make_token(Role.AUTHORITY, "BW"))
+    first = _issue(client, botswana)
+    later = _issue(client, botswana, importing_country="IN")
+    original = _upload(client, f"/api/v1/certificates/{first}/photos", _jpeg(parcels["original"]), botswana)
+
+    password = make_user("gaborone", [Role.AUTHORITY], "BW")
+    csrf = sign_in(client, "gaborone", password)
+    page = client.get(f"/certificates/{later}")
+    assert 'id="photo-form"' in page.text and 'id="no-photos"' in page.text
+    sent = client.post(
+        f"/certificates/{later}/photos",
+        data={"csrf_token": csrf},
+        files={"file": ("copy.jpg", _jpeg(parcels["copy"], 50), "image/jpeg")},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303 and sent.headers["location"] == f"/certificates/{later}#photos"
+    page = client.get(f"/certificates/{later}")
+    assert 'id="warnings"' in page.text and "photo-reused" in page.text
+    [new] = client.get(f"/api/v1/certificates/{later}/photos").json()
+    assert f'src="/api/v1/photos/{new["id"]}/thumbnail"' in page.text
+    match = new["similar"][0]["match"]
+    assert f'href="/photo-matches/{match}"' in page.text
+
+    side_by_side = client.get(f"/photo-matches/{match}")
+    assert side_by_side.status_code == 200
+    assert f'src="/api/v1/photos/{new["id"]}"' in side_by_side.text
+    assert f'src="/api/v1/photos/{original.json()["id"]}"' in side_by_side.text
+    assert f"certificate {first}" in side_by_side.text
+
+    junk = client.post(
+        f"/certificates/{later}/photos",
+        data={"csrf_token": csrf},
+        files={"file": ("x.gif", _gif(), "image/gif")},
+        follow_redirects=False,
+    )
+    assert junk.status_code == 303 and "error=" in junk.headers["location"]
+    assert "Photo" in client.get(junk.headers["location"]).text
+
+    client.cookies.clear()
+    other = make_user("pretoria", [Role.AUTHORITY], "ZA")
+    sign_in(client, "pretoria", other)
+    assert client.get(f"/photo-matches/{match}").status_code == 404
