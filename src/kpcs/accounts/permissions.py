@@ -135,6 +135,7 @@ class Action(StrEnum):
     VIEW_CONFISCATIONS = "confiscation:view"
     RECORD_CONFISCATION = "confiscation:record"
     VIEW_CONFISCATION_STATISTICS = "confiscation:view-statistics"
+    VIEW_VALUATION_WARNINGS = "expertise:view-valuation-warnings"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -280,6 +281,10 @@ POLICY: dict[Action, Rule] = {
     Action.VIEW_CONFISCATIONS: _monitoring_or_own_authority,
     Action.RECORD_CONFISCATION: _monitoring_or_own_authority,
     Action.VIEW_CONFISCATION_STATISTICS: _anyone,
+    # Valuation warnings (issue 20): the list is the Diamond Expert Team's, which has no role of
+    # its own (the Monitoring Team's members stand for it, as for dossiers), and admins'. The
+    # issuing and importing authorities see a certificate's warnings on the certificate.
+    Action.VIEW_VALUATION_WARNINGS: _role(Role.MONITORING, Role.ADMIN),
 }
 
 

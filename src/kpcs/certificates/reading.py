@@ -92,7 +92,7 @@ def public_certificate(c: Certificate, today: date) -> CertificatePublic:
         issuing_authority=c.issuing_authority,
         kid=c.kid,
         credential=c.credential,
-        warnings=[WarningPublic(type=w["type"], message=w["message"]) for w in c.warnings or []],
+        warnings=[WarningPublic.model_validate(w) for w in c.warnings or []],
         container=ContainerPublic.model_validate(c.container) if c.container else None,
         transit=list(c.transit_participants or []),
         quality_characteristics=c.quality_characteristics,

@@ -196,10 +196,25 @@ class PartyPublic(BaseModel):
 
 
 class WarningPublic(BaseModel):
-    """A non-blocking finding of the expert checks."""
+    """A non-blocking finding of the expert checks: the contract's ``type`` and ``message``,
+    and for a valuation warning the figures behind it (issue 20; ``null`` otherwise)."""
 
     type: str
     message: str
+    line: int | None = Field(default=None, description="the certificate line, from 1")
+    hs_code: str | None = None
+    origin: str | None = None
+    usd_per_carat: float | None = Field(default=None, description="the line's US$ per carat")
+    reference_usd_per_carat: float | None = Field(default=None, description="the valuation reference")
+    basis: str | None = Field(
+        default=None,
+        description="where the reference comes from: `origin` (the exporter's certificates of this HS "
+        "code and origin), `participant` (of this HS code) or `published` (the origin's production $/ct)",
+    )
+    certificates: int | None = Field(default=None, description="certificates behind the reference")
+    spread: float | None = Field(default=None, description="robust standard deviation of ln($/ct)")
+    distance: float | None = Field(default=None, description="ln(ratio) / spread: negative below")
+    ratio: float | None = Field(default=None, description="the line's $/ct ÷ the reference")
 
 
 class ConfirmationPublic(BaseModel):
