@@ -490,6 +490,10 @@ MATRIX: dict[str, Access] = {
     "POST /confiscations/{confiscation_id}/disposition": Access(
         REVIEWERS | {OWN}, hides=True, data=DISPOSITION
     ),
+    # issue 20, item 2: valuation warnings, the Diamond Expert Team's list (the WGM stands for
+    # the Team, with admins; authorities see the warnings on their certificates)
+    "GET /api/v1/expertise/valuation-warnings": Access(REVIEWERS),
+    "GET /expertise/valuation-warnings": Access(REVIEWERS),
 }
 
 
