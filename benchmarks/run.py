@@ -26,6 +26,7 @@ from benchmarks.registry import bench_registry
 from benchmarks.statistics import bench_ingest
 from benchmarks.translog import bench_log
 from benchmarks.uploads import bench_uploads
+from benchmarks.valuation import bench_valuation
 from kpcs.db import make_engine
 
 
@@ -89,6 +90,7 @@ AREAS: dict[str, Callable[[], list[Result]]] = {
     "detection": bench_detection,
     "flood": bench_flood,
     "uploads": bench_uploads,
+    "valuation": bench_valuation,
 }
 """The areas `make bench ONLY=<area>` measures again on their own, keeping the other rows."""
 
@@ -134,6 +136,7 @@ def main() -> None:
     results += bench_cli()
     results += _dashboard()
     results += bench_detection()
+    results += bench_valuation()
     write(results, notes)
     _print(results)
 
