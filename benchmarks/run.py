@@ -27,6 +27,7 @@ from benchmarks.registry import bench_registry
 from benchmarks.statistics import bench_ingest
 from benchmarks.translog import bench_log
 from benchmarks.uploads import bench_uploads
+from benchmarks.valuation import bench_valuation
 from kpcs.db import make_engine
 
 
@@ -91,6 +92,7 @@ AREAS: dict[str, Callable[[], list[Result]]] = {
     "flood": bench_flood,
     "photos": bench_photos,
     "uploads": bench_uploads,
+    "valuation": bench_valuation,
 }
 """The areas `make bench ONLY=<area>` measures again on their own, keeping the other rows."""
 
@@ -137,6 +139,7 @@ def main() -> None:
     results += _dashboard()
     results += bench_detection()
     results += bench_photos()
+    results += bench_valuation()
     write(results, notes)
     _print(results)
 

@@ -21,6 +21,7 @@ from kpcs.db import Base
 from kpcs.decisions.models import Decision, DecisionBody, DecisionParticipant, DecisionSupersession
 from kpcs.dossiers.models import ExportDossier
 from kpcs.exchange.models import EnrollmentToken, HubLink, InboxMessage, Node, OutboxMessage
+from kpcs.expertise.models import ValuationWarning
 from kpcs.idempotency.models import IdempotencyKey
 from kpcs.notifications.models import Notification, NotificationMail
 from kpcs.participants.models import (
@@ -107,6 +108,7 @@ __all__ = [
     "TradeFigure",
     "TreeHead",
     "User",
+    "ValuationWarning",
     "WebSession",
     "WorkingBody",
     "WorkingBodyMembership",

@@ -21,12 +21,13 @@ from kpcs.certificates.events import (
 from kpcs.dossiers.events import DossierAwaitsDecision
 from kpcs.events import Event, Subscriber
 from kpcs.exchange import services as exchange
+from kpcs.expertise import services as expertise
 from kpcs.notifications import services as notifications
 from kpcs.participants.events import ParticipantStatusChanged
 from kpcs.translog import services as translog
 
 SUBSCRIBERS: Mapping[type[Event], tuple[Subscriber, ...]] = {
-    CertificateIssued: (exchange.notify_issued, translog.log_issued),
+    CertificateIssued: (expertise.index_valuation_warnings, exchange.notify_issued, translog.log_issued),
     ImportConfirmed: (exchange.notify_confirmed,),
     CertificateCancelled: (exchange.notify_cancelled,),
     ImporterReminded: (exchange.send_reminder, notifications.importer_reminded),

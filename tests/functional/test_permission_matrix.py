@@ -513,6 +513,10 @@ MATRIX: dict[str, Access] = {
         frozenset({OWN}), hides=True, file=("file", _png(), "image/png")
     ),
     "GET /photo-matches/{match_id}": Access(CERTIFICATE_READERS, hides=True),
+    # issue 20, item 2: valuation warnings, the Diamond Expert Team's list (the WGM stands for
+    # the Team, with admins; authorities see the warnings on their certificates)
+    "GET /api/v1/expertise/valuation-warnings": Access(REVIEWERS),
+    "GET /expertise/valuation-warnings": Access(REVIEWERS),
 }
 
 

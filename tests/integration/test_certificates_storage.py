@@ -259,19 +259,24 @@ def test_unconfirmed_after_days(issue, session_factory, clock) -> None:  # type:
         assert reading.unconfirmed(session, EU, later, days=0) == []  # EU exported nothing
 
 
-def test_valuation_warnings_once_the_exporter_has_history(issue, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_valuation_warnings_once_the_exporter_has_history(issue, session_factory, clock) -> None:  # type: ignore[no-untyped-def]
     """The contract's valuation reference: the median $/ct of the exporter's certificates of
-    the last 12 months, once there are 20; a far-off line warns, and never blocks."""
+    the 12 months before the issue, once there are 20; a far-off line warns, and never blocks."""
+    today = clock.at
     cheap = [{"hs_code": "7102.31", "origin": "BW", "carats": 1000, "value_usd": 20000}]  # 20 $/ct
-    assert issue(BW, lines=cheap).warnings == []  # no history yet: no reference, no warning
-    for _ in range(19):
-        issue(BW)  # 7102.31 at 204.06 $/ct
+    # No history yet: Botswana's production $/ct (≈ 145) stands in, and 20 is not a tenth of it.
+    assert issue(BW, lines=cheap).warnings == []
+    for days in range(1, 21):  # 7102.31 at 204.06 $/ct, on each of the 20 days before
+        clock.at = today - timedelta(days=days)
+        issue(BW)
+    clock.at = today
     flagged = issue(BW, lines=cheap)
-    assert [w.type for w in flagged.warnings] == ["undervaluation"]
-    assert "20.00/ct against a median of US$ 204.06/ct" in flagged.warnings[0].message
+    assert [(w.type, w.basis, w.certificates) for w in flagged.warnings] == [("undervaluation", "origin", 20)]
+    assert flagged.warnings[0].reference_usd_per_carat == 204.06
+    assert "US$ 20.00/ct is 0.10 × the reference of US$ 204.06/ct" in flagged.warnings[0].message
     with session_factory() as session:  # stored with the certificate, as given back
         stored = session.scalar(sa.select(Certificate.warnings).where(Certificate.number == flagged.number))
-        assert stored == [{"type": w.type, "message": w.message} for w in flagged.warnings]
+        assert stored == [w.model_dump(exclude_none=True) for w in flagged.warnings]
     dear = [{"hs_code": "7102.31", "origin": "BW", "carats": 10, "value_usd": 10000}]  # 1,000 $/ct
     assert [w.type for w in issue(BW, lines=dear).warnings] == ["overvaluation"]
     assert issue(BW).warnings == []
@@ -294,7 +299,12 @@ def test_the_stored_rows_read_back_as_issued(issue, session_factory, clock: Fixe
         assert (row.issued_on, row.expires_on) == (issued.issued_on, issued.expires_on)
         assert (row.parcel_count, row.kid, row.credential) == (7, issued.kid, issued.credential)
         assert (row.total_carats, row.total_value_usd) == (Decimal("12346679.00"), Decimal("98785432.12"))
-        assert row.warnings == [] and row.received_at is None and row.cancellation_reason is None
+        assert row.received_at is None and row.cancellation_reason is None
+        # 8 $/ct for South African unsorted goods: under a tenth of ZA's production $/ct
+        assert row.warnings == [w.model_dump(exclude_none=True) for w in issued.warnings]
+        assert [(w["type"], w["line"], w["basis"]) for w in row.warnings] == [
+            ("undervaluation", 3, "published")
+        ]
         assert [
             (line.position, line.hs_code, line.origin, line.carats, line.value_usd) for line in row.lines
         ] == [

@@ -136,6 +136,7 @@ class Action(StrEnum):
     RECORD_CONFISCATION = "confiscation:record"
     VIEW_CONFISCATION_STATISTICS = "confiscation:view-statistics"
     ADD_SHIPMENT_PHOTO = "photo:add"
+    VIEW_VALUATION_WARNINGS = "expertise:view-valuation-warnings"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -284,6 +285,10 @@ POLICY: dict[Action, Rule] = {
     # Shipment photos (issue 20): the exporting or importing authority of a certificate, the
     # authority of a dossier's participant; whoever sees the shipment sees its photos.
     Action.ADD_SHIPMENT_PHOTO: _acting_for(Role.AUTHORITY),
+    # Valuation warnings (issue 20): the list is the Diamond Expert Team's, which has no role of
+    # its own (the Monitoring Team's members stand for it, as for dossiers), and admins'. The
+    # issuing and importing authorities see a certificate's warnings on the certificate.
+    Action.VIEW_VALUATION_WARNINGS: _role(Role.MONITORING, Role.ADMIN),
 }
 
 

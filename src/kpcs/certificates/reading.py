@@ -338,6 +338,12 @@ def certificate_document(
             f"Cancelled on {c.cancelled_at:%Y-%m-%d}: {(c.cancellation_reason or '').replace('_', ' ')}"
             + (f" ({c.cancellation_note})" if c.cancellation_note else "")
         )
+    # The expert checks' valuation warnings (issue 20), for the authorities who print it.
+    notes += [
+        f"Valuation check at issue (it did not block the certificate): {w['message']}"
+        for w in c.warnings or []
+        if w.get("type") in ("undervaluation", "overvaluation")
+    ]
     container = c.container or {}
     confirmation = c.confirmation
     return CertificateDocument(

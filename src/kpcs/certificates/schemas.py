@@ -196,15 +196,33 @@ class PartyPublic(BaseModel):
 
 
 class WarningPublic(BaseModel):
-    """A non-blocking finding of the expert checks. A re-used photo (``photo-reused``, found
-    after issue) also names the new photo, the earlier one it looks like, their distance and
-    the match (its page: ``/photo-matches/{match}``)."""
+    """A non-blocking finding of the expert checks: the contract's ``type`` and ``message``; for
+    a valuation warning the figures behind it, for a re-used photo (``photo-reused``, found after
+    issue) the new photo, the earlier one it looks like and the match (its page:
+    ``/photo-matches/{match}``); ``null`` where they do not apply (issue 20)."""
 
     type: str
     message: str
+    line: int | None = Field(default=None, description="the certificate line, from 1")
+    hs_code: str | None = None
+    origin: str | None = None
+    usd_per_carat: float | None = Field(default=None, description="the line's US$ per carat")
+    reference_usd_per_carat: float | None = Field(default=None, description="the valuation reference")
+    basis: str | None = Field(
+        default=None,
+        description="where the reference comes from: `origin` (the exporter's certificates of this HS "
+        "code and origin), `participant` (of this HS code) or `published` (the origin's production $/ct)",
+    )
+    certificates: int | None = Field(default=None, description="certificates behind the reference")
+    spread: float | None = Field(default=None, description="robust standard deviation of ln($/ct)")
+    distance: float | None = Field(
+        default=None,
+        description="valuation: ln(ratio) / spread, negative below; re-used photo: the bits of the "
+        "perceptual hashes that differ",
+    )
+    ratio: float | None = Field(default=None, description="the line's $/ct ÷ the reference")
     photo: int | None = None
     similar_photo: int | None = None
-    distance: int | None = None
     match: int | None = None
 
 

@@ -8,8 +8,7 @@ come from :mod:`kpcs.certificates.rules`, and who may see what from
 
 from __future__ import annotations
 
-import threading
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -48,6 +47,7 @@ from kpcs.certificates.schemas import (
     ConfirmationCreate,
     LossReportCreate,
 )
+from kpcs.certificates.valuation import valuation_findings
 from kpcs.clock import Clock
 from kpcs.countries import country_name
 from kpcs.db import UnitOfWork
@@ -55,7 +55,6 @@ from kpcs.dossiers import services as dossiers
 from kpcs.dossiers.domain import Line as DossierLine
 from kpcs.errors import Conflict, DomainError, FieldProblem, InvalidInput
 from kpcs.exchange.topology import topology
-from kpcs.expertise.valuation import Reference, reference_from, valuation_warnings
 from kpcs.participants.models import Authority
 from kpcs.participants.registry import ParticipantKind
 from kpcs.participants.snapshot import AuthorityFacts, RegistrySnapshot, bump_revision, registry_snapshot
@@ -246,53 +245,6 @@ def export_refusals(session: Session, principal: Principal, clock: Clock) -> lis
     return rules.standing_problems(standing, role="export", field="exporting_country", on=today)
 
 
-_references: dict[tuple[str, str, str, date], Reference] = {}
-_references_lock = threading.Lock()
-
-
-def _valuation_references(
-    session: Session, participant: str, hs_codes: set[str], today: date
-) -> dict[str, Reference]:
-    """The exporter's median $/ct per HS code over the last 12 months (CONTRACT.md).
-
-    A reference, once there is one, is kept for the day in this process: it moves slowly,
-    and recomputing a median over a year of certificates on every issue would cost more
-    than the issue. Below the minimum it is recomputed each time (few rows to read).
-    """
-    database = session.get_bind().engine.url.render_as_string(hide_password=True)
-    found: dict[str, Reference] = {}
-    for hs_code in sorted(hs_codes):
-        key = (database, participant, hs_code, today)
-        cached = _references.get(key)
-        if cached is not None:
-            found[hs_code] = cached
-            continue
-        rows = session.execute(
-            sa.select(
-                CertificateLine.certificate_id,
-                sa.func.sum(CertificateLine.value_usd),
-                sa.func.sum(CertificateLine.carats),
-            )
-            .join(Certificate, Certificate.id == CertificateLine.certificate_id)
-            .where(
-                Certificate.exporting_participant == participant,
-                Certificate.status != CertificateStatus.CANCELLED,
-                Certificate.issued_on > today - timedelta(days=365),
-                CertificateLine.hs_code == hs_code,
-            )
-            .group_by(CertificateLine.certificate_id)
-        ).all()
-        unit_values = [(row[0], Decimal(row[1]) / Decimal(row[2])) for row in rows if row[2]]
-        reference = reference_from(hs_code, unit_values)
-        if reference is not None:
-            with _references_lock:
-                if len(_references) > 10_000:
-                    _references.clear()
-                _references[key] = reference
-            found[hs_code] = reference
-    return found
-
-
 AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
 
@@ -389,12 +341,7 @@ def issue_certificate(
             issued_at=now,
             optional=optional,
         )
-        references = _valuation_references(
-            uow.session, exporter.code, {line.hs_code for line in lines}, today
-        )
-        findings = valuation_warnings(
-            ((line.hs_code, line.carats, line.value_usd) for line in lines), references
-        )
+        findings = valuation_findings(uow.session, exporter.code, lines, today)
         credential = sign_compact(build_payload(data), private_key=key.private_key, kid=key.kid, typ=JWS_TYPE)
         certificate = Certificate(
             number=number,
@@ -419,7 +366,7 @@ def issue_certificate(
             issued_by=principal.actor,
             confirmation=None,
             loss_reports=[],
-            warnings=[{"type": w.type, "message": w.message} for w in findings],
+            warnings=[finding.as_json() for finding in findings],
             container=optional.container.as_json() if optional.container else None,
             transit_participants=list(optional.transit) or None,
             quality_characteristics=optional.quality_characteristics,

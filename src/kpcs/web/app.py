@@ -49,6 +49,7 @@ from kpcs.web.routes import (
     decisions,
     dossiers,
     exchange,
+    expertise,
     fraud,
     home,
     log,
@@ -202,6 +203,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         assistance,
         confiscations,
         photos,
+        expertise,
     ):
         app.include_router(module.api, prefix=API_PREFIX, dependencies=who)
         app.include_router(module.pages, dependencies=who)
