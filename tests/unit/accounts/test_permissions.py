@@ -101,6 +101,8 @@ EXPECTED: dict[Action, set[str]] = {
     Action.VIEW_CONFISCATION_STATISTICS: set(PRINCIPALS),
     # shipment photos (issue 20): the authority at either end of the shipment
     Action.ADD_SHIPMENT_PHOTO: {"authority", "operator"},
+    # valuation warnings (issue 20): the Diamond Expert Team (monitoring stands for it) and admins
+    Action.VIEW_VALUATION_WARNINGS: {"monitoring", "admin", "operator"},
 }
 
 # Actions that concern one participant: allowed only for the caller's own participant
