@@ -143,15 +143,22 @@ def _immediate_writes(engine: Engine) -> None:
 
 def _private_database_file(path: Path) -> None:
     """Create the SQLite file mode 0600 (or make it so): it holds accounts, token hashes and
-    every certificate, and SQLite gives its -wal and -shm files the database file's mode."""
+    every certificate, and SQLite gives its -wal and -shm files the database file's mode.
+
+    An existing file is changed by path, never opened: closing any descriptor of a database
+    file drops every POSIX lock this process holds on it, including those of connections
+    already open here (a `kpcs serve` whose deadline sweep connected before the app's engine
+    was made); another process could then take the file as unused and reset its WAL index
+    under them ("disk I/O error")."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_RDONLY | os.O_CREAT, 0o600)
     try:
-        status = os.fstat(descriptor)
+        descriptor = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        status = path.stat()
         if status.st_mode & 0o077 and status.st_uid == os.geteuid():
-            os.fchmod(descriptor, 0o600)
-    finally:
-        os.close(descriptor)
+            path.chmod(0o600)
+        return
+    os.close(descriptor)  # a file made just now: no connection of this process holds it yet
 
 
 def make_engine(url: str, *, sqlite_migrations: bool = False, **kwargs: Any) -> Engine:
