@@ -21,6 +21,7 @@ from kpcs.db import Base
 from kpcs.decisions.models import Decision, DecisionBody, DecisionParticipant, DecisionSupersession
 from kpcs.dossiers.models import ExportDossier
 from kpcs.exchange.models import EnrollmentToken, HubLink, InboxMessage, Node, OutboxMessage
+from kpcs.footprints.models import ZoneFootprint
 from kpcs.idempotency.models import IdempotencyKey
 from kpcs.notifications.models import Notification, NotificationMail
 from kpcs.participants.models import (
@@ -105,5 +106,6 @@ __all__ = [
     "WebSession",
     "WorkingBody",
     "WorkingBodyMembership",
+    "ZoneFootprint",
     "metadata",
 ]

@@ -135,6 +135,10 @@ class Action(StrEnum):
     VIEW_CONFISCATIONS = "confiscation:view"
     RECORD_CONFISCATION = "confiscation:record"
     VIEW_CONFISCATION_STATISTICS = "confiscation:view-statistics"
+    # Footprints of production zones (issue 20, item 3).
+    VIEW_FOOTPRINTS = "footprint:view"
+    MANAGE_FOOTPRINTS = "footprint:manage"
+    VIEW_FOOTPRINT_DETAIL = "footprint:view-detail"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -280,6 +284,14 @@ POLICY: dict[Action, Rule] = {
     Action.VIEW_CONFISCATIONS: _monitoring_or_own_authority,
     Action.RECORD_CONFISCATION: _monitoring_or_own_authority,
     Action.VIEW_CONFISCATION_STATISTICS: _anyone,
+    # Footprints (issue 20, item 3): the Diamond Expert Team (recorded, like its dossier
+    # assessments, by the Monitoring Team's members) enters or computes them; the working
+    # groups read them. An authority sees only the plain verdict on its own dossier, never a
+    # zone's footprint nor the distance and what differs most: those would let an exporter
+    # shape a declared assortment to fit the reference.
+    Action.VIEW_FOOTPRINTS: _role(Role.MONITORING, Role.STATISTICS, Role.ADMIN),
+    Action.MANAGE_FOOTPRINTS: _role(Role.MONITORING),
+    Action.VIEW_FOOTPRINT_DETAIL: _role(Role.MONITORING, Role.STATISTICS, Role.ADMIN),
 }
 
 

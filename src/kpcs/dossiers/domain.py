@@ -13,7 +13,8 @@ DECISION_DAYS = 7
 """The Monitoring Team decides within a week of submission (2016 communiqué §51-54)."""
 
 EXPERTISE_PENDING = (
-    "photos, footprint and valuation checks of the parcels come with the expertise issue; "
+    "photos and valuation checks of the parcels come with the expertise issue; "
+    "the declared assortment is read against the zone's footprint (see the footprint check); "
     "until then the Diamond Expert Team records its conclusion and notes here"
 )
 """Said on every dossier where the Diamond Expert Team's detailed checks will go."""

@@ -49,6 +49,7 @@ from kpcs.web.routes import (
     decisions,
     dossiers,
     exchange,
+    footprints,
     fraud,
     home,
     log,
@@ -200,6 +201,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         oversight,
         assistance,
         confiscations,
+        footprints,
     ):
         app.include_router(module.api, prefix=API_PREFIX, dependencies=who)
         app.include_router(module.pages, dependencies=who)
