@@ -99,6 +99,11 @@ EXPECTED: dict[Action, set[str]] = {
     Action.VIEW_CONFISCATIONS: {"admin", "monitoring", "authority", "operator"},
     Action.RECORD_CONFISCATION: {"admin", "monitoring", "authority", "operator"},
     Action.VIEW_CONFISCATION_STATISTICS: set(PRINCIPALS),
+    # footprints (issue 20, item 3): the experts (monitoring) record them, the working groups
+    # read them; no authority (it sees only the verdict on its own dossier)
+    Action.VIEW_FOOTPRINTS: {"admin", "statistics", "monitoring", "operator"},
+    Action.MANAGE_FOOTPRINTS: {"monitoring", "operator"},
+    Action.VIEW_FOOTPRINT_DETAIL: {"admin", "statistics", "monitoring", "operator"},
 }
 
 # Actions that concern one participant: allowed only for the caller's own participant
