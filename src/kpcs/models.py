@@ -22,6 +22,7 @@ from kpcs.decisions.models import Decision, DecisionBody, DecisionParticipant, D
 from kpcs.dossiers.models import ExportDossier
 from kpcs.exchange.models import EnrollmentToken, HubLink, InboxMessage, Node, OutboxMessage
 from kpcs.expertise.models import ValuationWarning
+from kpcs.footprints.models import ZoneFootprint
 from kpcs.idempotency.models import IdempotencyKey
 from kpcs.notifications.models import Notification, NotificationMail
 from kpcs.participants.models import (
@@ -112,5 +113,6 @@ __all__ = [
     "WebSession",
     "WorkingBody",
     "WorkingBodyMembership",
+    "ZoneFootprint",
     "metadata",
 ]

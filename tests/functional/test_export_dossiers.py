@@ -63,8 +63,8 @@ def test_a_restricted_export_goes_dossier_assessments_decision_certificate(  # t
     dossier = submitted.json()
     assert dossier["status"] == "submitted" and dossier["participant"] == "ZW"
     assert dossier["decision_due_on"] == "2025-03-10" and dossier["days_left"] == 7
-    assert not dossier["overdue"] and "later issue" not in dossier["photos"]
-    assert "expertise issue" in dossier["photos"]
+    assert not dossier["overdue"] and "expertise issue" not in dossier["photos"]
+    assert "searched against every earlier shipment" in dossier["photos"]
     path = f"/api/v1/export-dossiers/{dossier['id']}"
 
     # Not approved yet: no certificate on it.
@@ -238,7 +238,7 @@ def test_pages_show_the_week_and_flag_overdue_dossiers(client: TestClient, make_
     assert made.status_code == 303 and made.headers["location"].startswith("/export-dossiers/")
     detail = client.get(made.headers["location"], headers=zw).text
     assert "due 2025-03-10" in detail and "7 days left" in detail and "Parcel B" in detail
-    assert "expertise issue" in detail and 'action="/export-dossiers/1/decision"' not in detail
+    assert "footprint check" in detail and 'action="/export-dossiers/1/decision"' not in detail
 
     clock.at += timedelta(days=9)
     listing = client.get("/export-dossiers", headers=monitoring).text

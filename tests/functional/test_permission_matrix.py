@@ -159,6 +159,16 @@ CONFISCATION = {
 }
 DISPOSITION = {"disposition": "forfeited", "disposition_on": "2025-03-01"}
 
+# Footprints (issue 20, item 3): Botswana's Jwaneng.
+FOOTPRINT_ZONE = {"participant": "BW", "zone": "Jwaneng"}
+FOOTPRINT = FOOTPRINT_ZONE | {
+    "sizes": {"+11": 1.0},
+    "colours": {"white": 1.0},
+    "qualities": {"gem": 1.0},
+    "usd_per_carat": 150.0,
+    "stones": 500,
+}
+
 # Every route: "METHOD path" as the app declares it -> who may call it.
 MATRIX: dict[str, Access] = {
     # the framework's own, and static files: no caller is resolved, whatever it presents
@@ -517,6 +527,16 @@ MATRIX: dict[str, Access] = {
     # the Team, with admins; authorities see the warnings on their certificates)
     "GET /api/v1/expertise/valuation-warnings": Access(REVIEWERS),
     "GET /expertise/valuation-warnings": Access(REVIEWERS),
+    # issue 20, item 3: footprints of production zones, entered or computed by the Diamond
+    # Expert Team (monitoring), read by the working groups; no authority reads them (it sees
+    # only the verdict on its own dossier). Botswana's Jwaneng has no approved dossier, so a
+    # computation is a 422 naming the zone.
+    "GET /api/v1/footprints": Access(WORKING_GROUPS),
+    "POST /api/v1/footprints": Access(frozenset({MONITORING}), json=FOOTPRINT),
+    "POST /api/v1/footprints/compute": Access(frozenset({MONITORING}), json=FOOTPRINT_ZONE),
+    "GET /footprints": Access(WORKING_GROUPS),
+    "POST /footprints": Access(frozenset({MONITORING}), data=FOOTPRINT_ZONE),
+    "POST /footprints/compute": Access(frozenset({MONITORING}), data=FOOTPRINT_ZONE),
 }
 
 

@@ -137,6 +137,10 @@ class Action(StrEnum):
     VIEW_CONFISCATION_STATISTICS = "confiscation:view-statistics"
     ADD_SHIPMENT_PHOTO = "photo:add"
     VIEW_VALUATION_WARNINGS = "expertise:view-valuation-warnings"
+    # Footprints of production zones (issue 20, item 3).
+    VIEW_FOOTPRINTS = "footprint:view"
+    MANAGE_FOOTPRINTS = "footprint:manage"
+    VIEW_FOOTPRINT_DETAIL = "footprint:view-detail"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -289,6 +293,14 @@ POLICY: dict[Action, Rule] = {
     # its own (the Monitoring Team's members stand for it, as for dossiers), and admins'. The
     # issuing and importing authorities see a certificate's warnings on the certificate.
     Action.VIEW_VALUATION_WARNINGS: _role(Role.MONITORING, Role.ADMIN),
+    # Footprints (issue 20, item 3): the Diamond Expert Team (recorded, like its dossier
+    # assessments, by the Monitoring Team's members) enters or computes them; the working
+    # groups read them. An authority sees only the plain verdict on its own dossier, never a
+    # zone's footprint nor the distance and what differs most: those would let an exporter
+    # shape a declared assortment to fit the reference.
+    Action.VIEW_FOOTPRINTS: _role(Role.MONITORING, Role.STATISTICS, Role.ADMIN),
+    Action.MANAGE_FOOTPRINTS: _role(Role.MONITORING),
+    Action.VIEW_FOOTPRINT_DETAIL: _role(Role.MONITORING, Role.STATISTICS, Role.ADMIN),
 }
 
 

@@ -93,6 +93,9 @@ EXPORT_DOSSIER_DECIDED: Final = "dossier:decided"
 EXPORT_DOSSIER_INFORMATION_GIVEN: Final = "dossier:information-given"
 EXPORT_DOSSIER_CERTIFIED: Final = "dossier:certified"
 
+FOOTPRINT_ENTERED: Final = "footprint:entered"
+FOOTPRINT_COMPUTED: Final = "footprint:computed"
+
 
 def known_tags() -> list[str]:
     """Every tag above and each family of them (``account:``, ``account:user:``), sorted,

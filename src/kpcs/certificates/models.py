@@ -133,6 +133,9 @@ class CertificateLine(Base):
     departed_origin_on: Mapped[date | None] = mapped_column(
         comment="the day the diamonds left their origin, as the exporter states it (origin rule)"
     )
+    classification_note: Mapped[str | None] = mapped_column(
+        sa.Text, comment="why the line has its HS code (e.g. a 7102.31/7102.39 question); not signed"
+    )
 
     certificate: Mapped[Certificate] = relationship(back_populates="lines")
 

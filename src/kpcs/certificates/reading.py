@@ -82,6 +82,7 @@ def public_certificate(c: Certificate, today: date) -> CertificatePublic:
                 carats=line.carats,
                 value_usd=line.value_usd,
                 departed_origin_on=line.departed_origin_on,
+                classification_note=line.classification_note,
             )
             for line in c.lines
         ],

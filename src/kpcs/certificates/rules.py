@@ -13,16 +13,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from kpcs.certificates import hs_codes
 from kpcs.certificates.domain import CancellationReason, CertificateStatus
 from kpcs.countries import country_name, is_country
 from kpcs.participants.registry import ParticipantKind, ParticipantStatus, StatusEntry, sort_history
 
-HS_IN_SCOPE: dict[str, str] = {
-    "7102.10": "diamonds, unsorted",
-    "7102.21": "industrial diamonds, unworked or simply sawn, cleaved or bruted",
-    "7102.31": "non-industrial diamonds, unworked or simply sawn, cleaved or bruted",
-}
-"""The rough diamonds of the KPCS (Core Document, Section I; Annex III)."""
+HS_IN_SCOPE: dict[str, str] = hs_codes.IN_SCOPE
+"""The rough diamonds of the KPCS (Core Document, Section I; Annex III); what every code
+covers is in :mod:`kpcs.certificates.hs_codes`."""
 
 MIXED = "mixed"
 MAX_LINES = 50
@@ -58,6 +56,7 @@ class DraftLine:
     carats: Decimal
     value_usd: Decimal
     departed_origin_on: date | None = None
+    classification_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +128,18 @@ def hs_code_problem(code: str) -> str | None:
     if dotted in HS_IN_SCOPE:
         return f"write the HS code with a dot: {dotted}"
     return f"{code!r} is not an HS code of rough diamonds: use 7102.10, 7102.21 or 7102.31"
+
+
+def synthetic_declared(note: str | None) -> str | None:
+    """Why a line whose classification note declares its goods synthetic is refused (None
+    when the note declares nothing of the kind; "no synthetics found" declares nothing)."""
+    word = hs_codes.synthetic_words(note)
+    if word is None:
+        return None
+    return (
+        f"the note says {word!r}: synthetic (laboratory-grown) diamonds are not KP goods and travel "
+        "under 7104.21 or 7104.91 without a KP certificate; the Scheme covers natural rough diamonds only"
+    )
 
 
 def decimals_problem(value: Decimal) -> str | None:
@@ -264,6 +275,9 @@ def check_draft(
         hs = hs_code_problem(line.hs_code)
         if hs:
             problems.append(Problem(f"{where}.hs_code", "hs-code-scope", hs))
+        synthetic = synthetic_declared(line.classification_note)
+        if synthetic:
+            problems.append(Problem(f"{where}.classification_note", "synthetic-declared", synthetic))
         if line.origin != MIXED and not is_country(line.origin):
             problems.append(
                 Problem(

@@ -52,6 +52,13 @@ class LineIn(BaseModel):
         "whose origin is suspended on the date of issue is accepted only if they left before the "
         "suspension began",
     )
+    classification_note: str | None = Field(
+        default=None,
+        max_length=500,
+        description="why the line has its HS code, where it could be questioned (the 7102.31/7102.39 "
+        "disputes the 2021 plenary named, communiqué §35); kept with the line, not signed. A note "
+        'declaring the goods synthetic ("synthetic", "lab-grown") is refused',
+    )
 
     @field_validator("origin")
     @classmethod
@@ -147,14 +154,16 @@ class LinePublic(BaseModel):
     carats: Amount
     value_usd: Amount
     departed_origin_on: date | None = None
+    classification_note: str | None = None
 
     @model_serializer(mode="wrap")
     def _without_unstated(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # A line states its date of departure only when the exporter gave one: a line
-        # without it reads exactly as it did before the field existed.
+        # A line states its date of departure (and its classification note) only when the
+        # exporter gave one: a line without it reads exactly as it did before the field existed.
         data: dict[str, Any] = handler(self)
-        if data.get("departed_origin_on") is None:
-            data.pop("departed_origin_on", None)
+        for optional in ("departed_origin_on", "classification_note"):
+            if data.get(optional) is None:
+                data.pop(optional, None)
         return data
 
 

@@ -166,7 +166,14 @@ def _draft(body: CertificateCreate) -> rules.Draft:
         importer_address=body.importer.address,
         parcel_count=body.parcel_count,
         lines=tuple(
-            rules.DraftLine(line.hs_code, line.origin, line.carats, line.value_usd, line.departed_origin_on)
+            rules.DraftLine(
+                line.hs_code,
+                line.origin,
+                line.carats,
+                line.value_usd,
+                line.departed_origin_on,
+                (line.classification_note or "").strip() or None,
+            )
             for line in body.lines
         ),
         expires_on=body.expires_on,
@@ -379,8 +386,9 @@ def issue_certificate(
                     carats=line.carats,
                     value_usd=line.value_usd,
                     departed_origin_on=line.departed_origin_on,
+                    classification_note=(given.classification_note or "").strip() or None,
                 )
-                for i, line in enumerate(lines)
+                for i, (line, given) in enumerate(zip(lines, body.lines, strict=True))
             ],
         )
         event = audit_event(

@@ -62,13 +62,15 @@ WITH certificate AS (
     RETURNING id
 ), lines AS (
     INSERT INTO certificate_lines (
-        certificate_id, position, hs_code, origin, carats, value_usd, departed_origin_on
+        certificate_id, position, hs_code, origin, carats, value_usd, departed_origin_on,
+        classification_note
     )
-    SELECT certificate.id, t.position, t.hs_code, t.origin, t.carats, t.value_usd, t.departed_origin_on
+    SELECT certificate.id, t.position, t.hs_code, t.origin, t.carats, t.value_usd, t.departed_origin_on,
+        t.classification_note
     FROM certificate, unnest(
         %(positions)s::integer[], %(hs_codes)s::varchar[], %(origins)s::varchar[],
-        %(carats)s::numeric[], %(values_usd)s::numeric[], %(departures)s::date[]
-    ) AS t(position, hs_code, origin, carats, value_usd, departed_origin_on)
+        %(carats)s::numeric[], %(values_usd)s::numeric[], %(departures)s::date[], %(notes)s::text[]
+    ) AS t(position, hs_code, origin, carats, value_usd, departed_origin_on, classification_note)
 ), event AS (
     {_values(_EVENTS)}
 )
@@ -94,6 +96,7 @@ def write_issued(session: Session, certificate: Certificate, event: AuditEvent) 
             "carats": [line.carats for line in lines],
             "values_usd": [line.value_usd for line in lines],
             "departures": [line.departed_origin_on for line in lines],
+            "notes": [line.classification_note for line in lines],
         }
         certificate_id = int(connection.exec_driver_sql(_WRITE_POSTGRESQL, params).scalar_one())
     else:

@@ -100,6 +100,7 @@ def _register() -> None:
         decisions,
         demo,
         dossiers,
+        footprints,
         fraud,
         keys,
         log,
@@ -121,6 +122,7 @@ def _register() -> None:
     app.add_typer(certificates.app, name="certificates")
     app.command("verify")(verify.verify)
     app.add_typer(dossiers.app, name="dossiers")
+    app.add_typer(footprints.app, name="footprints")
     app.add_typer(fraud.app, name="fraud")
     app.add_typer(log.app, name="log")
     app.add_typer(nodes.app, name="nodes")

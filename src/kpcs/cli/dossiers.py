@@ -56,6 +56,14 @@ def _show(d: dict[str, Any], json_: bool) -> None:
         + (f", certificate {d['certificate']}" if d["certificate"] else ""),
         highlight=False,
     )
+    if d.get("footprint"):
+        check = d["footprint"]
+        said = check["verdict"] + (
+            f" (distance {check['distance']})" if check.get("distance") is not None else ""
+        )
+        console.print(f"  footprint check: {said}", highlight=False)
+        if check.get("differs_most"):
+            console.print(f"    differs most: {check['differs_most']}", highlight=False)
     for title, part in (
         ("Diamond Expert Team", d["expert_assessment"]),
         ("statistics", d["statistics_assessment"]),

@@ -12,11 +12,13 @@ from enum import StrEnum
 DECISION_DAYS = 7
 """The Monitoring Team decides within a week of submission (2016 communiqué §51-54)."""
 
-EXPERTISE_PENDING = (
-    "photos, footprint and valuation checks of the parcels come with the expertise issue; "
-    "until then the Diamond Expert Team records its conclusion and notes here"
+EXPERT_CHECKS = (
+    "the parcels' photos are searched against every earlier shipment's (a match is an expert "
+    "check above); the declared assortment is read against the zone's footprint (see the "
+    "footprint check); the certificate's value is checked against the valuation reference when "
+    "it is issued; the Diamond Expert Team records its conclusion and notes here"
 )
-"""Said on every dossier where the Diamond Expert Team's detailed checks will go."""
+"""Said on every dossier: which expert checks run on it, and where each shows."""
 
 
 class DossierStatus(StrEnum):

@@ -55,6 +55,10 @@ class ExportDossier(Base):
         sa.JSON(), comment="Monitoring Team's latest decision: decision, reason, by, at"
     )
     decided_at: Mapped[datetime | None]
+    assortment: Mapped[dict[str, Any] | None] = mapped_column(
+        sa.JSON(),
+        comment="declared assortment: {sieve_classes: {class: {stones, carats}}, colours, qualities}",
+    )
     certificate_number: Mapped[str | None] = mapped_column(
         sa.String(40), unique=True, comment="the one certificate issued on this dossier"
     )

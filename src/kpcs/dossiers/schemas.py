@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from kpcs.certificates.schemas import LineIn
 from kpcs.dossiers.domain import Decision, ExpertConclusion
+from kpcs.footprints.schemas import AssortmentIn
 
 MAX_TEXT = 20_000
 
@@ -25,6 +26,11 @@ class DossierCreate(BaseModel):
     parcels: list[str] = Field(
         default_factory=list, max_length=1000, description="the parcel list, one description each"
     )
+    assortment: AssortmentIn | None = Field(
+        default=None,
+        description="the shipment's assortment (stones and carats per sieve class, colour and quality "
+        "shares), read against the footprint of the zone it claims",
+    )
 
     @field_validator("zone", "exporting_country")
     @classmethod
@@ -33,7 +39,7 @@ class DossierCreate(BaseModel):
 
 
 class ExpertAssessmentCreate(BaseModel):
-    """The Diamond Expert Team's assessment (photos and footprint checks: a later issue)."""
+    """The Diamond Expert Team's assessment; kpcs keeps the footprint check it was made with."""
 
     conclusion: ExpertConclusion
     notes: str = Field(min_length=1, max_length=MAX_TEXT)

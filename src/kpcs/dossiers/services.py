@@ -31,6 +31,7 @@ from kpcs.dossiers.schemas import (
 )
 from kpcs.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from kpcs.events import publish
+from kpcs.footprints import services as footprints
 from kpcs.participants.registry import ParticipantStatus
 from kpcs.participants.snapshot import registry_snapshot
 
@@ -44,9 +45,12 @@ def zones_in_force(session: Session, participant: str, on: date) -> tuple[str, .
     return tuple(entry.zones)
 
 
-def _line_dict(line: domain.Line) -> dict[str, str]:
-    return {"hs_code": line.hs_code, "origin": line.origin, "carats": str(line.carats),
-            "value_usd": str(line.value_usd)}  # fmt: skip
+def _line_dict(line: domain.Line, note: str | None = None) -> dict[str, str]:
+    stored = {"hs_code": line.hs_code, "origin": line.origin, "carats": str(line.carats),
+              "value_usd": str(line.value_usd)}  # fmt: skip
+    if note:
+        stored["classification_note"] = note
+    return stored
 
 
 def _lines(dossier: ExportDossier) -> tuple[domain.Line, ...]:
@@ -88,7 +92,7 @@ def public(dossier: ExportDossier, today: date) -> dict[str, Any]:
         "parcel_count": dossier.parcel_count,
         "parcels": list(dossier.parcels),
         "notes": dossier.notes,
-        "photos": domain.EXPERTISE_PENDING,
+        "photos": domain.EXPERT_CHECKS,
         "status": dossier.status.value,
         "submitted_at": dossier.submitted_at.isoformat(),
         "submitted_by": dossier.submitted_by,
@@ -100,7 +104,13 @@ def public(dossier: ExportDossier, today: date) -> dict[str, Any]:
         "decision": dossier.decision,
         "certificate": dossier.certificate_number,
         "warnings": list(dossier.warnings or []),
+        "assortment": footprints.assortment_public(dossier.assortment),
     }
+
+
+def _shown(session: Session, principal: Principal, dossier: ExportDossier, today: date) -> dict[str, Any]:
+    """One dossier as its reader sees it: :func:`public` and the footprint check."""
+    return public(dossier, today) | {"footprint": footprints.check_public(session, principal, dossier)}
 
 
 def _visible(session: Session, principal: Principal, dossier_id: int) -> ExportDossier:
@@ -138,7 +148,10 @@ def submit(uow: UnitOfWork, principal: Principal, clock: Clock, body: DossierCre
             zone=body.zone,
             carats=body.carats,
             value_usd=body.value_usd,
-            lines=[_line_dict(line) for line in lines],
+            lines=[
+                _line_dict(line, (given.classification_note or "").strip() or None)
+                for line, given in zip(lines, body.lines, strict=True)
+            ],
             parcel_count=body.parcel_count,
             parcels=[parcel.strip() for parcel in body.parcels],
             notes=body.notes.strip(),
@@ -151,6 +164,9 @@ def submit(uow: UnitOfWork, principal: Principal, clock: Clock, body: DossierCre
             decision=None,
             decided_at=None,
             certificate_number=None,
+            assortment=footprints.assortment_json(footprints.assortment_of(body.assortment))
+            if body.assortment is not None
+            else None,
         )
         session.add(dossier)
         session.flush()
@@ -170,7 +186,7 @@ def submit(uow: UnitOfWork, principal: Principal, clock: Clock, body: DossierCre
         )
         _awaits_decision(session, clock, dossier)
         uow.commit()
-        return public(dossier, today)
+        return _shown(session, principal, dossier, today)
 
 
 def _awaits_decision(session: Session, clock: Clock, dossier: ExportDossier) -> None:
@@ -191,6 +207,8 @@ def _amount_problems(body: DossierCreate) -> list[FieldProblem]:
         for field, amount in (("carats", line.carats), ("value_usd", line.value_usd)):
             if (wrong := rules.decimals_problem(amount)) is not None:
                 problems.append(FieldProblem(f"lines[{i}].{field}", wrong))
+        if (wrong := rules.synthetic_declared(line.classification_note)) is not None:
+            problems.append(FieldProblem(f"lines[{i}].classification_note", wrong, rule="synthetic-declared"))
     if body.lines and not problems:
         if sum((x.carats for x in body.lines), Decimal(0)) != body.carats:
             problems.append(FieldProblem("carats", "must equal the total of the lines' carats"))
@@ -200,6 +218,8 @@ def _amount_problems(body: DossierCreate) -> list[FieldProblem]:
         problems.append(FieldProblem("parcels", "a parcel's description may not be blank"))
     if body.parcels and body.parcel_count is not None and len(body.parcels) != body.parcel_count:
         problems.append(FieldProblem("parcel_count", f"the parcel list has {len(body.parcels)} parcels"))
+    if body.assortment is not None and rules.decimals_problem(body.carats) is None:
+        problems += footprints.assortment_problems(body.assortment, carats=body.carats)
     return problems
 
 
@@ -220,7 +240,8 @@ def assess_expertise(
         dossier.expert_assessment = {
             "conclusion": body.conclusion.value,
             "notes": body.notes.strip(),
-            "checks": domain.EXPERTISE_PENDING,
+            "checks": domain.EXPERT_CHECKS,
+            "footprint": footprints.today_check(uow.session, dossier, clock.today()),
             "by": principal.actor,
             "at": clock.now().isoformat(),
         }
@@ -235,7 +256,7 @@ def assess_expertise(
             after={"conclusion": body.conclusion.value},
         )
         uow.commit()
-        return public(dossier, clock.today())
+        return _shown(uow.session, principal, dossier, clock.today())
 
 
 def assess_statistics(
@@ -280,7 +301,7 @@ def assess_statistics(
             after={"level": report["level"]},
         )
         uow.commit()
-        return public(dossier, clock.today())
+        return _shown(uow.session, principal, dossier, clock.today())
 
 
 def decide(
@@ -320,7 +341,7 @@ def decide(
             after={"status": dossier.status.value, "reason": body.reason.strip()},
         )
         uow.commit()
-        return public(dossier, clock.today())
+        return _shown(uow.session, principal, dossier, clock.today())
 
 
 def give_information(
@@ -351,12 +372,12 @@ def give_information(
         )
         _awaits_decision(uow.session, clock, dossier)
         uow.commit()
-        return public(dossier, clock.today())
+        return _shown(uow.session, principal, dossier, clock.today())
 
 
 def get(session: Session, principal: Principal, today: date, dossier_id: int) -> dict[str, Any]:
     """One dossier the principal may see."""
-    return public(_visible(session, principal, dossier_id), today)
+    return _shown(session, principal, _visible(session, principal, dossier_id), today)
 
 
 MAX_PAGE = 500

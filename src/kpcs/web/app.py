@@ -50,6 +50,7 @@ from kpcs.web.routes import (
     dossiers,
     exchange,
     expertise,
+    footprints,
     fraud,
     home,
     log,
@@ -204,6 +205,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         confiscations,
         photos,
         expertise,
+        footprints,
     ):
         app.include_router(module.api, prefix=API_PREFIX, dependencies=who)
         app.include_router(module.pages, dependencies=who)

@@ -41,8 +41,15 @@ TEXT_FIELDS = (
     "additional_information",
 )
 CHECKBOXES = ("transparent_security_bags", "number_on_container")
-LINE_FIELDS = ("hs_code", "origin", "carats", "value_usd", "departed_origin_on")
-EMPTY_LINE = {"hs_code": "7102.31", "origin": "", "carats": "", "value_usd": "", "departed_origin_on": ""}
+LINE_FIELDS = ("hs_code", "origin", "carats", "value_usd", "departed_origin_on", "classification_note")
+EMPTY_LINE = {
+    "hs_code": "7102.31",
+    "origin": "",
+    "carats": "",
+    "value_usd": "",
+    "departed_origin_on": "",
+    "classification_note": "",
+}
 OPTIONAL_FIELDS = (*TEXT_FIELDS[-5:], *CHECKBOXES)
 """The form's fields of the optional elements: the page opens their section if one is filled in."""
 
@@ -61,6 +68,7 @@ _STAND_INS: dict[str, Any] = {
     "expires_on": None,
     "export_dossier": None,
     "departed_origin_on": None,
+    "classification_note": None,
     "transit": [],
     "seal_numbers": [],
 }
@@ -141,7 +149,11 @@ def read_issue_form(form: Any) -> IssueForm:
             stand_ins.add(name)
     body_lines: list[dict[str, Any]] = []
     for index, line in enumerate(lines):
-        body_line: dict[str, Any] = {"hs_code": line["hs_code"], "origin": line["origin"]}
+        body_line: dict[str, Any] = {
+            "hs_code": line["hs_code"],
+            "origin": line["origin"],
+            "classification_note": line["classification_note"].strip() or None,
+        }
         departed = line["departed_origin_on"].strip()
         body_line["departed_origin_on"] = None
         if departed:

@@ -76,9 +76,27 @@ DOSSIER_LABELS: Mapping[str, str] = {
     "lines.*.origin": "origin",
     "lines.*.carats": "carats",
     "lines.*.value_usd": "value in US$",
+    "lines.*.classification_note": "classification note",
+    "assortment": "Assortment",
+    "assortment.sieve_classes": "Assortment — sieve classes",
+    "assortment.colours": "Assortment — colours",
+    "assortment.qualities": "Assortment — qualities",
     "conclusion": "Conclusion",
     "decision": "Decision",
     "reason": "Reason",
+}
+
+# The footprint forms (footprints/list.html).
+FOOTPRINT_LABELS: Mapping[str, str] = {
+    "participant": "Participant",
+    "zone": "Zone",
+    "sizes": "Sieve classes",
+    "colours": "Colours",
+    "qualities": "Qualities",
+    "usd_per_carat": "US$ per carat",
+    "stones": "Stones",
+    "as_of": "As of",
+    "notes": "Notes",
 }
 
 _LINE = re.compile(r"^lines\.(\d+)\.(\w+)$")

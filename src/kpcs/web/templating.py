@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from kpcs import __version__
 from kpcs.accounts.permissions import Action, Principal, can
+from kpcs.certificates.hs_codes import CLASSIFICATION_DISPUTE, HS_CODES
 
 _env = Environment(
     loader=PackageLoader("kpcs.web", "templates"),
@@ -62,6 +63,9 @@ _env.globals["icon"] = _icon
 _env.filters["label"] = _label
 _env.globals["version"] = __version__
 _env.globals["Action"] = Action
+# What each HS code covers, for the guidance where codes are entered (certificates/_hs_guidance.html).
+_env.globals["hs_guide"] = HS_CODES
+_env.globals["hs_dispute"] = CLASSIFICATION_DISPUTE
 templates = Jinja2Templates(env=_env)
 
 

@@ -103,6 +103,11 @@ EXPECTED: dict[Action, set[str]] = {
     Action.ADD_SHIPMENT_PHOTO: {"authority", "operator"},
     # valuation warnings (issue 20): the Diamond Expert Team (monitoring stands for it) and admins
     Action.VIEW_VALUATION_WARNINGS: {"monitoring", "admin", "operator"},
+    # footprints (issue 20, item 3): the experts (monitoring) record them, the working groups
+    # read them; no authority (it sees only the verdict on its own dossier)
+    Action.VIEW_FOOTPRINTS: {"admin", "statistics", "monitoring", "operator"},
+    Action.MANAGE_FOOTPRINTS: {"monitoring", "operator"},
+    Action.VIEW_FOOTPRINT_DETAIL: {"admin", "statistics", "monitoring", "operator"},
 }
 
 # Actions that concern one participant: allowed only for the caller's own participant

@@ -19,11 +19,13 @@ from kpcs.dossiers.schemas import (
     InformationCreate,
     StatisticsAssessmentCreate,
 )
+from kpcs.footprints.domain import COLOURS, QUALITIES, SIEVE_CLASSES
 from kpcs.photos import services as shipment_photos
 from kpcs.web import labels
 from kpcs.web.deps import ContextDep, PrincipalDep, SessionDep
 from kpcs.web.forms import act
 from kpcs.web.params import Offset, RowId
+from kpcs.web.routes.footprints import percent_shares
 from kpcs.web.routes.statistics import csv_response
 from kpcs.web.templating import render
 
@@ -186,11 +188,14 @@ def dossiers_page(
         "country": principal.participant_code or "",
         "days": DECISION_DAYS,
         "error": error,
+        "sieve_classes": SIEVE_CLASSES,
+        "colours": COLOURS,
+        "qualities": QUALITIES,
     }
     return render(request, "dossiers/list.html", values, principal=principal)
 
 
-def _lines_from(form: Any) -> list[dict[str, str]]:
+def _lines_from(form: Any) -> list[dict[str, str | None]]:
     """The form's one optional line (HS code, origin, carats, value), when filled in."""
     hs_code = str(form.get("hs_code", "")).strip()
     if not hs_code:
@@ -201,8 +206,24 @@ def _lines_from(form: Any) -> list[dict[str, str]]:
             "origin": str(form.get("origin", "")).strip(),
             "carats": str(form.get("carats", "")).strip(),
             "value_usd": str(form.get("value_usd", "")).strip(),
+            "classification_note": str(form.get("classification_note", "")).strip() or None,
         }
     ]
+
+
+def _assortment_from(form: Any) -> dict[str, Any] | None:
+    """The form's optional assortment (shares in percent), when any of it is filled in."""
+    lots: dict[str, Any] = {}
+    for key in SIEVE_CLASSES:
+        stones = str(form.get(f"stones.{key}", "")).strip()
+        carats = str(form.get(f"sieve_carats.{key}", "")).strip()
+        if stones or carats:
+            lots[key] = {"stones": stones or "0", "carats": carats or "0"}
+    colours = percent_shares(form, "colours", COLOURS)
+    qualities = percent_shares(form, "qualities", QUALITIES)
+    if not (lots or colours or qualities):
+        return None
+    return {"sieve_classes": lots, "colours": colours, "qualities": qualities}
 
 
 @pages.post("/export-dossiers")
@@ -224,6 +245,7 @@ async def submit_form(request: Request, context: ContextDep, principal: Principa
                 "lines": _lines_from(form),
                 "parcel_count": len(parcels) or None,
                 "parcels": parcels,
+                "assortment": _assortment_from(form),
             }
         )
         made.update(dossiers.submit(context.uow(), principal, context.clock, body))
