@@ -58,11 +58,15 @@ generator: 8 rows found 97 % of the copies' photos as candidates, 16 rows 99.3 %
 BAND_BITS = 16
 MIN_BAND_HITS = 2
 """A photo is a candidate when at least this many of its (band, value) keys equal the new
-photo's: one shared key alone is too common among tray photos to be worth checking."""
-MATCH_DISTANCE = 72
+photo's: one shared key alone is too common among tray photos to be worth checking (on the
+tuning generator, 2 keys keep 98.8 % of copies' originals as candidates and 0.36 % of
+unrelated photos; 3 keys 97.9 % and 0.04 %: docs/photos.md)."""
+MATCH_DISTANCE = 60
 """The largest distance (of 256 bits) reported as the same picture. Chosen on the tuning
-generator (tests/factories/photo_tuning.py): copies came within 62, unrelated parcels no
-nearer than 82 (see docs/photos.md for the figures)."""
+generator (tests/factories/photo_tuning.py, 150 originals x 8 copies, 1,500 unrelated
+photos against each original): 99 % of copies within 46, the nearest of 225,000 unrelated
+pairs at 70; 60 leaves room both ways (72, chosen on a set of 100 x 100, let 0.4 % of
+unrelated photos match at 100,000: docs/photos.md)."""
 
 
 @cache
@@ -145,4 +149,25 @@ def distance(a: bytes, b: bytes) -> int:
 
 def nearest(query: tuple[bytes, ...], stored: tuple[bytes, ...]) -> int:
     """The smallest distance between any query window and any stored window."""
-    return min(distance(q, s) for q in query for s in stored)
+    return int(distances(query, [stored])[0])
+
+
+def _words(hashes: list[bytes]) -> NDArray[np.uint64]:
+    return np.frombuffer(b"".join(hashes), dtype=">u8").astype(np.uint64).reshape(len(hashes), -1)
+
+
+def distances(query: tuple[bytes, ...], candidates: list[tuple[bytes, ...]]) -> NDArray[np.int64]:
+    """For each candidate (its stored windows' hashes), the smallest distance between any of
+    its windows and any query window: every pair at once, as 64-bit words (a search compares
+    hundreds of candidates of 17 windows with 16 query windows)."""
+    if not candidates:
+        return np.zeros(0, dtype=np.int64)
+    queries = _words(list(query))  # (q, 4)
+    flat = [h for stored in candidates for h in stored]
+    owners = np.repeat(np.arange(len(candidates)), [len(stored) for stored in candidates])
+    stored_words = _words(flat)  # (s, 4)
+    bits = np.bitwise_count(queries[:, None, :] ^ stored_words[None, :, :]).sum(axis=2)  # (q, s)
+    nearest_per_window = bits.min(axis=0)
+    best = np.full(len(candidates), HASH_BITS, dtype=np.int64)
+    np.minimum.at(best, owners, nearest_per_window)
+    return best

@@ -136,11 +136,9 @@ def search(
         sa.select(PhotoHash.photo_id, PhotoHash.hash).where(PhotoHash.photo_id.in_(candidates))
     ):
         stored.setdefault(photo_id, []).append(value)
-    near = {
-        photo_id: d
-        for photo_id, hashes in stored.items()
-        if (d := domain.nearest(fingerprint.query, tuple(hashes))) <= domain.MATCH_DISTANCE
-    }
+    ids = list(stored)
+    measured = domain.distances(fingerprint.query, [tuple(stored[i]) for i in ids])
+    near = {i: int(d) for i, d in zip(ids, measured, strict=True) if d <= domain.MATCH_DISTANCE}
     if not near:
         return []
     photos = session.scalars(sa.select(ShipmentPhoto).where(ShipmentPhoto.id.in_(near))).all()

@@ -70,3 +70,17 @@ def test_copies_are_found_and_other_parcels_are_not() -> None:
     for other in photo_tuning.unrelated(11, 6):
         query = domain.fingerprint(other).query
         assert not any(_found(query, s) for s in stored)
+
+
+@given(
+    st.lists(st.binary(min_size=domain.HASH_BYTES, max_size=domain.HASH_BYTES), min_size=1, max_size=4),
+    st.lists(
+        st.lists(st.binary(min_size=domain.HASH_BYTES, max_size=domain.HASH_BYTES), min_size=1, max_size=5),
+        max_size=6,
+    ),
+)
+def test_the_vectorised_distances_agree_with_the_plain_ones(
+    query: list[bytes], candidates: list[list[bytes]]
+) -> None:
+    measured = domain.distances(tuple(query), [tuple(c) for c in candidates])
+    assert list(measured) == [min(domain.distance(q, s) for q in query for s in c) for c in candidates]
