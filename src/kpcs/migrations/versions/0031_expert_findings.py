@@ -51,12 +51,21 @@ def upgrade() -> None:
             nullable=True,
             comment="the certificate the warning is on, if any (its timeline shows the finding)",
         ),
-        sa.Column("dossier_id", sa.Integer(), nullable=True, comment="the export dossier the warning is on, if any"),
-        sa.Column("participant_code", sa.String(length=8), nullable=False, comment="the exporting participant"),
+        sa.Column(
+            "dossier_id", sa.Integer(), nullable=True, comment="the export dossier the warning is on, if any"
+        ),
+        sa.Column(
+            "participant_code", sa.String(length=8), nullable=False, comment="the exporting participant"
+        ),
         sa.Column(
             "conclusion",
             sa.Enum(
-                "confirmed", "cleared", name="conclusion", native_enum=False, create_constraint=False, length=32
+                "confirmed",
+                "cleared",
+                name="conclusion",
+                native_enum=False,
+                create_constraint=False,
+                length=32,
             ),
             nullable=False,
             comment="confirmed or cleared",
