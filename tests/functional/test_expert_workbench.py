@@ -143,7 +143,7 @@ def world(client: TestClient, clock: FixedClock, make_token, pictures) -> World:
 def _valuation_id(
     client: TestClient, headers: dict[str, str], number: str, listed: list[dict[str, Any]]
 ) -> int:
-    assert [w["certificate"] for w in listed] == [number]
+    assert [(w["certificate"], w["finding"]) for w in listed] == [(number, None)]
     found = client.get(LIST, params={"kind": "valuation"}, headers=headers).json()["warnings"]
     assert [w["certificate"] for w in found] == [number]
     return int(found[0]["id"])
@@ -305,6 +305,10 @@ def test_each_kind_is_closed_once_and_its_finding_stays(client: TestClient, worl
     assert cheap["warnings"][0]["finding"]["conclusion"] == "cleared"
     assert any("the value is explained" in (t["detail"] or "") for t in cheap["timeline"])
 
+    # the experts' list of valuation warnings says so too
+    [valuation] = client.get("/api/v1/expertise/valuation-warnings", headers=monitoring).json()
+    assert valuation["finding"]["words"] == "cleared: the value is explained"
+
     # on the dossier: both findings, and its photo warning closed
     dossier = client.get(f"/api/v1/export-dossiers/{world.dossier}", headers=monitoring).json()
     assert [(f["kind"], f["conclusion"]) for f in dossier["findings"]] == [
@@ -408,6 +412,8 @@ def test_the_pages_close_a_warning_and_show_it_closed(  # type: ignore[no-untype
     assert "Closed — confirmed: re-used photo" in match_page
     certificate_page = client.get(f"/certificates/{world.reused}").text
     assert "Closed — confirmed: re-used photo" in certificate_page
+    listed = client.get("/expertise/valuation-warnings").text
+    assert "confirmed: the declared value is wrong" in listed and "(user:expert," in listed
     assert "expert finding recorded" in certificate_page
 
     # the dossier page carries the footprint warning's form until it is closed

@@ -267,15 +267,6 @@ def list_warnings(
     }
 
 
-def count_stale(session: Session, now: datetime) -> int:
-    """How many stored warnings (re-used photos, valuation) have waited longer than
-    :data:`~kpcs.workbench.domain.STALE_AFTER` without a finding."""
-    stored = _stored_keys(WarningFilter(state=State.OPEN))
-    assert stored is not None
-    rows = session.execute(sa.select(stored.c.raised_at)).scalars()
-    return sum(1 for raised_at in rows if is_stale(raised_at, now))
-
-
 def _details(session: Session, page: list[_Key], now: datetime) -> list[dict[str, Any]]:
     closed = findings.by_warning(session, [(k.kind, k.id) for k in page if k.closed])
     photos = _photo_details(session, [k.id for k in page if k.kind is Kind.PHOTO_MATCH])
