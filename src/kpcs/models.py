@@ -50,6 +50,7 @@ from kpcs.statistics.models import (
     TradeFigure,
 )
 from kpcs.translog.models import LogLeaf, LogNode, LogState, TreeHead
+from kpcs.workbench.models import ExpertFinding
 
 metadata = Base.metadata
 
@@ -71,6 +72,7 @@ __all__ = [
     "DecisionSupersession",
     "EnrollmentToken",
     "Escalation",
+    "ExpertFinding",
     "ExportDossier",
     "FraudReport",
     "HubLink",

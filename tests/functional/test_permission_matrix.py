@@ -537,6 +537,17 @@ MATRIX: dict[str, Access] = {
     "GET /footprints": Access(WORKING_GROUPS),
     "POST /footprints": Access(frozenset({MONITORING}), data=FOOTPRINT_ZONE),
     "POST /footprints/compute": Access(frozenset({MONITORING}), data=FOOTPRINT_ZONE),
+    # issue 20, item 5: the experts' workbench. The Diamond Expert Team's list (the WGM stands
+    # for the Team, with admins); a finding is the Team's word, recorded by the WGM only. The
+    # world's match 1 (the certificate's photo re-used from the dossier) is the warning closed.
+    "GET /api/v1/expertise/warnings": Access(REVIEWERS),
+    "POST /api/v1/expertise/warnings/{kind}/{warning_id}/finding": Access(
+        frozenset({MONITORING}), json={"conclusion": "confirmed", "finding": "matrix"}
+    ),
+    "GET /expertise": Access(REVIEWERS),
+    "POST /expertise/warnings/{kind}/{warning_id}/finding": Access(
+        frozenset({MONITORING}), data={"conclusion": "confirmed", "finding": "matrix"}
+    ),
 }
 
 
@@ -756,6 +767,8 @@ def _path(route: str, world: World) -> str:
         "{confiscation_id}": "1",  # Botswana's case
         "{photo_id}": "2",  # the certificate's photo
         "{match_id}": "1",
+        "{kind}": "photo-match",  # the experts' workbench: the world's match 1
+        "{warning_id}": "1",
     }
     if "/questions/{number}" in path:
         path = path.replace("/questions/{number}", "/questions/1")

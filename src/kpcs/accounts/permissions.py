@@ -141,6 +141,9 @@ class Action(StrEnum):
     VIEW_FOOTPRINTS = "footprint:view"
     MANAGE_FOOTPRINTS = "footprint:manage"
     VIEW_FOOTPRINT_DETAIL = "footprint:view-detail"
+    # The experts' workbench (issue 20, item 5).
+    VIEW_EXPERT_WARNINGS = "expertise:view-warnings"
+    RECORD_EXPERT_FINDING = "expertise:record-finding"
 
 
 _Select = TypeVar("_Select", bound="sa.Select[Any]")
@@ -301,6 +304,12 @@ POLICY: dict[Action, Rule] = {
     Action.VIEW_FOOTPRINTS: _role(Role.MONITORING, Role.STATISTICS, Role.ADMIN),
     Action.MANAGE_FOOTPRINTS: _role(Role.MONITORING),
     Action.VIEW_FOOTPRINT_DETAIL: _role(Role.MONITORING, Role.STATISTICS, Role.ADMIN),
+    # The experts' workbench (issue 20, item 5): every warning of the expert checks, read by the
+    # Diamond Expert Team (the Monitoring Team's members stand for it) and admins; a finding
+    # is the Team's word, recorded by the Monitoring Team's members only, as its dossier
+    # assessments and footprints are.
+    Action.VIEW_EXPERT_WARNINGS: _role(Role.MONITORING, Role.ADMIN),
+    Action.RECORD_EXPERT_FINDING: _role(Role.MONITORING),
 }
 
 

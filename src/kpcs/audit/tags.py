@@ -96,6 +96,8 @@ EXPORT_DOSSIER_CERTIFIED: Final = "dossier:certified"
 FOOTPRINT_ENTERED: Final = "footprint:entered"
 FOOTPRINT_COMPUTED: Final = "footprint:computed"
 
+EXPERT_FINDING_RECORDED: Final = "expertise:finding:recorded"
+
 
 def known_tags() -> list[str]:
     """Every tag above and each family of them (``account:``, ``account:user:``), sorted,

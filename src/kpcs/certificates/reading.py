@@ -42,6 +42,7 @@ from kpcs.clock import Clock
 from kpcs.countries import country_name
 from kpcs.errors import InvalidInput, NotFound
 from kpcs.participants.models import Participant
+from kpcs.workbench import findings
 
 
 def load_visible(session: Session, principal: Principal, number: str) -> Certificate:
@@ -150,6 +151,7 @@ _TIMELINE_WORDS = {
     tags.CERTIFICATE_REMINDER_DELIVERED: "reminder delivered",
     tags.PHOTO_ADDED: "photo of the parcels added",
     tags.PHOTO_REUSE_FLAGGED: "photo flagged as re-used",
+    tags.EXPERT_FINDING_RECORDED: "expert finding recorded",
 }
 
 
@@ -165,8 +167,11 @@ def get_certificate(session: Session, principal: Principal, clock: Clock, number
         TimelineEntry(at=e.occurred_at, event=_TIMELINE_WORDS.get(e.tag, e.tag), actor=e.actor, detail=e.note)
         for e in events
     ]
+    shown = public_certificate(certificate, clock.today()).model_dump()
+    # A warning the experts closed shows as closed, with their finding (issue 20, item 5).
+    shown["warnings"] = findings.annotated(session, certificate.warnings or [], certificate_id=certificate.id)
     return CertificateDetail(
-        **public_certificate(certificate, clock.today()).model_dump(),
+        **shown,
         timeline=timeline,
         reminders=[reminder_public(r) for r in certificate.reminders],
     )

@@ -233,6 +233,14 @@ class WarningPublic(BaseModel):
     photo: int | None = None
     similar_photo: int | None = None
     match: int | None = None
+    # The warning's key on the experts' workbench, {kind, id}, for the page's finding form; not
+    # part of the certificate object (the workbench's own list gives it: issue 20, item 5).
+    review: dict[str, Any] | None = Field(default=None, exclude=True)
+    finding: dict[str, Any] | None = Field(
+        default=None,
+        description="the Diamond Expert Team's finding once the warning is closed: `conclusion` "
+        "(confirmed or cleared), `words`, `finding`, `recorded_by`, `recorded_at`; `null` while open",
+    )
 
 
 class ConfirmationPublic(BaseModel):

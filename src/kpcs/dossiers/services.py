@@ -34,6 +34,7 @@ from kpcs.events import publish
 from kpcs.footprints import services as footprints
 from kpcs.participants.registry import ParticipantStatus
 from kpcs.participants.snapshot import registry_snapshot
+from kpcs.workbench import findings
 
 
 def zones_in_force(session: Session, participant: str, on: date) -> tuple[str, ...] | None:
@@ -110,7 +111,11 @@ def public(dossier: ExportDossier, today: date) -> dict[str, Any]:
 
 def _shown(session: Session, principal: Principal, dossier: ExportDossier, today: date) -> dict[str, Any]:
     """One dossier as its reader sees it: :func:`public` and the footprint check."""
-    return public(dossier, today) | {"footprint": footprints.check_public(session, principal, dossier)}
+    shown = public(dossier, today) | {"footprint": footprints.check_public(session, principal, dossier)}
+    # The experts' findings on its warnings (issue 20, item 5): a closed warning shows as closed.
+    shown["warnings"] = findings.annotated(session, dossier.warnings or [])
+    shown["findings"] = findings.findings_on(session, dossier=dossier.id)
+    return shown
 
 
 def _visible(session: Session, principal: Principal, dossier_id: int) -> ExportDossier:

@@ -23,6 +23,9 @@ from kpcs.clock import Clock
 from kpcs.errors import InvalidInput
 from kpcs.expertise.models import ValuationWarning
 from kpcs.expertise.valuation import OVERVALUATION, UNDERVALUATION, Basis
+from kpcs.workbench import findings
+from kpcs.workbench.domain import Kind
+from kpcs.workbench.models import ExpertFinding
 
 TYPES = (UNDERVALUATION, OVERVALUATION)
 MAX_LIMIT = 500
@@ -117,8 +120,14 @@ def valuation_warnings(
         raise InvalidInput.field("limit", f"between 1 and {MAX_LIMIT}")
     if offset < 0:
         raise InvalidInput.field("offset", "0 or more")
-    statement = sa.select(ValuationWarning, Certificate.number, Certificate.status).join(
-        Certificate, Certificate.id == ValuationWarning.certificate_id
+    statement = (
+        sa.select(ValuationWarning, Certificate.number, Certificate.status, ExpertFinding)
+        .join(Certificate, Certificate.id == ValuationWarning.certificate_id)
+        # the experts' finding once they closed the warning (issue 20, item 5)
+        .outerjoin(
+            ExpertFinding,
+            sa.and_(ExpertFinding.kind == Kind.VALUATION, ExpertFinding.warning_id == ValuationWarning.id),
+        )
     )
     for column, value in (
         (ValuationWarning.exporting_participant, chosen.exporter),
@@ -140,4 +149,7 @@ def valuation_warnings(
         ValuationWarning.id.desc(),
     )
     rows = session.execute(statement.limit(limit).offset(offset)).all()
-    return [_row(warning, number, str(status)) for warning, number, status in rows]
+    return [
+        _row(warning, number, str(status)) | {"finding": findings.public(found) if found else None}
+        for warning, number, status, found in rows
+    ]

@@ -28,6 +28,8 @@ from kpcs.photos import domain
 from kpcs.photos.images import read_photo
 from kpcs.photos.models import PhotoBand, PhotoHash, PhotoMatch, ShipmentPhoto
 from kpcs.photos.store import PhotoStore
+from kpcs.workbench import findings
+from kpcs.workbench.domain import Kind
 
 WARNING_TYPE = "photo-reused"
 
@@ -380,4 +382,8 @@ def match(session: Session, principal: Principal, match_id: int) -> dict[str, An
         "found_at": found.found_at,
         "new": _side(newer),
         "earlier": _side(earlier),
+        # the experts' finding once they closed the warning (issue 20, item 5), else None
+        "finding": findings.by_warning(session, [(Kind.PHOTO_MATCH, found.id)]).get(
+            (Kind.PHOTO_MATCH, found.id)
+        ),
     }

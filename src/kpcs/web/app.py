@@ -62,6 +62,7 @@ from kpcs.web.routes import (
     reviews,
     statistics,
     verify,
+    workbench,
 )
 from kpcs.web.security_headers import SecurityHeaders
 
@@ -206,6 +207,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         photos,
         expertise,
         footprints,
+        workbench,
     ):
         app.include_router(module.api, prefix=API_PREFIX, dependencies=who)
         app.include_router(module.pages, dependencies=who)

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from kpcs import __version__
 from kpcs.accounts.permissions import Action, Principal, can
 from kpcs.certificates.hs_codes import CLASSIFICATION_DISPUTE, HS_CODES
+from kpcs.workbench.domain import CHOICES
 
 _env = Environment(
     loader=PackageLoader("kpcs.web", "templates"),
@@ -66,6 +67,10 @@ _env.globals["Action"] = Action
 # What each HS code covers, for the guidance where codes are entered (certificates/_hs_guidance.html).
 _env.globals["hs_guide"] = HS_CODES
 _env.globals["hs_dispute"] = CLASSIFICATION_DISPUTE
+# The two conclusions of an expert finding, in words, per kind of warning (workbench/_finding.html).
+_env.globals["finding_choices"] = {
+    k.value: {c.value: text for c, text in v.items()} for k, v in CHOICES.items()
+}
 templates = Jinja2Templates(env=_env)
 
 

@@ -108,6 +108,9 @@ EXPECTED: dict[Action, set[str]] = {
     Action.VIEW_FOOTPRINTS: {"admin", "statistics", "monitoring", "operator"},
     Action.MANAGE_FOOTPRINTS: {"monitoring", "operator"},
     Action.VIEW_FOOTPRINT_DETAIL: {"admin", "statistics", "monitoring", "operator"},
+    # the experts' workbench (issue 20, item 5): read with admins, closed by the WGM only
+    Action.VIEW_EXPERT_WARNINGS: {"monitoring", "admin", "operator"},
+    Action.RECORD_EXPERT_FINDING: {"monitoring", "operator"},
 }
 
 # Actions that concern one participant: allowed only for the caller's own participant

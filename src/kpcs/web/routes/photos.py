@@ -136,7 +136,10 @@ async def dossier_form(
 
 
 @pages.get("/photo-matches/{match_id}")
-def match_page(request: Request, match_id: RowId, session: SessionDep, principal: PrincipalDep) -> Response:
-    """A re-used photo: the new and the earlier picture side by side, with their shipments."""
+def match_page(
+    request: Request, match_id: RowId, session: SessionDep, principal: PrincipalDep, error: str | None = None
+) -> Response:
+    """A re-used photo: the new and the earlier picture side by side, with their shipments, and
+    the experts' finding (or, for them, the form that records it)."""
     found = photos.match(session, principal, match_id)
-    return render(request, "photos/match.html", {"m": found}, principal=principal)
+    return render(request, "photos/match.html", {"m": found, "error": error}, principal=principal)
