@@ -3,8 +3,6 @@ public reads the register, and every verification of a listed number says so."""
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from kpcs.certificates.models import FraudReport
 from kpcs.certificates.schemas import FraudReportPublic
 from kpcs.certificates.verifying import number_key
 from kpcs.clock import Clock
+from kpcs.content_store import ContentStore
 from kpcs.countries import country_name, is_country
 from kpcs.db import UnitOfWork
 from kpcs.errors import FieldProblem, InvalidInput, NotFound
@@ -40,32 +39,10 @@ class Evidence:
     content: bytes
 
 
-class EvidenceStore:
-    """Evidence files under ``KPCS_DATA_DIR/evidence``, named by their SHA-256 (never by
-    what the uploader called them), so a file is stored once and cannot be overwritten."""
+class EvidenceStore(ContentStore):
+    """Evidence files under ``KPCS_DATA_DIR/evidence``, named by their SHA-256."""
 
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-
-    def save(self, content: bytes) -> str:
-        """Store ``content``; returns its SHA-256 hex digest."""
-        digest = hashlib.sha256(content).hexdigest()
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = self.directory / digest
-        if not path.exists():
-            temporary = path.with_suffix(".tmp")
-            temporary.write_bytes(content)
-            temporary.replace(path)
-        return digest
-
-    def read(self, digest: str) -> bytes:
-        """The file stored under ``digest``."""
-        if not re.fullmatch(r"[0-9a-f]{64}", digest):
-            raise NotFound("no such evidence file")
-        try:
-            return (self.directory / digest).read_bytes()
-        except FileNotFoundError:
-            raise NotFound("the evidence file is missing from the data directory") from None
+    what = "evidence"
 
 
 def _evidence_type(content: bytes) -> tuple[str, str] | None:
