@@ -170,3 +170,21 @@ def test_the_pages_show_the_warning_and_the_list(  # type: ignore[no-untyped-def
     certificate = client.get(f"/certificates/{cheap['number']}")
     assert certificate.status_code == 200
     assert 'class="valuation-figures"' in certificate.text and "basis <code>origin</code>" in certificate.text
+
+
+def test_a_reference_kept_for_the_day_follows_certificates_dated_before_it(  # type: ignore[no-untyped-def]
+    client: TestClient, clock: FixedClock, make_token
+) -> None:
+    """Each process keeps a day's samples, however few (issuing reads them once a day); a
+    certificate dated earlier than a kept day (a clock set back, a copy received from another
+    node) must drop them, or the day would go on judging against a history without it."""
+    bw = auth(make_token(Role.AUTHORITY, "BW"))
+    first = _issue(client, bw, _line("7102.21", "BW", 1000.0, 1000.0 * 12))  # no history: no reference
+    assert first["warnings"] == []
+    today = clock.at
+    for day in range(1, 25):  # then certificates dated before today arrive
+        clock.at = today - timedelta(days=day)
+        _issue(client, bw, _line("7102.21", "BW", 1000.0, 1000.0 * (10 + day % 5)))
+    clock.at = today
+    cheap = _issue(client, bw, _line("7102.21", "BW", 1000.0, 1000.0 * 0.9))  # a tenth of ~12 $/ct
+    assert [w["type"] for w in cheap["warnings"]] == ["undervaluation"], cheap["warnings"]

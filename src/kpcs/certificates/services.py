@@ -47,7 +47,7 @@ from kpcs.certificates.schemas import (
     ConfirmationCreate,
     LossReportCreate,
 )
-from kpcs.certificates.valuation import valuation_findings
+from kpcs.certificates.valuation import forget_after, valuation_findings
 from kpcs.clock import Clock
 from kpcs.countries import country_name
 from kpcs.db import UnitOfWork
@@ -348,6 +348,7 @@ def issue_certificate(
             issued_at=now,
             optional=optional,
         )
+        forget_after(uow.session, exporter.code, today)  # a clock set back: later days' samples go
         findings = valuation_findings(uow.session, exporter.code, lines, today)
         credential = sign_compact(build_payload(data), private_key=key.private_key, kid=key.kid, typ=JWS_TYPE)
         certificate = Certificate(

@@ -3,11 +3,11 @@ here, judged by the pure rules of :mod:`kpcs.expertise.valuation`.
 
 The reference window is the 365 days *before* the issue date, so a day's references do not
 move while the day's certificates are issued: they are read once per exporter, HS code and
-day in each process and kept, once there are 20 of them (one indexed read of a year of the
-exporter's lines of that code; the reading of later certificates is then free; below 20
-there are few rows, read again each time). What changes a past day's figures
-later -- a cancellation, a certificate received late from another node -- counts from the
-next day.
+day in each process and kept (one indexed read of a year of the exporter's lines of that
+code; the reading of later certificates is then free, however few there were). A
+certificate stored with an earlier date than a kept day's (one received from another node,
+or a clock set back) drops what this process kept for its exporter after that date; a
+cancellation, or a certificate another process stores, counts from the next day.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from kpcs.certificates.credential import CredentialLine
 from kpcs.certificates.models import Certificate, CertificateLine, CertificateStatus
 from kpcs.expertise import published
 from kpcs.expertise.valuation import (
-    MIN_CERTIFICATES,
     WINDOW_DAYS,
     Finding,
     Line,
@@ -34,6 +33,7 @@ from kpcs.expertise.valuation import (
 from kpcs.expertise.valuation import valuation_warnings as judge_lines
 
 _samples: dict[tuple[str, str, str, date], list[Sample]] = {}
+"""(database, exporter, HS code, day) -> the samples of the day's window."""
 _samples_lock = threading.Lock()
 _CACHE_LIMIT = 10_000
 
@@ -65,12 +65,20 @@ def earlier_samples(session: Session, participant: str, hs_code: str, today: dat
     found = [
         Sample(origin, float(value) / float(carats)) for origin, value, carats in rows if carats and value
     ]
-    if len(found) >= MIN_CERTIFICATES:  # below that, few rows: read again each time
-        with _samples_lock:
-            if len(_samples) > _CACHE_LIMIT:
-                _samples.clear()
-            _samples[key] = found
+    with _samples_lock:
+        if len(_samples) > _CACHE_LIMIT:
+            _samples.clear()
+        _samples[key] = found
     return found
+
+
+def forget_after(session: Session, participant: str, issued_on: date) -> None:
+    """A certificate of ``participant`` dated ``issued_on`` is being stored: drop the samples
+    kept for its later days, whose windows it falls in."""
+    database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    with _samples_lock:
+        for key in [k for k in _samples if k[0] == database and k[1] == participant and k[3] > issued_on]:
+            del _samples[key]
 
 
 def valuation_findings(

@@ -46,6 +46,7 @@ from kpcs.certificates.models import (
     ImportConfirmation,
     ReminderRoute,
 )
+from kpcs.certificates.valuation import forget_after
 from kpcs.certificates.verification import verify_offline
 from kpcs.clock import Clock
 from kpcs.db import UnitOfWork
@@ -637,6 +638,7 @@ def _store_copy(session: Session, keyring: KeyRing, clock: Clock, message: Messa
         for i, line in enumerate(s["lines"])
     ]
     optional = read_optional(s)
+    forget_after(session, message.sender, date.fromisoformat(s["issued_on"]))
     certificate = Certificate(
         number=result.number,
         status=CertificateStatus.ISSUED,
