@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from kpcs.accounts.models import Role
-from kpcs.photos.domain import MATCH_DISTANCE
+from kpcs.photos.domain import DETAIL_LIMIT, MATCH_DISTANCE
 from tests.conftest import auth, certificate_body
 from tests.factories import photo_tuning
 from tests.functional.test_export_dossiers import DOSSIER, _restrict
@@ -104,6 +104,53 @@ def test_a_reused_photo_is_flagged_and_an_unrelated_one_is_not(  # type: ignore[
     assert client.get(f"/api/v1/certificates/{first}/photos", headers=india).status_code == 404
     stranger = client.get(f"/api/v1/photos/{unrelated.json()['id']}", headers=botswana)
     assert stranger.status_code == 404
+
+
+def test_another_parcel_on_the_same_tray_is_not_flagged_and_a_copy_of_it_is(  # type: ignore[no-untyped-def]
+    client: TestClient, make_token
+) -> None:
+    """An office photographs parcel after parcel on one tray: their photos hash alike (the
+    tray, its light and its scale card fill the frame), so each near one is looked at again
+    in detail. Another parcel is not reported; a copy is, with how much its detail differs."""
+    botswana = auth(make_token(Role.AUTHORITY, "BW"))
+    first, second, third = (_issue(client, botswana) for _ in range(3))
+    original = photo_tuning.office_photo("original-1-3", 1)
+    added = _upload(client, f"/api/v1/certificates/{first}/photos", _jpeg(original), botswana)
+    assert added.status_code == 201, added.text
+
+    same_tray = photo_tuning.office_photo("unrelated-2-375", 1, sparse=True)
+    other = _upload(client, f"/api/v1/certificates/{second}/photos", _jpeg(same_tray), botswana)
+    assert other.status_code == 201 and other.json()["similar"] == []
+    assert client.get(f"/api/v1/certificates/{second}", headers=botswana).json()["warnings"] == []
+
+    copy = photo_tuning.variants(original, 4)["crop-resize-jpeg"]
+    reused = _upload(client, f"/api/v1/certificates/{third}/photos", _jpeg(copy, 60), botswana)
+    [similar] = reused.json()["similar"]
+    assert similar["photo"] == added.json()["id"] and similar["distance"] <= MATCH_DISTANCE
+    assert 0 <= similar["difference"] <= DETAIL_LIMIT
+    [warning] = client.get(f"/api/v1/certificates/{third}", headers=botswana).json()["warnings"]
+    assert warning["difference"] == similar["difference"] and "detail differing" in warning["message"]
+    page = client.get(f"/photo-matches/{similar['match']}", headers=botswana)
+    assert f"their detail differs by {similar['difference']:.2f}" in page.text
+
+
+def test_a_near_photo_whose_file_is_missing_is_reported_on_its_hash_alone(  # type: ignore[no-untyped-def]
+    client: TestClient, make_token, settings, parcels
+) -> None:
+    """The second look needs the earlier photo's thumbnail; if the data directory lost it,
+    the match is reported all the same (for an expert to see) and says it was not compared."""
+    botswana = auth(make_token(Role.AUTHORITY, "BW"))
+    first, later = _issue(client, botswana), _issue(client, botswana)
+    added = _upload(client, f"/api/v1/certificates/{first}/photos", _jpeg(parcels["original"]), botswana)
+    thumbnail = client.get(f"/api/v1/photos/{added.json()['id']}/thumbnail", headers=botswana).content
+    import hashlib
+
+    (settings.data_dir / "photos" / hashlib.sha256(thumbnail).hexdigest()).unlink()
+    reused = _upload(client, f"/api/v1/certificates/{later}/photos", _jpeg(parcels["copy"]), botswana)
+    [similar] = reused.json()["similar"]
+    assert similar["photo"] == added.json()["id"] and similar["difference"] is None
+    [warning] = client.get(f"/api/v1/certificates/{later}", headers=botswana).json()["warnings"]
+    assert "not compared in detail" in warning["message"]
 
 
 def test_photos_are_kept_without_metadata_with_a_thumbnail(  # type: ignore[no-untyped-def]

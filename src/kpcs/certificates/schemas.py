@@ -232,6 +232,12 @@ class WarningPublic(BaseModel):
     ratio: float | None = Field(default=None, description="the line's $/ct ÷ the reference")
     photo: int | None = None
     similar_photo: int | None = None
+    difference: float | None = Field(
+        default=None,
+        description="re-used photo: how much of the two pictures' detail differs once aligned (0 the "
+        "same picture, about 0.4 and more for other parcels: docs/photos.md); null if the earlier "
+        "photo's file could not be compared",
+    )
     match: int | None = None
     # The warning's key on the experts' workbench, {kind, id}, for the page's finding form; not
     # part of the certificate object (the workbench's own list gives it: issue 20, item 5).

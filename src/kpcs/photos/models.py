@@ -61,7 +61,8 @@ class PhotoBand(Base):
 
 
 class PhotoMatch(Base):
-    """An earlier photo of another shipment found to look like a new one, at ``distance``."""
+    """An earlier photo of another shipment found to look like a new one, at ``distance`` (the
+    hashes) and ``detail_difference`` (the second look; null when the earlier file was missing)."""
 
     __tablename__ = "photo_matches"
     __table_args__ = (
@@ -73,4 +74,7 @@ class PhotoMatch(Base):
     photo_id: Mapped[int] = mapped_column(sa.ForeignKey("shipment_photos.id", ondelete="CASCADE"))
     earlier_photo_id: Mapped[int] = mapped_column(sa.ForeignKey("shipment_photos.id", ondelete="CASCADE"))
     distance: Mapped[int] = mapped_column(comment="bits of 256 that differ, at the nearest windows")
+    detail_difference: Mapped[float | None] = mapped_column(
+        comment="the aligned pictures' differing detail (0 the same); null if not looked at"
+    )
     found_at: Mapped[datetime]

@@ -10,10 +10,12 @@ shown with both pictures side by side.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from PIL import Image
 from sqlalchemy.orm import Session
 
 from kpcs.accounts.permissions import Action, Principal, can, require, scoped
@@ -115,12 +117,24 @@ def _sees_shipment(session: Session, principal: Principal, photo: ShipmentPhoto)
 # --- the search -------------------------------------------------------------------------------
 
 
-def search(
-    session: Session, fingerprint: domain.Fingerprint, shipment: Shipment
-) -> list[tuple[ShipmentPhoto, int]]:
-    """Earlier photos of other shipments that look like ``fingerprint``, nearest first, each
-    with its distance. The band index gives the candidates (photos sharing at least
-    :data:`~kpcs.photos.domain.MIN_BAND_HITS` keys); only their hashes are compared."""
+@dataclass(frozen=True)
+class Similar:
+    """An earlier photo found to look like a new one: by hash (``distance``, bits of 256), and
+    at the second look (``difference``; ``None`` when its file was missing and it could not be
+    looked at, in which case it is reported on the hash alone, for an expert to see)."""
+
+    photo: ShipmentPhoto
+    distance: int
+    difference: float | None
+
+
+def search(session: Session, store: PhotoStore, query: domain.Query, shipment: Shipment) -> list[Similar]:
+    """Earlier photos of other shipments that look like ``query``, nearest first. The band
+    index gives the candidates (photos sharing at least
+    :data:`~kpcs.photos.domain.MIN_BAND_HITS` keys); only their hashes are compared, and
+    those within :data:`~kpcs.photos.domain.MATCH_DISTANCE` are looked at a second time,
+    beside their thumbnail (:func:`~kpcs.photos.domain.detail_difference`)."""
+    fingerprint = query.fingerprint
     keys = sorted(set().union(*(domain.band_keys(h) for h in fingerprint.query)))
     hits = sa.func.count().label("hits")
     candidates = list(
@@ -133,42 +147,73 @@ def search(
     )
     if not candidates:
         return []
-    stored: dict[int, list[bytes]] = {}
-    for photo_id, value in session.execute(
-        sa.select(PhotoHash.photo_id, PhotoHash.hash).where(PhotoHash.photo_id.in_(candidates))
+    stored: dict[int, list[tuple[int, bytes]]] = {}
+    for photo_id, window, value in session.execute(
+        sa.select(PhotoHash.photo_id, PhotoHash.window, PhotoHash.hash).where(
+            PhotoHash.photo_id.in_(candidates)
+        )
     ):
-        stored.setdefault(photo_id, []).append(value)
+        stored.setdefault(photo_id, []).append((window, value))
     ids = list(stored)
-    measured = domain.distances(fingerprint.query, [tuple(stored[i]) for i in ids])
-    near = {i: int(d) for i, d in zip(ids, measured, strict=True) if d <= domain.MATCH_DISTANCE}
+    measured = domain.closest(fingerprint.query, [tuple(v for _, v in sorted(stored[i])) for i in ids])
+    near = {i: m for i, m in zip(ids, measured, strict=True) if m.distance <= domain.MATCH_DISTANCE}
     if not near:
         return []
     photos = session.scalars(sa.select(ShipmentPhoto).where(ShipmentPhoto.id.in_(near))).all()
-    found = [(p, near[p.id]) for p in photos if not shipment.includes(p)]
-    return sorted(found, key=lambda pair: (pair[1], pair[0].id))
+    found = []
+    for photo in photos:
+        if shipment.includes(photo):
+            continue
+        difference = _second_look(store, query, photo, near[photo.id])
+        if difference is None or difference <= domain.DETAIL_LIMIT:
+            found.append(Similar(photo, near[photo.id].distance, difference))
+    return sorted(found, key=lambda s: (s.distance, s.photo.id))
+
+
+def _second_look(
+    store: PhotoStore, query: domain.Query, photo: ShipmentPhoto, nearest: domain.Closest
+) -> float | None:
+    """The earlier photo's thumbnail beside the new photo (None if the file is missing)."""
+    try:
+        content = store.read(photo.thumbnail_sha256)
+    except NotFound:
+        return None
+    with Image.open(io.BytesIO(content)) as thumbnail:
+        earlier = domain.flattened(thumbnail)
+    return domain.detail_difference(query.flat, earlier, nearest)
 
 
 def index(session: Session, photo_id: int, fingerprint: domain.Fingerprint) -> None:
-    """Put a photo's stored windows into the index, for later photos to be searched against."""
-    session.add_all(
-        PhotoHash(photo_id=photo_id, window=number, hash=value)
-        for number, value in enumerate(fingerprint.stored)
+    """Put a photo's stored windows into the index, for later photos to be searched against
+    (hundreds of rows: inserted in one statement each, not as objects)."""
+    session.execute(
+        sa.insert(PhotoHash),
+        [{"photo_id": photo_id, "window": n, "hash": value} for n, value in enumerate(fingerprint.stored)],
     )
     keys = set().union(*(domain.band_keys(h) for h in fingerprint.stored))
-    session.add_all(PhotoBand(key=key, photo_id=photo_id) for key in sorted(keys))
+    session.execute(sa.insert(PhotoBand), [{"key": key, "photo_id": photo_id} for key in sorted(keys)])
 
 
 # --- adding a photo ---------------------------------------------------------------------------
 
 
-def _similar(photo: ShipmentPhoto, distance: int, match_id: int | None) -> dict[str, Any]:
+def _similar(
+    photo: ShipmentPhoto, distance: int, difference: float | None, match_id: int | None
+) -> dict[str, Any]:
     return {
         "certificate": photo.certificate_number,
         "dossier": photo.dossier_id,
         "photo": photo.id,
         "distance": distance,
+        "difference": None if difference is None else round(difference, 3),
         "match": match_id,
     }
+
+
+def _second_look_said(found: Similar) -> str:
+    if found.difference is None:
+        return "not compared in detail: the earlier photo's file is missing"
+    return f"detail differing {found.difference:.2f}, at most {domain.DETAIL_LIMIT} for the same picture"
 
 
 def _shipment_name(photo: ShipmentPhoto) -> str:
@@ -189,7 +234,7 @@ def _add(
 ) -> dict[str, Any]:
     session = uow.session
     photo_read = read_photo(content)
-    fingerprint = domain.fingerprint(photo_read.image)
+    query = domain.query(photo_read.image)
     if certificate is not None:
         linked = session.scalar(
             sa.select(ExportDossier.id).where(ExportDossier.certificate_number == certificate.number)
@@ -200,7 +245,7 @@ def _add(
         assert dossier is not None
         shipment = Shipment(dossier=dossier.id, linked_certificate=dossier.certificate_number)
         object_type, object_id = "export-dossier", str(dossier.id)
-    found = search(session, fingerprint, shipment)
+    found = search(session, store, query, shipment)
     photo = ShipmentPhoto(
         certificate_number=certificate.number if certificate is not None else None,
         dossier_id=dossier.id if dossier is not None else None,
@@ -215,27 +260,33 @@ def _add(
     )
     session.add(photo)
     session.flush()
-    index(session, photo.id, fingerprint)
+    index(session, photo.id, query.fingerprint)
     similar: list[dict[str, Any]] = []
     warnings: list[dict[str, Any]] = []
-    for earlier, distance in found:
+    for found_one in found:
+        earlier, distance = found_one.photo, found_one.distance
         match = PhotoMatch(
-            photo_id=photo.id, earlier_photo_id=earlier.id, distance=distance, found_at=clock.now()
+            photo_id=photo.id,
+            earlier_photo_id=earlier.id,
+            distance=distance,
+            detail_difference=found_one.difference,
+            found_at=clock.now(),
         )
         session.add(match)
         session.flush()
-        similar.append(_similar(earlier, distance, match.id))
+        similar.append(_similar(earlier, distance, found_one.difference, match.id))
         warnings.append(
             {
                 "type": WARNING_TYPE,
                 "message": (
                     f"photo {photo.id} looks like photo {earlier.id} of {_shipment_name(earlier)} "
-                    f"(distance {distance} of {domain.HASH_BITS} bits): the same picture sent again, "
-                    "or the same parcels"
+                    f"(distance {distance} of {domain.HASH_BITS} bits; {_second_look_said(found_one)}): "
+                    "the same picture sent again, or the same parcels"
                 ),
                 "photo": photo.id,
                 "similar_photo": earlier.id,
                 "distance": distance,
+                "difference": similar[-1]["difference"],
                 "match": match.id,
             }
         )
@@ -262,7 +313,7 @@ def _add(
             tag=tags.PHOTO_REUSE_FLAGGED,
             object_type=object_type,
             object_id=object_id,
-            after={k: warning[k] for k in ("photo", "similar_photo", "distance", "match")},
+            after={k: warning[k] for k in ("photo", "similar_photo", "distance", "difference", "match")},
             note=warning["message"],
         )
     uow.commit()
@@ -313,7 +364,9 @@ def _listed(session: Session, photos: list[ShipmentPhoto]) -> list[dict[str, Any
             "uploaded_by": p.uploaded_by,
             "url": f"/api/v1/photos/{p.id}",
             "thumbnail_url": f"/api/v1/photos/{p.id}/thumbnail",
-            "similar": [_similar(e, m.distance, m.id) for m, e in matches if m.photo_id == p.id],
+            "similar": [
+                _similar(e, m.distance, m.detail_difference, m.id) for m, e in matches if m.photo_id == p.id
+            ],
         }
         for p in photos
     ]
@@ -378,6 +431,8 @@ def match(session: Session, principal: Principal, match_id: int) -> dict[str, An
     return {
         "id": found.id,
         "distance": found.distance,
+        "difference": found.detail_difference,
+        "difference_limit": domain.DETAIL_LIMIT,
         "bits": domain.HASH_BITS,
         "found_at": found.found_at,
         "new": _side(newer),
