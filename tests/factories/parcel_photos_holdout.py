@@ -5,15 +5,15 @@ What it models.  The photo an exporting authority's office takes of a parcel of 
 is sealed, as kept in the KP Working Group of Diamond Experts' database, and the copies a forger makes of
 such a photo to pass it off for another shipment.
 
-* A fixed pool of offices (derived from a constant, never from a seed: the same offices photograph every
-  shipment).  Each office has one set-up used parcel after parcel: a surface (white sheet of A4/A3 paper
-  on a wooden or laminate desk, black or blue velvet, white or blue sorting tray, light box, grey or green
-  felt), a camera (640-2000 px, 4:3, 3:2, 16:9 or portrait, on a copy stand or handheld, sensor noise,
-  lens softness, in-camera sharpening and JPEG quality, some with a burnt-in orange date stamp), fixed
-  lighting (colour cast of fluorescent/tungsten/LED light, gradient from a window, lamp hot spot,
-  vignetting, direction of the stones' shadows), and props lying in the same places every time: a label
-  card with the certificate number, lot, carats and exporter (sometimes stamped and signed), a ruler,
-  a colour chart, tweezers.
+* A fixed pool of 15 offices with 6 working days each (derived from a constant, never from a seed: the
+  same offices photograph every shipment).  Each office has one set-up used parcel after parcel: a
+  surface (white sheet of A4/A3 paper on a wooden or laminate desk, black or blue velvet, white or blue
+  sorting tray, light box, grey or green felt), a camera (640-2000 px, 4:3, 3:2, 16:9 or portrait, on a
+  copy stand or handheld, sensor noise, lens softness, in-camera sharpening and JPEG quality, some with a
+  burnt-in orange date stamp), fixed lighting (colour cast of fluorescent, tungsten or LED light, gradient
+  from a window, lamp hot spot, vignetting, direction of the stones' shadows), and props lying in the
+  same places every time: a label card with the certificate number, lot, carats and exporter (sometimes
+  stamped and signed), a ruler, a colour chart, tweezers.
 * Working days ("sessions") of each office, also fixed: the framing, the white balance and exposure,
   where the label card lies, and the dust and lint on the cloth or paper stay the same all day, so that
   the photos of one day differ only by the parcel (and by a few millimetres of framing for a copy stand,
@@ -25,13 +25,17 @@ such a photo to pass it off for another shipment.
   cubes, irregular and cleavage fragments; colourless, cape, brown, grey, green-skinned, boart, rarely
   pink; glassy or frosted; shaded facets, highlights, inclusions, dark refraction rims, soft shadows, or
   silhouettes on a light box) in the arrangements offices use: spread out by hand, lined up in rows for
-  counting, heaped in a pile, lying on an opened diamond paper (blue liner, creases, lot number written
-  on the flap), sealed in a transparent heat-sealed bag with a seal sticker (with plastic glare), next to
-  the KP certificate, or a single "special" stone (> 10.8 ct) photographed close-up with a ruler and tag.
-* Copies (``variants``): what a forger does to a lawful photo he got hold of, within the issue's words:
-  crops of up to 10 % off any side (typically to lose the label or the date stamp), resizing (down, a
-  little up, or squeezed by a few per cent to fit a form), recompression at JPEG quality 50-95, slight
-  Gaussian blur, slight recolouring (brightness, contrast, saturation, warmth, gamma), and chains of them.
+  counting, heaped in a pile, lying on an opened diamond paper (blue or white liner, creases, lot number
+  written on the flap), sealed in a transparent heat-sealed bag with a seal sticker (with plastic glare),
+  next to the KP certificate, or a single "special" stone (> 10.8 ct) photographed close-up beside a ruler.
+  Label, sticker and certificate of one photo carry the same certificate number, lot and carats.
+* Copies (``variants``): what a forger does to a lawful photo he got hold of, within the issue's words,
+  ten per photo: crops of 1-10 % off some sides (typically to lose the label or the date stamp),
+  resizing (x0.3-0.9, sometimes x1.1-1.5, or squeezed by up to 4 % to fit a form; Lanczos, bicubic or
+  bilinear), recompression at JPEG quality 50-95, slight Gaussian blur (radius 0.5-1 px, times the long
+  side / 1200 above 1200 px, sized on the image as it is at that step), slight recolouring (brightness
+  and contrast +-12 %, saturation 0.75-1.3, warmth +-5 %, sometimes gamma +-12 %), and chains of them
+  ("crop-...+resize-...+jpeg-q60").
 * Unrelated photos (``unrelated``): other parcels, never pixels of an original.  Kinds and shares (drawn
   per photo, so the shares in a run are close to, not exactly, these): ``sibling-lot`` 25 % (same office,
   same day, same exporter's production, the office's usual arrangement: the hardest, a run of look-alike
@@ -39,16 +43,17 @@ such a photo to pass it off for another shipment.
   ``same-office`` 15 % (same office and set-up, another day), ``special`` 6 % (a single large stone on an
   office's set-up: photos that are mostly empty background), ``bagged`` 6 % (sealed bags on an office's
   set-up: mostly plastic, sticker and glare), ``foreign`` 23 % (set-ups of offices outside the pool).
-  Originals come 90 % from the pool's offices and days, 10 % from a few set-ups of their own.
+  Originals come 90 % from the pool's offices and days (offices weighted by how much they export: Antwerp,
+  Dubai and Mumbai most), 10 % from five set-ups of their own seed.
 
 What it deliberately does not model.  Photos of the same parcel taken twice (a re-shoot is neither a copy
 nor another parcel), forgeries that edit the content (pasting another label, retouching or cloning stones,
 compositing two photos), rotation, mirroring, perspective changes, crops over 10 %, JPEG below quality 50,
 heavy blur or colour changes, screenshots with borders or text overlays, printed-and-rescanned photos,
 photos of anything but a parcel, optical effects of real diamonds beyond a sketch (no dispersion or true
-refraction, stones are flat polygons), depth of field, motion blur, lens distortion, and real faces,
-names or documents (certificate numbers, exporters and forms are invented).  No files are read; Pillow
-and numpy only.
+refraction, stones are flat polygons), depth of field, motion blur, lens distortion, and real names or
+documents (certificate numbers, exporters and forms are invented).  No files are read; Pillow and numpy
+only.
 """
 
 from __future__ import annotations
@@ -65,6 +70,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageFo
 
 RGB = tuple[float, float, float]
 Paint = Callable[[ImageDraw.ImageDraw, int, int, float], None]
+Direct = Callable[..., None]
 
 _POOL_SEED = 0x4B5043  # the offices and their working days exist independently of any seed
 _ORIGINALS = 11
@@ -429,12 +435,15 @@ def _make_office(rng: np.random.Generator, spec: tuple) -> _Office:
     ruler_y = -sy * (fov_h / 2 - 0.09 * fov_h)
     ruler = (float(rng.normal(0, 0.04 * fov)), ruler_y, ruler_len, math.radians(rng.normal(0, 1.5)))
     checker = (-sx * (fov / 2 - 0.17 * fov), sy * (fov_h / 2 - 0.08 * fov_h))
-    work = (
-        -0.36 * fov,
-        -0.3 * fov_h + (0.05 * fov_h if sy < 0 else 0),
-        0.36 * fov,
-        0.3 * fov_h - (0.05 * fov_h if sy > 0 else 0),
-    )
+    # where the parcel goes: between the ruler on one side and the label and chart on the other
+    prop_set = set(props.split())
+    t_top = fov_h * 0.45 - (0.05 * fov_h + lh if "label" in prop_set else 0) - 4
+    if "checker" in prop_set:
+        t_top = min(t_top, fov_h * 0.42 - 0.065 * fov - 4)
+    t_bot = -(fov_h * 0.41 - 8 if "ruler" in prop_set else fov_h * 0.45) + 4
+    t_top = max(t_top, t_bot + 0.3 * fov_h)
+    ya, yb = sorted((sy * t_bot, sy * t_top))
+    work = (-0.38 * fov, ya, 0.38 * fov, yb)
     light_kind = int(rng.integers(3))  # fluorescent, tungsten, LED/daylight
     wb = [(0.97, 1.0, 0.95), (1.08, 1.0, 0.84), (0.98, 1.0, 1.04)][light_kind]
     return _Office(
@@ -548,7 +557,11 @@ def _paint_label(
     def paint(d: ImageDraw.ImageDraw, wp: int, hp: int, s: float) -> None:
         d.rectangle([0, 0, wp - 1, hp - 1], fill=(246, 245, 238, 255), outline=(160, 160, 155, 255))
         d.rectangle([0, 0, wp - 1, max(1, int(3.2 * s))], fill=(*accent, 255))
-        font = _font(round(2.9 * s))
+        size = round(2.9 * s)
+        longest = max(lines, key=len)
+        while size > 6 and _font(size).getlength(longest) > wp - 5 * s:
+            size -= 1
+        font = _font(size)
         for i, line in enumerate(lines):
             d.text((2.5 * s, 4.8 * s + i * 4.3 * s), line, fill=(25, 25, 30, 255), font=font)
         x = 2.5 * s
@@ -570,21 +583,6 @@ def _paint_label(
             r2 = rad * 0.72
             d.ellipse([cx - r2, cy - r2, cx + r2, cy + r2], outline=ink, width=max(1, int(0.3 * s)))
             d.text((cx - r2 * 0.6, cy - r2 * 0.3), stamp[3], fill=ink, font=_font(round(r2 * 0.55)))
-
-    return paint
-
-
-def _paint_ruler(length: float, colour: tuple[int, int, int]) -> Paint:
-    def paint(d: ImageDraw.ImageDraw, wp: int, hp: int, s: float) -> None:
-        d.rectangle([0, 0, wp - 1, hp - 1], fill=(*colour, 255), outline=(120, 120, 110, 255))
-        step = 1 if s >= 3 else 5
-        font = _font(round(2.6 * s))
-        for mm in range(0, int(length) - 4, step):
-            x = (mm + 3) * s
-            tick = 4.5 if mm % 10 == 0 else 3.0 if mm % 5 == 0 else 1.8
-            d.line([(x, 0), (x, tick * s)], fill=(25, 25, 25, 255), width=max(1, int(0.18 * s)))
-            if mm % 10 == 0 and s >= 1.5:
-                d.text((x + 0.4 * s, 5.2 * s), str(mm // 10), fill=(25, 25, 25, 255), font=font)
 
     return paint
 
@@ -620,75 +618,150 @@ def _paint_checker(d: ImageDraw.ImageDraw, wp: int, hp: int, s: float) -> None:
         d.rectangle([x + 0.5 * s, y + 0.5 * s, x + cw - 0.5 * s, y + ch - 0.5 * s], fill=(*colour, 255))
 
 
-def _paint_paper(liner: tuple[int, int, int], writing: list[str], panels: np.ndarray) -> Paint:
-    def paint(d: ImageDraw.ImageDraw, wp: int, hp: int, s: float) -> None:
+def _direct_paper(liner: tuple[int, int, int], panels: np.ndarray) -> Direct:
+    """An opened diamond paper: nine panels folded flat at slightly different angles, the liner in the
+    middle panel, creases."""
+
+    def draw(
+        d: ImageDraw.ImageDraw, view: _View, at: tuple[float, float], size: tuple[float, float], tilt: float
+    ) -> None:
+        pw, ph = size
         for i in range(3):
             for j in range(3):
+                xa, ya = -pw / 2 + i * pw / 3, -ph / 2 + j * ph / 3
+                quad = [(xa, ya), (xa + pw / 3, ya), (xa + pw / 3, ya + ph / 3), (xa, ya + ph / 3)]
                 v = int(244 * panels[i, j])
-                d.rectangle(
-                    [i * wp / 3, j * hp / 3, (i + 1) * wp / 3, (j + 1) * hp / 3], fill=(v, v, v - 3, 255)
-                )
-        m = 3 * s
-        d.rectangle([wp / 3 + m, hp / 3 + m, 2 * wp / 3 - m, 2 * hp / 3 - m], fill=(*liner, 255))
+                d.polygon(view.pts(_rot(at[0], at[1], tilt, quad)), fill=(v, v, v - 3))
+        m = 3.0
+        inner = [
+            (-pw / 6 + m, -ph / 6 + m),
+            (pw / 6 - m, -ph / 6 + m),
+            (pw / 6 - m, ph / 6 - m),
+            (-pw / 6 + m, ph / 6 - m),
+        ]
+        d.polygon(view.pts(_rot(at[0], at[1], tilt, inner)), fill=liner)
+        width = max(1, int(0.4 * view.ppm))
         for k in (1, 2):
-            d.line([(k * wp / 3, 0), (k * wp / 3, hp)], fill=(205, 205, 200, 255), width=max(1, int(0.4 * s)))
-            d.line([(0, k * hp / 3), (wp, k * hp / 3)], fill=(210, 210, 205, 255), width=max(1, int(0.4 * s)))
+            x, y = -pw / 2 + k * pw / 3, -ph / 2 + k * ph / 3
+            d.line(
+                view.pts(_rot(at[0], at[1], tilt, [(x, -ph / 2), (x, ph / 2)])),
+                fill=(205, 205, 200),
+                width=width,
+            )
+            d.line(
+                view.pts(_rot(at[0], at[1], tilt, [(-pw / 2, y), (pw / 2, y)])),
+                fill=(210, 210, 205),
+                width=width,
+            )
+
+    return draw
+
+
+def _paint_writing(lines: list[str]) -> Paint:
+    def paint(d: ImageDraw.ImageDraw, wp: int, hp: int, s: float) -> None:
         font = _font(round(4.2 * s))
-        for i, line in enumerate(writing):
-            d.text((wp / 3 + 4 * s, 3 * s + i * 6 * s), line, fill=(35, 55, 150, 255), font=font)
+        for i, line in enumerate(lines):
+            d.text((1 * s, 0.5 * s + i * 6 * s), line, fill=(35, 55, 150, 255), font=font)
 
     return paint
 
 
-def _paint_bag(sticker: list[str], bars: np.ndarray) -> Paint:
+def _direct_bag(
+    d: ImageDraw.ImageDraw, view: _View, at: tuple[float, float], size: tuple[float, float], tilt: float
+) -> None:
+    """The welded edges of a transparent bag lying flat (its film and glare come after the stones)."""
+    pts = view.pts(_rot(at[0], at[1], tilt, _rect(*size)))
+    d.line([*pts, pts[0]], fill=(178, 180, 188), width=max(1, int(0.7 * view.ppm)))
+
+
+def _paint_sticker(lines: list[str], bars: np.ndarray) -> Paint:
     def paint(d: ImageDraw.ImageDraw, wp: int, hp: int, s: float) -> None:
         d.rectangle(
             [0, 0, wp - 1, hp - 1],
-            fill=(232, 234, 240, 28),
-            outline=(170, 172, 182, 130),
-            width=max(1, int(0.7 * s)),
-        )
-        band = 12 * s
-        for k in range(12):
-            alpha = 110 if k % 2 else 45
-            d.rectangle([0, k * s, wp - 1, (k + 1) * s], fill=(222, 224, 230, alpha))
-        d.line([(0, band), (wp, band)], fill=(150, 150, 160, 150), width=max(1, int(0.5 * s)))
-        x0, y0 = 8 * s, band + 5 * s
-        x1, y1 = min(wp - 8 * s, x0 + 62 * s), y0 + 30 * s
-        d.rectangle(
-            [x0, y0, x1, y1], fill=(248, 248, 244, 255), outline=(200, 40, 40, 255), width=max(1, int(s))
+            fill=(248, 248, 244, 255),
+            outline=(200, 40, 40, 255),
+            width=max(1, int(s)),
         )
         font = _font(round(3.2 * s))
-        for i, line in enumerate(sticker):
-            d.text((x0 + 2.5 * s, y0 + 2.5 * s + i * 4.6 * s), line, fill=(20, 20, 20, 255), font=font)
-        x = x0 + 2.5 * s
+        for i, line in enumerate(lines):
+            d.text((2.5 * s, 2.5 * s + i * 4.6 * s), line, fill=(20, 20, 20, 255), font=font)
+        x = 2.5 * s
         for i, bit in enumerate(bars):
             bw = (0.3 + 0.3 * bit) * s
             if i % 2 == 0:
-                d.rectangle([x, y1 - 9 * s, x + bw, y1 - 2.5 * s], fill=(20, 20, 20, 255))
+                d.rectangle([x, hp - 9 * s, x + bw, hp - 2.5 * s], fill=(20, 20, 20, 255))
             x += bw
-            if x > x1 - 3 * s:
+            if x > wp - 3 * s:
                 break
 
     return paint
 
 
-def _paint_gloss(streaks: np.ndarray) -> Paint:
-    def paint(d: ImageDraw.ImageDraw, wp: int, hp: int, s: float) -> None:
-        d.rectangle([0, 0, wp - 1, hp - 1], fill=(255, 255, 255, 22))
-        for x, y, ang, length, width, alpha in streaks:
-            c, sn = math.cos(ang), math.sin(ang)
-            cx, cy = x * wp, y * hp
-            hl, hw = length * wp / 2, width * s / 2
-            poly = [
-                (cx - c * hl - sn * hw, cy - sn * hl + c * hw),
-                (cx + c * hl - sn * hw, cy + sn * hl + c * hw),
-                (cx + c * hl + sn * hw, cy + sn * hl - c * hw),
-                (cx - c * hl + sn * hw, cy - sn * hl - c * hw),
-            ]
-            d.polygon(poly, fill=(255, 255, 255, int(alpha)))
+def _bag_film(
+    img: Image.Image,
+    view: _View,
+    at: tuple[float, float],
+    size: tuple[float, float],
+    tilt: float,
+    streaks: np.ndarray,
+) -> None:
+    """The bag's upper film over the stones: a faint veil, the ridges of the heat seal, soft glare."""
+    w, h = img.size
+    bw, bh = size
+    film = Image.new("L", (w, h), 0)
+    df = ImageDraw.Draw(film)
+    df.polygon(view.pts(_rot(at[0], at[1], tilt, _rect(bw, bh))), fill=24)
+    for k in range(12):
+        band = [
+            (-bw / 2, -bh / 2 + k),
+            (bw / 2, -bh / 2 + k),
+            (bw / 2, -bh / 2 + k + 1),
+            (-bw / 2, -bh / 2 + k + 1),
+        ]
+        df.polygon(view.pts(_rot(at[0], at[1], tilt, band)), fill=110 if k % 2 else 45)
+    glare = Image.new("L", (w, h), 0)
+    dg = ImageDraw.Draw(glare)
+    for x, y, ang, length, width, alpha in streaks:
+        c, sn = math.cos(ang), math.sin(ang)
+        cx, cy = (x - 0.5) * bw, (y - 0.5) * bh
+        hl, hw = length * bw / 2, width / 2
+        quad = [
+            (cx - c * hl - sn * hw, cy - sn * hl + c * hw),
+            (cx + c * hl - sn * hw, cy + sn * hl + c * hw),
+            (cx + c * hl + sn * hw, cy + sn * hl - c * hw),
+            (cx - c * hl + sn * hw, cy - sn * hl - c * hw),
+        ]
+        dg.polygon(view.pts(_rot(at[0], at[1], tilt, quad)), fill=int(alpha))
+    radius = 1.5 * view.ppm
+    f = max(1, min(8, int(radius // 2.5)))
+    glare = (glare.reduce(f) if f > 1 else glare).filter(ImageFilter.GaussianBlur(radius / f))
+    if f > 1:
+        glare = glare.resize((w, h), Image.Resampling.BILINEAR)
+    img.paste((236, 238, 244), (0, 0, w, h), ImageChops.lighter(film, glare))
 
-    return paint
+
+def _direct_ruler(length: float, colour: tuple[int, int, int]) -> Direct:
+    """A ruler drawn straight through the camera (numbers stay upright: rulers lie square to the camera)."""
+
+    def draw(
+        d: ImageDraw.ImageDraw, view: _View, at: tuple[float, float], size: tuple[float, float], tilt: float
+    ) -> None:
+        s = view.ppm
+        d.polygon(view.pts(_rot(at[0], at[1], tilt, _rect(*size))), fill=colour, outline=(120, 120, 110))
+        step = 1 if s >= 3 else 5
+        font = _font(round(2.6 * s))
+        width = max(1, int(0.18 * s))
+        left, top = -size[0] / 2, -size[1] / 2
+        for mm in range(0, int(length) - 4, step):
+            x = left + mm + 3
+            tick = 4.5 if mm % 10 == 0 else 3.0 if mm % 5 == 0 else 1.8
+            p, q, t = view.pts(_rot(at[0], at[1], tilt, [(x, top), (x, top + tick), (x + 0.4, top + 5.2)]))
+            if -50 < p[0] < view.w + 50 and -50 < p[1] < view.h + 50:
+                d.line([p, q], fill=(25, 25, 25), width=width)
+                if mm % 10 == 0 and s >= 1.5:
+                    d.text(t, str(mm // 10), fill=(25, 25, 25), font=font)
+
+    return draw
 
 
 def _paint_form(fields: list[tuple[str, str]], country: str, signature: np.ndarray) -> Paint:
@@ -732,18 +805,15 @@ def _card(
     size: tuple[float, float],
     tilt: float,
     paint: Paint,
-    soften: float = 0.0,
 ) -> None:
-    """Paint a flat thing (label, ruler, paper, bag, form) in its own frame and lay it on the photo."""
+    """Paint a flat card with print on it (label, sticker, form) in its own frame, lay it on the photo."""
     s = view.ppm
     wp, hp = max(4, round(size[0] * s)), max(4, round(size[1] * s))
     card = Image.new("RGBA", (wp, hp), (255, 255, 255, 0))
     paint(ImageDraw.Draw(card), wp, hp, s)
-    if soften:
-        card = card.filter(ImageFilter.GaussianBlur(soften * s))
     rot = card.rotate(
         -math.degrees(view.roll + tilt),
-        resample=Image.Resampling.BICUBIC,
+        resample=Image.Resampling.BILINEAR,
         expand=True,
         fillcolor=(255, 255, 255, 0),
     )
@@ -1114,8 +1184,9 @@ def _photo(
                 (sx + rng.normal(0, 15), ruler_y + 8),
                 (length, 16),
                 math.radians(rng.normal(0, 2)),
-                _paint_ruler(length, office.ruler_rgb),
-                0.0,
+                _direct_ruler(length, office.ruler_rgb),
+                True,
+                True,
             )
         )
     else:
@@ -1176,7 +1247,7 @@ def _photo(
                 )
         if style == "form":
             form_w = min(210.0, 0.55 * office.fov)
-            fcx = x0 + form_w / 2 - 0.15 * office.fov
+            fcx = -0.5 * office.fov + form_w * 0.25
             country = {"AO": "REPUBLIC OF ANGOLA", "GN": "REPUBLIQUE DE GUINEE"}.get(office.code, office.code)
             fields = [
                 ("Certificate No.", cert),
@@ -1194,7 +1265,8 @@ def _photo(
                     (form_w, 297.0),
                     math.radians(rng.normal(0, 2)),
                     _paint_form(fields, country, signature),
-                    0.0,
+                    False,
+                    True,
                 )
             )
             x0 = fcx + form_w / 2 + 8
@@ -1202,7 +1274,7 @@ def _photo(
             style = "bag" if rng.random() < 0.6 else "paper"
             area = (x1 - x0) * (y1 - y0)
         if style == "paper":
-            inner_w = min(0.3 * office.fov, (x1 - x0) / 3.1, rng.uniform(45, 62))
+            inner_w = min(0.3 * office.fov, (x1 - x0) / 2.7, rng.uniform(45, 62))
             inner_h = inner_w * rng.uniform(0.6, 0.75)
             size = (inner_w * 3, inner_h * 3)
             tilt = math.radians(rng.normal(0, 6))
@@ -1214,7 +1286,9 @@ def _photo(
             carats = float(np.sum((r / 3.5) ** 3))
             writing = [f"Lot {lot_no.split('/')[0]}", f"{carats:.2f} ct"]
             liner = [(205, 222, 242), (196, 212, 236), (236, 236, 236)][rng.integers(3)]
-            cards.append((at, size, tilt, _paint_paper(liner, writing, rng.uniform(0.95, 1.03, (3, 3))), 0.0))
+            cards.append((at, size, tilt, _direct_paper(liner, rng.uniform(0.95, 1.03, (3, 3))), True, True))
+            (wat,) = _rot(at[0], at[1], tilt, [(0.0, -size[1] / 2 + 9.5)])
+            cards.append((wat, (size[0] / 3 - 4, 14.0), tilt, _paint_writing(writing), False, False))
         if style == "bag":
             bw = min((x1 - x0) * 0.75, rng.uniform(90, 130))
             bh = min((y1 - y0) * 1.15, bw * rng.uniform(1.2, 1.5))
@@ -1230,7 +1304,12 @@ def _photo(
             stones.append((np.asarray([p[0] for p in pts]), np.asarray([p[1] for p in pts]), r, order))
             carats = float(np.sum((r / 3.5) ** 3))
             sticker = [f"SEAL {rng.integers(10**6, 10**7)}", f"KPC {cert}", f"{carats:.2f} ct"]
-            cards.append((at, (bw, bh), tilt, _paint_bag(sticker, rng.integers(0, 2, 80)), 0.0))
+            cards.append((at, (bw, bh), tilt, _direct_bag, True, True))
+            sw = min(62.0, bw - 16)
+            (sat,) = _rot(at[0], at[1], tilt, [(-bw / 2 + 8 + sw / 2, -bh / 2 + 32)])
+            cards.append(
+                (sat, (sw, 30.0), tilt, _paint_sticker(sticker, rng.integers(0, 2, 80)), False, False)
+            )
             streaks = np.stack(
                 [
                     rng.uniform(0.1, 0.9, 5),
@@ -1242,7 +1321,7 @@ def _photo(
                 ],
                 axis=1,
             )
-            top.append(("gloss", at, (bw, bh), tilt, _paint_gloss(streaks)))
+            top.append(("film", at, (bw, bh), tilt, streaks))
     pieces = sum(len(s[2]) for s in stones)
     carats = sum(float(np.sum((s[2] / 3.5) ** 3)) for s in stones)
     if "label" in office.props and style != "special":
@@ -1257,7 +1336,7 @@ def _photo(
         )
         tilt = session.label_tilt + math.radians(rng.normal(0, 3 if hand else 0.8))
         paint = _paint_label(lines, rng.integers(0, 2, 90), office.accent, stamp, signature)
-        cards.append((at, office.label_size, tilt, paint, 0.0))
+        cards.append((at, office.label_size, tilt, paint, False, True))
     if "ruler" in office.props and style != "special":
         rx, ry, length, ang = office.ruler
         cards.append(
@@ -1265,8 +1344,9 @@ def _photo(
                 (rx + rng.normal(0, 1.5), ry + rng.normal(0, 1)),
                 (length, 16.0),
                 ang + rng.normal(0, 0.01),
-                _paint_ruler(length, office.ruler_rgb),
-                0.0,
+                _direct_ruler(length, office.ruler_rgb),
+                True,
+                True,
             )
         )
     if "checker" in office.props and style != "special":
@@ -1276,7 +1356,8 @@ def _photo(
                 (0.26 * office.fov, 0.13 * office.fov),
                 math.radians(rng.normal(0, 0.5)),
                 _paint_checker,
-                0.0,
+                False,
+                True,
             )
         )
 
@@ -1284,12 +1365,18 @@ def _photo(
     if office.shadow_k > 0:
         card_sh = Image.new("L", (w, h), 0)
         dcs = ImageDraw.Draw(card_sh)
-        for at, size, tilt, _paint, _soft in cards:
+        for at, size, tilt, _paint, _direct, casts in cards:
+            if not casts:
+                continue
             corners = view.pts(_rot(at[0] + sd[0] * 4 * lift, at[1] + sd[1] * 4 * lift, tilt, _rect(*size)))
             dcs.polygon(corners, fill=255)
         _darken(img, card_sh, office.shadow_k * 0.7, max(1.0, 1.2 * ppm))
-    for at, size, tilt, paint, soft in cards:
-        _card(img, view, at, size, tilt, paint, soft)
+    flat = ImageDraw.Draw(img)
+    for at, size, tilt, paint, direct, _casts in cards:
+        if direct:
+            paint(flat, view, at, size, tilt)
+        else:
+            _card(img, view, at, size, tilt, paint)
 
     # the stones, their shadows, then what lies over them
     layer = Image.new("RGB", (w, h), 0)
@@ -1350,9 +1437,9 @@ def _photo(
             layer = ImageChops.multiply(layer, Image.merge("RGB", (grain, grain, grain)))
     img = Image.composite(layer, img, alpha)
     for item in top:
-        if item[0] == "gloss":
-            _, at, size, tilt, paint = item
-            _card(img, view, at, size, tilt, paint, soften=1.5)
+        if item[0] == "film":
+            _, at, size, tilt, streaks = item
+            _bag_film(img, view, at, size, tilt, streaks)
         elif item[0] == "tweezers":
             _tweezers(view, item, sd, draw=ImageDraw.Draw(img))
     return _camera(img, rng, office, session)
@@ -1540,7 +1627,7 @@ def _resize(
     if not squeeze and rng.random() < 0.2 and long_side < 1800:
         sx = round(float(rng.uniform(1.1, min(1.5, 2400 / long_side))), 2)
     else:
-        sx = round(float(rng.uniform(max(0.3, 320 / long_side), 0.9)), 2)
+        sx = round(float(rng.uniform(min(0.85, max(0.3, 320 / long_side)), 0.9)), 2)
     sy = round(sx * float(rng.uniform(0.96, 1.04)), 2) if squeeze else sx
     if squeeze and sy == sx:
         sy = round(sx + 0.02, 2)
@@ -1569,7 +1656,7 @@ def _jpeg(
 
 
 def _blur(rng: np.random.Generator, long_side: int) -> tuple[str, Callable[[Image.Image], Image.Image]]:
-    radius = round(float(rng.uniform(0.5, 1.0)) * max(1.0, long_side / 1000), 1)
+    radius = round(float(rng.uniform(0.5, 1.0)) * max(1.0, long_side / 1200), 1)
     return f"blur-r{radius:.1f}", lambda im: im.filter(ImageFilter.GaussianBlur(radius))
 
 
@@ -1599,23 +1686,34 @@ def variants(image: Image.Image, seed: int) -> dict[str, Image.Image]:
     img = image.convert("RGB")
     digest = zlib.crc32(img.resize((16, 16), Image.Resampling.BILINEAR).tobytes())
     rng = np.random.default_rng([_VARIANTS, _seed(seed), digest])
-    long_side = max(img.size)
+    steps: dict[str, Callable[[Image.Image], tuple[str, Callable[[Image.Image], Image.Image]]]] = {
+        "crop": lambda im: _crop(rng),
+        "resize": lambda im: _resize(rng, max(im.size)),
+        "squeeze": lambda im: _resize(rng, max(im.size), squeeze=True),
+        "jpeg": lambda im: _jpeg(rng),
+        "jpeg-harsh": lambda im: _jpeg(rng, 50, 65),
+        "jpeg-light": lambda im: _jpeg(rng, 60, 95),
+        "blur": lambda im: _blur(rng, max(im.size)),
+        "recolour": lambda im: _recolour(rng),
+    }
     recipes = [
-        [_crop(rng)],
-        [_resize(rng, long_side)],
-        [_jpeg(rng, 50, 70)],
-        [_blur(rng, long_side)],
-        [_recolour(rng)],
-        [_crop(rng), _resize(rng, long_side), _jpeg(rng)],
-        [_resize(rng, long_side, squeeze=True), _jpeg(rng, 60, 95)],
-        [_crop(rng), _recolour(rng), _jpeg(rng)],
-        [_resize(rng, long_side), _blur(rng, long_side), _jpeg(rng)],
-        [_crop(rng), _resize(rng, long_side), _recolour(rng), _blur(rng, long_side), _jpeg(rng, 50, 60)],
+        ["crop"],
+        ["resize"],
+        ["jpeg-harsh"],
+        ["blur"],
+        ["recolour"],
+        ["crop", "resize", "jpeg"],
+        ["squeeze", "jpeg-light"],
+        ["crop", "recolour", "jpeg"],
+        ["resize", "blur", "jpeg"],
+        ["crop", "resize", "recolour", "blur", "jpeg-harsh"],
     ]
     out: dict[str, Image.Image] = {}
     for recipe in recipes:
-        copy = img
-        for _, op in recipe:
+        copy, names = img, []
+        for step in recipe:  # each step sized on the image as it is at that point of the chain
+            name, op = steps[step](copy)
             copy = op(copy)
-        out["+".join(name for name, _ in recipe)] = copy.convert("RGB")
+            names.append(name)
+        out["+".join(names)] = copy.convert("RGB")
     return out
