@@ -134,6 +134,22 @@ def test_another_parcel_on_the_same_tray_is_not_flagged_and_a_copy_of_it_is(  # 
     assert f"their detail differs by {similar['difference']:.2f}" in page.text
 
 
+def test_only_the_nearest_candidates_are_looked_at_a_second_time(  # type: ignore[no-untyped-def]
+    client: TestClient, make_token, parcels, monkeypatch
+) -> None:
+    """The second look is bounded (SECOND_LOOKS, nearest by hash first), so that an upload
+    into a collection crowded with near photos still takes a bounded time."""
+    from kpcs.photos import domain
+
+    monkeypatch.setattr(domain, "SECOND_LOOKS", 1)
+    botswana = auth(make_token(Role.AUTHORITY, "BW"))
+    first, second, later = (_issue(client, botswana) for _ in range(3))
+    exact = _upload(client, f"/api/v1/certificates/{first}/photos", _jpeg(parcels["copy"]), botswana)
+    _upload(client, f"/api/v1/certificates/{second}/photos", _jpeg(parcels["original"]), botswana)
+    reused = _upload(client, f"/api/v1/certificates/{later}/photos", _jpeg(parcels["copy"], 60), botswana)
+    assert [s["photo"] for s in reused.json()["similar"]] == [exact.json()["id"]]
+
+
 def test_a_near_photo_whose_file_is_missing_is_reported_on_its_hash_alone(  # type: ignore[no-untyped-def]
     client: TestClient, make_token, settings, parcels
 ) -> None:

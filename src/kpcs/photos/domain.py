@@ -75,6 +75,11 @@ generator (tests/factories/photo_tuning.py, third round, 120 originals x 8 copie
 unrelated photos against each original): every copy within 60 (99 % within 45); 64 leaves
 room. Unrelated photos also come this near (7 of 72,000 pairs within 60, 26 within 65: other
 parcels on the same tray), which is what :data:`DETAIL_LIMIT` is for (docs/photos.md)."""
+SECOND_LOOKS = 32
+"""At most this many candidates, the nearest by hash, are looked at a second time (each
+takes a few milliseconds): in a collection where many photos of one set-up come this near,
+an upload still takes a bounded time, at the price of a copy further than 32 other photos
+(docs/photos.md, Limits)."""
 DETAIL_LIMIT = 0.40
 """The largest :func:`detail_difference` reported as the same picture. Chosen on the tuning
 generator (150 originals x 8 copies, 700 unrelated photos against each, and the same

@@ -75,7 +75,6 @@ class PhotoMatch(Base):
     earlier_photo_id: Mapped[int] = mapped_column(sa.ForeignKey("shipment_photos.id", ondelete="CASCADE"))
     distance: Mapped[int] = mapped_column(comment="bits of 256 that differ, at the nearest windows")
     detail_difference: Mapped[float | None] = mapped_column(
-        sa.Float,
-        comment="the aligned pictures' differing detail (0 the same); null if not looked at"
+        sa.Float, comment="the aligned pictures' differing detail (0 the same); null if not looked at"
     )
     found_at: Mapped[datetime]

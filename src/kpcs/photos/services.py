@@ -160,10 +160,11 @@ def search(session: Session, store: PhotoStore, query: domain.Query, shipment: S
     if not near:
         return []
     photos = session.scalars(sa.select(ShipmentPhoto).where(ShipmentPhoto.id.in_(near))).all()
+    others = sorted(
+        (p for p in photos if not shipment.includes(p)), key=lambda p: (near[p.id].distance, p.id)
+    )
     found = []
-    for photo in photos:
-        if shipment.includes(photo):
-            continue
+    for photo in others[: domain.SECOND_LOOKS]:
         difference = _second_look(store, query, photo, near[photo.id])
         if difference is None or difference <= domain.DETAIL_LIMIT:
             found.append(Similar(photo, near[photo.id].distance, difference))
