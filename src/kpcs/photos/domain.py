@@ -71,10 +71,10 @@ tuning generator, 2 keys keep 98.8 % of copies' originals as candidates and 0.36
 unrelated photos; 3 keys 97.9 % and 0.04 %: docs/photos.md)."""
 MATCH_DISTANCE = 64
 """The largest hash distance (of 256 bits) looked at a second time. Chosen on the tuning
-generator (tests/factories/photo_tuning.py, third round, 120 originals x 8 copies, 600
-unrelated photos against each original): every copy within 60 (99 % within 45); 64 leaves
-room. Unrelated photos also come this near (7 of 72,000 pairs within 60, 26 within 65: other
-parcels on the same tray), which is what :data:`DETAIL_LIMIT` is for (docs/photos.md)."""
+generator (tests/factories/photo_tuning.py, third round, 150 originals x 8 copies, 700
+unrelated photos against each original): every copy within 60 (99 % within 46); 64 leaves
+room. Unrelated photos also come this near (61 of 105,000 pairs within 60, 158 within 64:
+other parcels on the same tray), which is what :data:`DETAIL_LIMIT` is for (docs/photos.md)."""
 SECOND_LOOKS = 32
 """At most this many candidates, the nearest by hash, are looked at a second time (each
 takes a few milliseconds): in a collection where many photos of one set-up come this near,
