@@ -235,7 +235,7 @@ class WarningPublic(BaseModel):
     difference: float | None = Field(
         default=None,
         description="re-used photo: how much of the two pictures' detail differs once aligned (0 the "
-        "same picture, about 0.4 and more for other parcels: docs/photos.md); null if the earlier "
+        "same picture; reported up to a limit: docs/photos.md); null if the earlier "
         "photo's file could not be compared",
     )
     match: int | None = None
