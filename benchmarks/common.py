@@ -138,18 +138,15 @@ def update(results: list[Result], area: str) -> None:
     """Replace the rows of ``area`` in docs/benchmarks.md with ``results`` (a run of one
     area: the other rows keep the figures of the last full run), and say when.
 
-    A run of one area measures the same rows in the same order as the full run, so each
-    new row takes the place of the old one; rows that are new go after the table."""
+    The area's rows stay together, where its first row was (after the table if it had
+    none), however many rows it had before."""
     lines = DOC.read_text().splitlines()
     rows = [f"| {r.area} | {r.what} | {r.database} | {r.value} | {r.target} | "
             f"{'' if r.met is None else ('yes' if r.met else '**no**')} |" for r in results]  # fmt: skip
     places = [i for i, line in enumerate(lines) if line.startswith(f"| {area} |")]
-    for place, row in zip(places, rows, strict=False):
-        lines[place] = row
-    table_end = max(i for i, line in enumerate(lines) if line.startswith("| "))
-    lines[table_end + 1 : table_end + 1] = rows[len(places) :]
-    for place in reversed(places[len(rows) :]):
-        del lines[place]
+    first = places[0] if places else max(i for i, line in enumerate(lines) if line.startswith("| ")) + 1
+    lines = [line for i, line in enumerate(lines) if i not in set(places)]
+    lines[first:first] = rows
     when = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     stamp = f"- Area `{area}` measured again on its own: {when} (`make bench ONLY={area}`)"
     lines = [line for line in lines if not line.startswith(f"- Area `{area}`")]
