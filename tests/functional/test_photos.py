@@ -150,7 +150,7 @@ def test_only_the_nearest_candidates_are_looked_at_a_second_time(  # type: ignor
     assert [s["photo"] for s in reused.json()["similar"]] == [exact.json()["id"]]
 
 
-def test_a_near_photo_whose_file_is_missing_is_reported_on_its_hash_alone(  # type: ignore[no-untyped-def]
+def test_a_near_photo_whose_file_is_missing_or_damaged_is_reported_on_its_hash_alone(  # type: ignore[no-untyped-def]
     client: TestClient, make_token, settings, parcels
 ) -> None:
     """The second look needs the earlier photo's thumbnail; if the data directory lost it,
@@ -161,12 +161,22 @@ def test_a_near_photo_whose_file_is_missing_is_reported_on_its_hash_alone(  # ty
     thumbnail = client.get(f"/api/v1/photos/{added.json()['id']}/thumbnail", headers=botswana).content
     import hashlib
 
-    (settings.data_dir / "photos" / hashlib.sha256(thumbnail).hexdigest()).unlink()
+    kept = settings.data_dir / "photos" / hashlib.sha256(thumbnail).hexdigest()
+    kept.unlink()
     reused = _upload(client, f"/api/v1/certificates/{later}/photos", _jpeg(parcels["copy"]), botswana)
     [similar] = reused.json()["similar"]
     assert similar["photo"] == added.json()["id"] and similar["difference"] is None
     [warning] = client.get(f"/api/v1/certificates/{later}", headers=botswana).json()["warnings"]
     assert "not compared in detail" in warning["message"]
+    # a damaged file the same
+    kept.write_bytes(thumbnail[:200])
+    again = _upload(
+        client,
+        f"/api/v1/certificates/{_issue(client, botswana)}/photos",
+        _jpeg(parcels["copy"], 70),
+        botswana,
+    )
+    assert (added.json()["id"], None) in [(s["photo"], s["difference"]) for s in again.json()["similar"]]
 
 
 def test_photos_are_kept_without_metadata_with_a_thumbnail(  # type: ignore[no-untyped-def]

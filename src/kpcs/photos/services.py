@@ -174,13 +174,13 @@ def search(session: Session, store: PhotoStore, query: domain.Query, shipment: S
 def _second_look(
     store: PhotoStore, query: domain.Query, photo: ShipmentPhoto, nearest: domain.Closest
 ) -> float | None:
-    """The earlier photo's thumbnail beside the new photo (None if the file is missing)."""
+    """The earlier photo's thumbnail beside the new photo (None if the file is missing or
+    damaged: the match is then reported on its hash alone)."""
     try:
-        content = store.read(photo.thumbnail_sha256)
-    except NotFound:
+        with Image.open(io.BytesIO(store.read(photo.thumbnail_sha256))) as thumbnail:
+            earlier = domain.flattened(thumbnail)
+    except (NotFound, OSError):
         return None
-    with Image.open(io.BytesIO(content)) as thumbnail:
-        earlier = domain.flattened(thumbnail)
     return domain.detail_difference(query.flat, earlier, nearest)
 
 
@@ -213,7 +213,7 @@ def _similar(
 
 def _second_look_said(found: Similar) -> str:
     if found.difference is None:
-        return "not compared in detail: the earlier photo's file is missing"
+        return "not compared in detail: the earlier photo's file is missing or damaged"
     return f"detail differing {found.difference:.2f}, at most {domain.DETAIL_LIMIT} for the same picture"
 
 
