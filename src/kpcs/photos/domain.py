@@ -186,19 +186,8 @@ def distance(a: bytes, b: bytes) -> int:
     return (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).bit_count()
 
 
-def nearest(query: tuple[bytes, ...], stored: tuple[bytes, ...]) -> int:
-    """The smallest distance between any query window and any stored window."""
-    return int(distances(query, [stored])[0])
-
-
 def _words(hashes: list[bytes]) -> NDArray[np.uint64]:
     return np.frombuffer(b"".join(hashes), dtype=">u8").astype(np.uint64).reshape(len(hashes), -1)
-
-
-def distances(query: tuple[bytes, ...], candidates: list[tuple[bytes, ...]]) -> NDArray[np.int64]:
-    """For each candidate (its stored windows' hashes), the smallest distance between any of
-    its windows and any query window."""
-    return np.array([nearest.distance for nearest in closest(query, candidates)], dtype=np.int64)
 
 
 @dataclass(frozen=True)

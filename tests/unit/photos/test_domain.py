@@ -121,8 +121,8 @@ def test_another_parcel_on_the_same_tray_is_near_by_hash_but_not_in_detail() -> 
 def test_the_vectorised_distances_agree_with_the_plain_ones(
     query: list[bytes], candidates: list[list[bytes]]
 ) -> None:
-    measured = domain.distances(tuple(query), [tuple(c) for c in candidates])
-    assert list(measured) == [min(domain.distance(q, s) for q in query for s in c) for c in candidates]
+    measured = [found.distance for found in domain.closest(tuple(query), [tuple(c) for c in candidates])]
+    assert measured == [min(domain.distance(q, s) for q in query for s in c) for c in candidates]
 
 
 @given(
