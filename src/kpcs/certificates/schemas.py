@@ -238,6 +238,12 @@ class WarningPublic(BaseModel):
         "same picture; reported up to a limit: docs/photos.md); null if the earlier "
         "photo's file could not be compared",
     )
+    close_difference: float | None = Field(
+        default=None,
+        description="re-used photo: the share of the blocks with detail that differ when looked at "
+        "closely, at up to 768 pixels (0 the same picture; reported up to a limit: docs/photos.md); "
+        "null if the earlier photo's file could not be read",
+    )
     match: int | None = None
     # The warning's key on the experts' workbench, {kind, id}, for the page's finding form; not
     # part of the certificate object (the workbench's own list gives it: issue 20, item 5).

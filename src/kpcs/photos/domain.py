@@ -48,6 +48,8 @@ _FLATTEN_RADIUS = 12
 
 Window = tuple[float, float, float, float]
 """What is trimmed off a photo, as fractions of its width or height: left, top, right, bottom."""
+Box = tuple[float, float, float, float]
+"""A part of a photo as fractions of its width and height: its left, top, right, bottom edges."""
 
 
 def _windows(trims: tuple[float, ...]) -> tuple[Window, ...]:
@@ -80,14 +82,14 @@ SECOND_LOOKS = 32
 takes a few milliseconds): in a collection where many photos of one set-up come this near,
 an upload still takes a bounded time, at the price of a copy further than 32 other photos
 (docs/photos.md, Limits)."""
-DETAIL_LIMIT = 0.29
-"""The largest :func:`detail_difference` reported as the same picture. Chosen on the tuning
-generator: its copies (150 originals x 8) at most 0.32, 99.5 % at most 0.23; its other
-parcels within 64 bits, most on the same tray and a third sparse, at least 0.48 against 150
-full-size originals but 0.34 against 2,000 originals of 240 x 180 (as the benchmark's index
-holds them: less detail, so sparse parcels on one tray look more alike). 0.29 sits midway
-between 0.23 and 0.34 (a first choice, 0.40 on the full-size originals alone, let 4 of
-1,000 unrelated photos match in the benchmark: docs/photos.md)."""
+DETAIL_LIMIT = 0.45
+"""The largest :func:`detail_difference` looked at closely (:mod:`kpcs.photos.close_look`
+decides). The second look first decided alone, at 0.29 (chosen on the tuning generator: its
+copies at most 0.32, 99.5 % at most 0.23; its other parcels on one tray at least 0.34); the
+third generator's copies reach 0.52 and its other parcels of one set-up pass 0.29 (15 % of
+them). Now a filter for the close look: 0.45 keeps 99.3 % of that generator's copies and
+every copy of the tuning generator, and lets the close look see 2 pairs per photo of 150 where
+the second look alone let 0.5 through (docs/photos.md)."""
 
 
 @cache
@@ -148,17 +150,35 @@ def _fingerprint_of(flat: Image.Image) -> Fingerprint:
 
 @dataclass(frozen=True)
 class Query:
-    """A new photo as the search takes it: its fingerprint, and its :func:`flattened` detail
-    for the second look at the candidates."""
+    """A new photo as the search takes it: its fingerprint, its :func:`flattened` detail for
+    the second look at the candidates, and the photo in grey, at most :data:`CLOSE_SIDE`
+    pixels a side, for the close look (:mod:`kpcs.photos.close_look`)."""
 
     flat: Image.Image
     fingerprint: Fingerprint
+    grey: Image.Image
+
+
+CLOSE_SIDE = 960
+"""How long a side the close look reads each photo at (at least): a copy's window covers at
+least 80 % of its photo, so the close look's 768 pixels are there (fewer if the photo has fewer)."""
+
+
+def reduced(grey: Image.Image, side: int = CLOSE_SIDE) -> Image.Image:
+    """``grey`` averaged down to at most ``side`` pixels on its longer side."""
+    scale = side / max(grey.size)
+    if scale >= 1:
+        return grey
+    return grey.resize(
+        (max(1, round(grey.width * scale)), max(1, round(grey.height * scale))), Image.Resampling.BOX
+    )
 
 
 def query(image: Image.Image) -> Query:
-    """What the search needs of a new photo (flattened once, for both uses)."""
-    flat = flattened(image)
-    return Query(flat, _fingerprint_of(flat))
+    """What the search needs of a new photo (turned grey once, flattened once, for all uses)."""
+    grey = image.convert("L")
+    flat = flattened(grey)
+    return Query(flat, _fingerprint_of(flat), reduced(grey))
 
 
 def split_bands(value: bytes) -> tuple[int, ...]:
@@ -233,29 +253,46 @@ _QUIET = 0.1
 average: two blocks of bare tray, differing only by their noise, are not called different."""
 
 
-def _padded(flat: Image.Image) -> tuple[Image.Image, float, float]:
-    """The detail image with a border of zeros (no detail) an eighth of its size wide, so
-    that a window searched a little beyond the picture's edge can still be sampled."""
+def _padded(flat: Image.Image, extra: int = 0) -> tuple[Image.Image, float, float]:
+    """The detail image with a border of zeros (no detail) an eighth of its size wide, and
+    ``extra`` pixels more, so that a window searched a little beyond the picture's edge can
+    still be sampled."""
     pixels = np.asarray(flat, dtype=np.float32)
-    pad_y, pad_x = pixels.shape[0] // 8 + 2, pixels.shape[1] // 8 + 2
+    pad_y, pad_x = pixels.shape[0] // 8 + 2 + extra, pixels.shape[1] // 8 + 2 + extra
     return Image.fromarray(np.pad(pixels, ((pad_y, pad_y), (pad_x, pad_x))), mode="F"), pad_x, pad_y
 
 
 @dataclass(frozen=True)
-class _Frame:
-    """Where a window lies on a padded detail image: its centre and half-sizes, in pixels."""
+class Frame:
+    """Where a window lies on a padded detail image: its centre and half-sizes, in pixels
+    (the second look and the close look sample and move it)."""
 
     image: Image.Image
     centre: tuple[float, float]
     half: tuple[float, float]
 
     @classmethod
-    def of(cls, flat: Image.Image, window: Window) -> _Frame:
-        padded, pad_x, pad_y = _padded(flat)
-        width, height = flat.size
+    def of(cls, flat: Image.Image, window: Window) -> Frame:
+        """The ``window`` (what is trimmed off each side) of a detail image."""
         left, top, right, bottom = window
-        x0, y0, x1, y1 = left * width, top * height, (1 - right) * width, (1 - bottom) * height
+        return cls.at(flat, (left, top, 1 - right, 1 - bottom))
+
+    @classmethod
+    def at(cls, flat: Image.Image, box: Box, extra: int = 0) -> Frame:
+        """The ``box`` (its edges as fractions of the width and height) of a detail image
+        (padded by ``extra`` pixels more than the usual eighth)."""
+        padded, pad_x, pad_y = _padded(flat, extra)
+        width, height = flat.size
+        x0, y0, x1, y1 = box[0] * width, box[1] * height, box[2] * width, box[3] * height
         return cls(padded, ((x0 + x1) / 2 + pad_x, (y0 + y1) / 2 + pad_y), ((x1 - x0) / 2, (y1 - y0) / 2))
+
+    def moved(self, shift: tuple[float, float], scale: tuple[float, float]) -> Frame:
+        """The frame moved by ``shift`` pixels and sized by ``scale``."""
+        return Frame(
+            self.image,
+            (self.centre[0] + shift[0], self.centre[1] + shift[1]),
+            (self.half[0] * scale[0], self.half[1] * scale[1]),
+        )
 
     def sample(self, grid: tuple[int, int], margin: int, scale: tuple[float, float]) -> NDArray[np.float64]:
         """The window, its size times ``scale``, averaged down to ``grid`` samples, with
@@ -267,32 +304,77 @@ class _Frame:
         size = (grid[0] + 2 * margin, grid[1] + 2 * margin)
         return np.asarray(self.image.resize(size, Image.Resampling.BOX, box=box), dtype=np.float64)
 
+    def box(self, size: tuple[int, int]) -> Box:
+        """The frame as fractions of the unpadded picture, of ``size``, it lies on."""
+        width, height = size
+        pad_x, pad_y = (self.image.width - width) / 2, (self.image.height - height) / 2
+        cx, cy = self.centre[0] - pad_x, self.centre[1] - pad_y
+        hx, hy = self.half
+        return ((cx - hx) / width, (cy - hy) / height, (cx + hx) / width, (cy + hy) / height)
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """The best scale and shift (in pixels of the padded image) of a stored window."""
+
+    correlation: float
+    scale: tuple[float, float]
+    shift: tuple[float, float]
+    samples: NDArray[np.float64]
+
 
 def _best_fit(
     query: NDArray[np.float64],
-    stored: _Frame,
+    stored: Frame,
     grid: tuple[int, int],
     margin: int,
     scales: list[tuple[float, float]],
-) -> tuple[float, tuple[float, float], NDArray[np.float64]]:
+) -> _Fit:
     """Of every scale and every shift up to ``margin`` samples, the one whose stored samples
-    correlate best with ``query``: (correlation, scale, the stored samples there)."""
+    correlate best with ``query``."""
     unit = query / (np.sqrt((query * query).sum()) + 1e-9)
-    best: tuple[float, tuple[float, float], NDArray[np.float64]] = (-2.0, (1.0, 1.0), query)
+    best = _Fit(-2.0, (1.0, 1.0), (0.0, 0.0), query)
     for scale in scales:
         views = sliding_window_view(stored.sample(grid, margin, scale), (grid[1], grid[0]))
         correlation = np.einsum("ijkl,kl->ij", views, unit) / (
             np.sqrt(np.einsum("ijkl,ijkl->ij", views, views)) + 1e-9
         )
         i, j = np.unravel_index(int(np.argmax(correlation)), correlation.shape)
-        if correlation[i, j] > best[0]:
-            best = (float(correlation[i, j]), scale, views[i, j])
+        if correlation[i, j] > best.correlation:
+            shift = (
+                (int(j) - margin) * 2 * stored.half[0] * scale[0] / grid[0],
+                (int(i) - margin) * 2 * stored.half[1] * scale[1] / grid[1],
+            )
+            best = _Fit(float(correlation[i, j]), scale, shift, views[i, j])
     return best
 
 
+@dataclass(frozen=True)
+class Alignment:
+    """Where the same part of the scene lies in the new photo and in the stored one, as the
+    second look found it: the stage a closer look starts from."""
+
+    query_box: Box
+    stored_box: Box
+
+
+@dataclass(frozen=True)
+class SecondLook:
+    """What the second look found: how much detail differs, and the alignment it measured on."""
+
+    difference: float
+    alignment: Alignment
+
+
 def detail_difference(query: Image.Image, stored: Image.Image, nearest: Closest) -> float:
+    """How much of the two pictures' detail differs once they are aligned (see
+    :func:`second_look`)."""
+    return second_look(query, stored, nearest).difference
+
+
+def second_look(query: Image.Image, stored: Image.Image, nearest: Closest) -> SecondLook:
     """How much of the two pictures' detail differs once they are aligned: 0 for the same
-    picture, more than :data:`DETAIL_LIMIT` for other parcels, even on the same tray.
+    picture, more than :data:`DETAIL_LIMIT` for most other parcels, even on the same tray.
 
     Both are :func:`flattened` photos. The alignment starts from the windows the hash found
     nearest and searches the stored window's scale (:data:`_SCALES`) and shift, coarsely,
@@ -302,22 +384,26 @@ def detail_difference(query: Image.Image, stored: Image.Image, nearest: Closest)
     mean, each block weighing ``E / (E + median E)`` by its energy ``E``: a block of bare tray
     (about the median in a sparse parcel) weighs half or less, a block with stones nearly one,
     so that a few differing stones on a large shared tray are not averaged away."""
-    stored_frame = _Frame.of(stored, nearest.stored_window)
-    query_frame = _Frame.of(query, nearest.query_window)
+    stored_frame = Frame.of(stored, nearest.stored_window)
+    query_frame = Frame.of(query, nearest.query_window)
     aspect = stored_frame.half[1] / max(stored_frame.half[0], 1e-9)
     coarse = (_COARSE_GRID, max(4, round(_COARSE_GRID * aspect)))
-    _, (sx, sy), _ = _best_fit(
+    first = _best_fit(
         query_frame.sample(coarse, 0, (1.0, 1.0)), stored_frame, coarse, 2,
         [(x, y) for x in _SCALES for y in _SCALES],
     )  # fmt: skip
+    (sx, sy) = first.scale
     fine = (_FINE_GRID, max(8, round(_FINE_GRID * aspect)))
     step = (_SCALES[1] - _SCALES[0]) / 2
     q = query_frame.sample(fine, 0, (1.0, 1.0))
-    _, _, s = _best_fit(
+    fit = _best_fit(
         q, stored_frame, fine, 3, [(sx + dx * step, sy + dy * step) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
     )
-    s = s * ((q * s).sum() / ((s * s).sum() + 1e-9))
-    return _measure(q, s)
+    s = fit.samples * ((q * fit.samples).sum() / ((fit.samples * fit.samples).sum() + 1e-9))
+    aligned = Alignment(
+        query_frame.box(query.size), stored_frame.moved(fit.shift, fit.scale).box(stored.size)
+    )
+    return SecondLook(_measure(q, s), aligned)
 
 
 def _measure(q: NDArray[np.float64], s: NDArray[np.float64]) -> float:

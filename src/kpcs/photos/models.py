@@ -62,7 +62,8 @@ class PhotoBand(Base):
 
 class PhotoMatch(Base):
     """An earlier photo of another shipment found to look like a new one, at ``distance`` (the
-    hashes) and ``detail_difference`` (the second look; null when the earlier file was missing)."""
+    hashes), ``detail_difference`` (the second look) and ``close_difference`` (the close look);
+    a look is null when the earlier file it reads was missing."""
 
     __tablename__ = "photo_matches"
     __table_args__ = (
@@ -76,5 +77,8 @@ class PhotoMatch(Base):
     distance: Mapped[int] = mapped_column(comment="bits of 256 that differ, at the nearest windows")
     detail_difference: Mapped[float | None] = mapped_column(
         sa.Float, comment="the aligned pictures' differing detail (0 the same); null if not looked at"
+    )
+    close_difference: Mapped[float | None] = mapped_column(
+        sa.Float, comment="the share of blocks with detail that differ, looked at closely; null if not"
     )
     found_at: Mapped[datetime]

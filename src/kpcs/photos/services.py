@@ -26,8 +26,8 @@ from kpcs.clock import Clock
 from kpcs.db import UnitOfWork
 from kpcs.dossiers.models import ExportDossier
 from kpcs.errors import AccessError, NotFound
-from kpcs.photos import domain
-from kpcs.photos.images import read_photo
+from kpcs.photos import close_look, domain
+from kpcs.photos.images import grey_for_close_look, read_photo
 from kpcs.photos.models import PhotoBand, PhotoHash, PhotoMatch, ShipmentPhoto
 from kpcs.photos.store import PhotoStore
 from kpcs.workbench import findings
@@ -119,21 +119,25 @@ def _sees_shipment(session: Session, principal: Principal, photo: ShipmentPhoto)
 
 @dataclass(frozen=True)
 class Similar:
-    """An earlier photo found to look like a new one: by hash (``distance``, bits of 256), and
-    at the second look (``difference``; ``None`` when its file was missing and it could not be
-    looked at, in which case it is reported on the hash alone, for an expert to see)."""
+    """An earlier photo found to look like a new one: by hash (``distance``, bits of 256), at
+    the second look (``difference``) and at the close look (``close``). A look is ``None``
+    when the earlier file it reads was missing or damaged: the match is then reported on what
+    could be seen, for an expert to judge."""
 
     photo: ShipmentPhoto
     distance: int
     difference: float | None
+    close: float | None = None
 
 
 def search(session: Session, store: PhotoStore, query: domain.Query, shipment: Shipment) -> list[Similar]:
     """Earlier photos of other shipments that look like ``query``, nearest first. The band
     index gives the candidates (photos sharing at least
-    :data:`~kpcs.photos.domain.MIN_BAND_HITS` keys); only their hashes are compared, and
-    those within :data:`~kpcs.photos.domain.MATCH_DISTANCE` are looked at a second time,
-    beside their thumbnail (:func:`~kpcs.photos.domain.detail_difference`)."""
+    :data:`~kpcs.photos.domain.MIN_BAND_HITS` keys); only their hashes are compared; those
+    within :data:`~kpcs.photos.domain.MATCH_DISTANCE` are looked at a second time, beside
+    their thumbnail (:func:`~kpcs.photos.domain.second_look`), and those whose detail agrees
+    there are looked at closely, beside the earlier photo itself
+    (:func:`~kpcs.photos.close_look.close_difference`)."""
     fingerprint = query.fingerprint
     keys = sorted(set().union(*(domain.band_keys(h) for h in fingerprint.query)))
     hits = sa.func.count().label("hits")
@@ -163,17 +167,24 @@ def search(session: Session, store: PhotoStore, query: domain.Query, shipment: S
     others = sorted(
         (p for p in photos if not shipment.includes(p)), key=lambda p: (near[p.id].distance, p.id)
     )
-    found = []
+    found, agreeing = [], []
     for photo in others[: domain.SECOND_LOOKS]:
-        difference = _second_look(store, query, photo, near[photo.id])
-        if difference is None or difference <= domain.DETAIL_LIMIT:
-            found.append(Similar(photo, near[photo.id].distance, difference))
+        look = _second_look(store, query, photo, near[photo.id])
+        if look is None:
+            found.append(Similar(photo, near[photo.id].distance, None))
+        elif look.difference <= domain.DETAIL_LIMIT:
+            agreeing.append((look, photo))
+    agreeing.sort(key=lambda pair: (pair[0].difference, pair[1].id))
+    for look, photo in agreeing[: close_look.CLOSE_LOOKS]:
+        close = _close_look(store, query, photo, look.alignment)
+        if close is None or close <= close_look.LIMIT:
+            found.append(Similar(photo, near[photo.id].distance, look.difference, close))
     return sorted(found, key=lambda s: (s.distance, s.photo.id))
 
 
 def _second_look(
     store: PhotoStore, query: domain.Query, photo: ShipmentPhoto, nearest: domain.Closest
-) -> float | None:
+) -> domain.SecondLook | None:
     """The earlier photo's thumbnail beside the new photo (None if the file is missing or
     damaged: the match is then reported on its hash alone)."""
     try:
@@ -181,7 +192,19 @@ def _second_look(
             earlier = domain.flattened(thumbnail)
     except (NotFound, OSError):
         return None
-    return domain.detail_difference(query.flat, earlier, nearest)
+    return domain.second_look(query.flat, earlier, nearest)
+
+
+def _close_look(
+    store: PhotoStore, query: domain.Query, photo: ShipmentPhoto, alignment: domain.Alignment
+) -> float | None:
+    """The earlier photo itself beside the new one (None if its file is missing or damaged:
+    the match is then reported on the second look)."""
+    try:
+        earlier = grey_for_close_look(store.read(photo.sha256))
+    except (NotFound, OSError):
+        return None
+    return close_look.close_difference(query.grey, earlier, alignment)
 
 
 def index(session: Session, photo_id: int, fingerprint: domain.Fingerprint) -> None:
@@ -198,23 +221,31 @@ def index(session: Session, photo_id: int, fingerprint: domain.Fingerprint) -> N
 # --- adding a photo ---------------------------------------------------------------------------
 
 
-def _similar(
-    photo: ShipmentPhoto, distance: int, difference: float | None, match_id: int | None
-) -> dict[str, Any]:
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def _similar(photo: ShipmentPhoto, match: PhotoMatch) -> dict[str, Any]:
     return {
         "certificate": photo.certificate_number,
         "dossier": photo.dossier_id,
         "photo": photo.id,
-        "distance": distance,
-        "difference": None if difference is None else round(difference, 3),
-        "match": match_id,
+        "distance": match.distance,
+        "difference": _rounded(match.detail_difference),
+        "close_difference": _rounded(match.close_difference),
+        "match": match.id,
     }
 
 
-def _second_look_said(found: Similar) -> str:
+def _looks_said(found: Similar) -> str:
     if found.difference is None:
-        return "not compared in detail: the earlier photo's file is missing or damaged"
-    return f"detail differing {found.difference:.2f}, at most {domain.DETAIL_LIMIT} for the same picture"
+        return "not compared in detail: the earlier photo's thumbnail is missing or damaged"
+    said = f"detail differing {found.difference:.2f}"
+    if found.close is None:
+        return f"{said}; not looked at closely: the earlier photo's file is missing or damaged"
+    return (
+        f"{said}; blocks differing closely {found.close:.2f}, at most {close_look.LIMIT} for the same picture"
+    )
 
 
 def _shipment_name(photo: ShipmentPhoto) -> str:
@@ -271,23 +302,25 @@ def _add(
             earlier_photo_id=earlier.id,
             distance=distance,
             detail_difference=found_one.difference,
+            close_difference=found_one.close,
             found_at=clock.now(),
         )
         session.add(match)
         session.flush()
-        similar.append(_similar(earlier, distance, found_one.difference, match.id))
+        similar.append(_similar(earlier, match))
         warnings.append(
             {
                 "type": WARNING_TYPE,
                 "message": (
                     f"photo {photo.id} looks like photo {earlier.id} of {_shipment_name(earlier)} "
-                    f"(distance {distance} of {domain.HASH_BITS} bits; {_second_look_said(found_one)}): "
+                    f"(distance {distance} of {domain.HASH_BITS} bits; {_looks_said(found_one)}): "
                     "the same picture sent again, or the same parcels"
                 ),
                 "photo": photo.id,
                 "similar_photo": earlier.id,
                 "distance": distance,
                 "difference": similar[-1]["difference"],
+                "close_difference": similar[-1]["close_difference"],
                 "match": match.id,
             }
         )
@@ -314,7 +347,10 @@ def _add(
             tag=tags.PHOTO_REUSE_FLAGGED,
             object_type=object_type,
             object_id=object_id,
-            after={k: warning[k] for k in ("photo", "similar_photo", "distance", "difference", "match")},
+            after={
+                k: warning[k]
+                for k in ("photo", "similar_photo", "distance", "difference", "close_difference", "match")
+            },
             note=warning["message"],
         )
     uow.commit()
@@ -365,9 +401,7 @@ def _listed(session: Session, photos: list[ShipmentPhoto]) -> list[dict[str, Any
             "uploaded_by": p.uploaded_by,
             "url": f"/api/v1/photos/{p.id}",
             "thumbnail_url": f"/api/v1/photos/{p.id}/thumbnail",
-            "similar": [
-                _similar(e, m.distance, m.detail_difference, m.id) for m, e in matches if m.photo_id == p.id
-            ],
+            "similar": [_similar(e, m) for m, e in matches if m.photo_id == p.id],
         }
         for p in photos
     ]
@@ -434,6 +468,8 @@ def match(session: Session, principal: Principal, match_id: int) -> dict[str, An
         "distance": found.distance,
         "difference": found.detail_difference,
         "difference_limit": domain.DETAIL_LIMIT,
+        "close_difference": found.close_difference,
+        "close_limit": close_look.LIMIT,
         "bits": domain.HASH_BITS,
         "found_at": found.found_at,
         "new": _side(newer),

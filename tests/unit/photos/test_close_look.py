@@ -1,0 +1,95 @@
+"""The close look (kpcs.photos.close_look): another lot photographed on an office's
+unchanged set-up passes the hash and the second look, and is told apart only here; copies of
+a photo, however cropped and resized, agree block by block."""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from kpcs.photos import close_look, domain
+from kpcs.photos.images import grey_for_close_look, read_photo
+from tests.factories import parcel_photos_holdout, photo_tuning
+
+
+def _kept(image: Image.Image) -> bytes:
+    """The photo as the service keeps it (re-encoded), and its thumbnail."""
+    out = io.BytesIO()
+    image.convert("RGB").save(out, format="JPEG", quality=92)
+    return out.getvalue()
+
+
+@cache
+def _heaps() -> tuple[Image.Image, Image.Image]:
+    """A heap of small stones on a Dubai office's black velvet, beside its label card and
+    ruler, and another lot heaped on the same set-up (the third generator's nearest pair)."""
+    original = list(parcel_photos_holdout.originals(1, 12))[11]
+    other = list(parcel_photos_holdout.unrelated(2, 6))[5]
+    return original, other
+
+
+def _looks(new: Image.Image, earlier: Image.Image) -> tuple[int, float, float]:
+    """Hash distance, second look and close look of ``new`` against ``earlier`` (as kept)."""
+    kept = read_photo(_kept(earlier))
+    query = domain.query(new)
+    [nearest] = domain.closest(query.fingerprint.query, [domain.fingerprint(kept.image).stored])
+    second = domain.second_look(query.flat, domain.flattened(Image.open(io.BytesIO(kept.thumbnail))), nearest)
+    close = close_look.close_difference(query.grey, grey_for_close_look(kept.content), second.alignment)
+    return nearest.distance, second.difference, close
+
+
+def test_another_lot_on_an_unchanged_set_up_is_told_apart_only_by_the_close_look() -> None:
+    original, other = _heaps()
+    distance, second, close = _looks(other, original)
+    assert distance <= domain.MATCH_DISTANCE and second <= domain.DETAIL_LIMIT
+    assert close > 2 * close_look.LIMIT
+
+
+def test_every_copy_of_the_heap_agrees_closely() -> None:
+    original, _ = _heaps()
+    for name, copy in parcel_photos_holdout.variants(original, 11).items():
+        distance, second, close = _looks(copy, original)
+        if distance <= domain.MATCH_DISTANCE and second <= domain.DETAIL_LIMIT:
+            assert close <= close_look.LIMIT, name
+
+
+@cache
+def _parcel() -> Image.Image:
+    return photo_tuning.office_photo("original-close-1", 2)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.tuples(*(st.floats(0.0, 0.1) for _ in range(4))),
+    st.floats(0.3, 1.5),
+    st.integers(50, 95),
+)
+def test_a_crop_resize_and_recompression_agrees_closely(
+    trims: tuple[float, float, float, float], scale: float, quality: int
+) -> None:
+    original = _parcel()
+    width, height = original.size
+    left, top, right, bottom = trims
+    copy = original.crop(
+        (round(left * width), round(top * height), round((1 - right) * width), round((1 - bottom) * height))
+    )
+    copy = copy.resize((max(64, round(copy.width * scale)), max(64, round(copy.height * scale))))
+    out = io.BytesIO()
+    copy.save(out, format="JPEG", quality=quality)
+    distance, second, close = _looks(Image.open(io.BytesIO(out.getvalue())), original)
+    assume(distance <= domain.MATCH_DISTANCE and second <= domain.DETAIL_LIMIT)  # found so far
+    assert close <= close_look.LIMIT
+
+
+def test_the_smallest_photos_kept_are_looked_at_closely_too() -> None:
+    """Near 64 pixels a side (the least kept) the close look's shifts reach past the picture's
+    border: it still compares what there is (a photo and its recompressed copy agree)."""
+    small = _parcel().resize((96, 72))
+    out = io.BytesIO()
+    small.save(out, format="JPEG", quality=60)
+    assert _looks(small, small)[2] == 0.0
+    assert _looks(Image.open(io.BytesIO(out.getvalue())), small)[2] <= close_look.LIMIT
