@@ -59,8 +59,8 @@ def _fill(
     path: Path, dossier_id: int, fingerprints: list[tuple[bytes, ...]], thumbnails: list[str], count: int
 ) -> None:
     """``count`` photos straight into the tables, as the service would index them; each
-    made-up photo's thumbnail is the one of the small photo its fingerprint was made from
-    (what the second look at a candidate reads)."""
+    made-up photo's file and thumbnail are the small photo its fingerprint was made from
+    (what the second look and the close look at a candidate read)."""
     rng = random.Random(20)
     connection = sqlite3.connect(path)
     try:
@@ -77,7 +77,7 @@ def _fill(
                 (
                     photo_id,
                     dossier_id,
-                    "0" * 64,
+                    thumbnails[offset % len(thumbnails)],
                     thumbnails[offset % len(thumbnails)],
                     "image/jpeg",
                     800,
@@ -111,11 +111,17 @@ def _jpeg(image: object) -> bytes:
 
 GENERATORS = (
     ("tests.factories.photo_tuning", "thresholds chosen on it"),
-    ("tests.factories.parcel_photos", "written apart, reported on"),
-    ("tests.factories.parcel_photos_holdout", "written apart after the second look, reported on"),
+    ("tests.factories.parcel_photos", "written apart before the second look, read since"),
+    (
+        "tests.factories.parcel_photos_holdout",
+        "written apart after the second look; the close look chosen on it",
+    ),
+    ("tests.factories.parcel_photos_fourth", "written apart after the close look, reported on"),
 )
-"""The generators measured: the one the thresholds were chosen on, and one written apart from
-the search (KPCS_PHOTO_GENERATOR measures one alone)."""
+"""The generators measured: the one the hash's and the second look's thresholds were chosen
+on, two written apart from the search and then read while improving it (the close look's
+limit chosen on the third), and a fourth written apart and read only here, to report on
+(KPCS_PHOTO_GENERATOR measures one alone)."""
 
 
 def _kind(name: str) -> str:

@@ -13,8 +13,8 @@ How:
 
 1. Both photos, in grey, are brought to the same scale (at most :data:`WIDTH` pixels across
    the window the second look aligned, fewer when either photo has fewer) and their fine
-   detail kept: sensor noise smoothed (a blur of 1 pixel), shading taken out (less a blur
-   of 6).
+   detail kept: sensor noise smoothed (a 3 x 3 average), shading taken out (less an average
+   over :data:`_SHADING` pixels).
 2. **Alignment.** The second look aligned the photos to about one of its 80 samples, which is
    10 pixels here. At half the scale, each block of :data:`BLOCK` pixels finds the shift of the
    earlier photo (up to :data:`REACH` samples each way) that correlates best with it; a
@@ -26,7 +26,7 @@ How:
    stones, writing, props; not bare tray), and *differs* when its correlation is under
    :data:`DIFFERS`. The close difference is the share of counting blocks that differ: 0 for a
    copy (blocks at the frame's edge, where the earlier window runs out, are not counted),
-   a third or more for other parcels on one set-up.
+   a fifth or more for other lots on one set-up.
 """
 
 from __future__ import annotations

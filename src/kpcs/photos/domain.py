@@ -18,10 +18,11 @@ median: 256 bits, kept as 32 bytes (16 rows of 16 bits).
 
 The second look: a low-frequency hash sees a photo's tray, label and ruler more than its
 stones, so two parcels photographed on one tray can hash alike. Every candidate near enough
-by hash is therefore looked at again (:func:`detail_difference`): the two pictures aligned
+by hash is therefore looked at again (:func:`second_look`): the two pictures aligned
 (scale and shift searched around the windows the hash matched), cut into blocks, and in each
 block the detail that differs measured against the detail there. A copy differs in no block;
-another parcel on the same tray differs wherever its stones are.
+another parcel on the same tray differs wherever its stones are. What passes is looked at
+closely, at full detail (:mod:`kpcs.photos.close_look`), which decides.
 """
 
 from __future__ import annotations
