@@ -21,6 +21,7 @@ import importlib
 import io
 import os
 import random
+import re
 import sqlite3
 import statistics
 import tempfile
@@ -125,10 +126,11 @@ limit chosen on the third), and a fourth written apart and read only here, to re
 
 
 def _kind(name: str) -> str:
-    """A copy's kind without its parameters ("crop-l12t3r4b5px+jpeg-q70" -> "crop+jpeg")."""
+    """A copy's kind without its parameters ("crop-l12t3r4b5px+jpeg-q70" -> "crop+jpeg"; a
+    "+" inside the parameters, as in "recolour-b-8_c+2", does not start a step)."""
     if not any(ch.isdigit() for ch in name):
         return name
-    return "+".join(part.split("-", 1)[0] for part in name.split("+"))
+    return "+".join(part.split("-", 1)[0] for part in re.split(r"\+(?=[a-z])", name))
 
 
 def bench_photos(index_size: int = INDEX_SIZE) -> list[Result]:
