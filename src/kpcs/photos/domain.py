@@ -84,7 +84,7 @@ takes a few milliseconds): in a collection where many photos of one set-up come 
 an upload still takes a bounded time, at the price of a copy further than 32 other photos
 (docs/photos.md, Limits)."""
 DETAIL_LIMIT = 0.45
-"""The largest :func:`detail_difference` looked at closely (:mod:`kpcs.photos.close_look`
+"""The largest :func:`second_look` difference looked at closely (:mod:`kpcs.photos.close_look`
 decides). The second look first decided alone, at 0.29 (chosen on the tuning generator: its
 copies at most 0.32, 99.5 % at most 0.23; its other parcels on one tray at least 0.34); the
 third generator's copies reach 0.52 and its other parcels of one set-up pass 0.29 (15 % of
@@ -367,12 +367,6 @@ class SecondLook:
     alignment: Alignment
 
 
-def detail_difference(query: Image.Image, stored: Image.Image, nearest: Closest) -> float:
-    """How much of the two pictures' detail differs once they are aligned (see
-    :func:`second_look`)."""
-    return second_look(query, stored, nearest).difference
-
-
 def second_look(query: Image.Image, stored: Image.Image, nearest: Closest) -> SecondLook:
     """How much of the two pictures' detail differs once they are aligned: 0 for the same
     picture, more than :data:`DETAIL_LIMIT` for most other parcels, even on the same tray.
@@ -409,7 +403,7 @@ def second_look(query: Image.Image, stored: Image.Image, nearest: Closest) -> Se
 
 def _measure(q: NDArray[np.float64], s: NDArray[np.float64]) -> float:
     """The differing share of the detail, block by block, each block weighing by how much
-    detail it holds against the picture's median block (see :func:`detail_difference`)."""
+    detail it holds against the picture's median block (see :func:`second_look`)."""
     floor = _QUIET * (np.mean(q * q) + np.mean(s * s)) / 2
     rows = np.array_split(np.arange(q.shape[0]), _BLOCKS[1])
     cols = np.array_split(np.arange(q.shape[1]), _BLOCKS[0])

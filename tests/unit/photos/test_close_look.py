@@ -17,7 +17,7 @@ from tests.factories import parcel_photos_holdout, photo_tuning
 
 
 def _kept(image: Image.Image) -> bytes:
-    """The photo as the service keeps it (re-encoded), and its thumbnail."""
+    """The photo re-encoded (what the service reads as an upload before keeping it)."""
     out = io.BytesIO()
     image.convert("RGB").save(out, format="JPEG", quality=92)
     return out.getvalue()

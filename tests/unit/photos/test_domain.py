@@ -75,7 +75,7 @@ def _found(new: Image.Image, earlier: Image.Image) -> bool:
     if nearest.distance > domain.MATCH_DISTANCE:
         return False
     return (
-        domain.detail_difference(query.flat, domain.flattened(_thumbnail(earlier)), nearest)
+        domain.second_look(query.flat, domain.flattened(_thumbnail(earlier)), nearest).difference
         <= domain.DETAIL_LIMIT
     )
 
@@ -104,11 +104,11 @@ def test_another_parcel_on_the_same_tray_is_near_by_hash_but_not_in_detail() -> 
     [nearest] = domain.closest(query.fingerprint.query, [domain.fingerprint(original).stored])
     assert nearest.distance <= domain.MATCH_DISTANCE
     earlier = domain.flattened(_thumbnail(original))
-    assert domain.detail_difference(query.flat, earlier, nearest) > domain.DETAIL_LIMIT
+    assert domain.second_look(query.flat, earlier, nearest).difference > domain.DETAIL_LIMIT
     for copy in photo_tuning.variants(original, 3).values():
         copied = domain.query(copy)
         [near] = domain.closest(copied.fingerprint.query, [domain.fingerprint(original).stored])
-        assert domain.detail_difference(copied.flat, earlier, near) < domain.DETAIL_LIMIT / 2
+        assert domain.second_look(copied.flat, earlier, near).difference < domain.DETAIL_LIMIT / 2
 
 
 @given(
