@@ -241,8 +241,14 @@ class WarningPublic(BaseModel):
     close_difference: float | None = Field(
         default=None,
         description="re-used photo: the share of the blocks with detail that differ when looked at "
-        "closely, at up to 768 pixels (0 the same picture; reported up to a limit: docs/photos.md); "
+        "closely, at up to 768 pixels (0 the same picture; docs/photos.md); "
         "null if the earlier photo's file could not be read",
+    )
+    close_blocks_differing: int | None = Field(
+        default=None,
+        description="re-used photo: how many blocks with detail differ when looked at closely (what "
+        "decides: at most 2 in the same picture; docs/photos.md); null if the earlier photo's file "
+        "could not be read",
     )
     match: int | None = None
     # The warning's key on the experts' workbench, {kind, id}, for the page's finding form; not

@@ -254,7 +254,7 @@ _QUIET = 0.1
 average: two blocks of bare tray, differing only by their noise, are not called different."""
 
 
-def _padded(flat: Image.Image, extra: int = 0) -> tuple[Image.Image, float, float]:
+def _padded(flat: Image.Image | NDArray[np.float32], extra: int = 0) -> tuple[Image.Image, float, float]:
     """The detail image with a border of zeros (no detail) an eighth of its size wide, and
     ``extra`` pixels more, so that a window searched a little beyond the picture's edge can
     still be sampled."""
@@ -279,11 +279,11 @@ class Frame:
         return cls.at(flat, (left, top, 1 - right, 1 - bottom))
 
     @classmethod
-    def at(cls, flat: Image.Image, box: Box, extra: int = 0) -> Frame:
-        """The ``box`` (its edges as fractions of the width and height) of a detail image
-        (padded by ``extra`` pixels more than the usual eighth)."""
+    def at(cls, flat: Image.Image | NDArray[np.float32], box: Box, extra: int = 0) -> Frame:
+        """The ``box`` (its edges as fractions of the width and height) of a detail image, or
+        of its pixels (padded by ``extra`` pixels more than the usual eighth)."""
         padded, pad_x, pad_y = _padded(flat, extra)
-        width, height = flat.size
+        width, height = padded.width - 2 * pad_x, padded.height - 2 * pad_y
         x0, y0, x1, y1 = box[0] * width, box[1] * height, box[2] * width, box[3] * height
         return cls(padded, ((x0 + x1) / 2 + pad_x, (y0 + y1) / 2 + pad_y), ((x1 - x0) / 2, (y1 - y0) / 2))
 
@@ -304,6 +304,18 @@ class Frame:
                cy + hy + margin * step_y)  # fmt: skip
         size = (grid[0] + 2 * margin, grid[1] + 2 * margin)
         return np.asarray(self.image.resize(size, Image.Resampling.BOX, box=box), dtype=np.float64)
+
+    def fits(self, grid: tuple[int, int], margin: int) -> bool:
+        """True if :meth:`sample` can take the window with ``margin`` samples more on every
+        side from the padded picture."""
+        (cx, cy), (hx, hy) = self.centre, self.half
+        spare_x, spare_y = hx * (1 + 2 * margin / grid[0]), hy * (1 + 2 * margin / grid[1])
+        return (
+            cx - spare_x >= 0
+            and cy - spare_y >= 0
+            and cx + spare_x <= self.image.width
+            and cy + spare_y <= self.image.height
+        )
 
     def box(self, size: tuple[int, int]) -> Box:
         """The frame as fractions of the unpadded picture, of ``size``, it lies on."""

@@ -28,6 +28,11 @@ class ShipmentPhoto(Base):
     dossier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("export_dossiers.id", ondelete="RESTRICT"))
     sha256: Mapped[str] = mapped_column(sa.String(64), comment="the re-encoded file, photos/<sha256>")
     thumbnail_sha256: Mapped[str] = mapped_column(sa.String(64), comment="photos/<sha256> too")
+    grey_sha256: Mapped[str | None] = mapped_column(
+        sa.String(64),
+        comment="the photo in grey, at most 960 px a side (JPEG), which the close look reads; null for "
+        "photos kept before it was (their file is read instead)",
+    )
     media_type: Mapped[str] = mapped_column(sa.String(20))
     width: Mapped[int]
     height: Mapped[int]
@@ -62,7 +67,8 @@ class PhotoBand(Base):
 
 class PhotoMatch(Base):
     """An earlier photo of another shipment found to look like a new one, at ``distance`` (the
-    hashes), ``detail_difference`` (the second look) and ``close_difference`` (the close look);
+    hashes), ``detail_difference`` (the second look) and ``close_blocks_differing`` of
+    ``close_blocks_counted`` (the close look, ``close_difference`` their share);
     a look is null when the earlier file it reads was missing."""
 
     __tablename__ = "photo_matches"
@@ -80,5 +86,11 @@ class PhotoMatch(Base):
     )
     close_difference: Mapped[float | None] = mapped_column(
         sa.Float, comment="the share of blocks with detail that differ, looked at closely; null if not"
+    )
+    close_blocks_differing: Mapped[int | None] = mapped_column(
+        comment="how many blocks with detail differ, looked at closely (what decides); null if not"
+    )
+    close_blocks_counted: Mapped[int | None] = mapped_column(
+        comment="how many blocks have detail, looked at closely; null if not"
     )
     found_at: Mapped[datetime]

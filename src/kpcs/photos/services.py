@@ -27,7 +27,7 @@ from kpcs.db import UnitOfWork
 from kpcs.dossiers.models import ExportDossier
 from kpcs.errors import AccessError, NotFound
 from kpcs.photos import close_look, domain
-from kpcs.photos.images import grey_for_close_look, read_photo
+from kpcs.photos.images import grey_for_close_look, grey_kept, read_photo
 from kpcs.photos.models import PhotoBand, PhotoHash, PhotoMatch, ShipmentPhoto
 from kpcs.photos.store import PhotoStore
 from kpcs.workbench import findings
@@ -127,7 +127,7 @@ class Similar:
     photo: ShipmentPhoto
     distance: int
     difference: float | None
-    close: float | None = None
+    close: close_look.CloseLook | None = None
 
 
 def search(session: Session, store: PhotoStore, query: domain.Query, shipment: Shipment) -> list[Similar]:
@@ -137,7 +137,9 @@ def search(session: Session, store: PhotoStore, query: domain.Query, shipment: S
     within :data:`~kpcs.photos.domain.MATCH_DISTANCE` are looked at a second time, beside
     their thumbnail (:func:`~kpcs.photos.domain.second_look`), and those whose detail agrees
     there are looked at closely, beside the earlier photo itself
-    (:func:`~kpcs.photos.close_look.close_difference`)."""
+    (:func:`~kpcs.photos.close_look.compare`), best agreeing first, until one is the same
+    picture: each later re-use of a picture is then flagged against the nearest earlier one,
+    and a search costs one close look, not :data:`~kpcs.photos.close_look.CLOSE_LOOKS`."""
     fingerprint = query.fingerprint
     keys = sorted(set().union(*(domain.band_keys(h) for h in fingerprint.query)))
     hits = sa.func.count().label("hits")
@@ -177,8 +179,11 @@ def search(session: Session, store: PhotoStore, query: domain.Query, shipment: S
     agreeing.sort(key=lambda pair: (pair[0].difference, pair[1].id))
     for look, photo in agreeing[: close_look.CLOSE_LOOKS]:
         close = _close_look(store, query, photo, look.alignment)
-        if close is None or close <= close_look.LIMIT:
-            found.append(Similar(photo, near[photo.id].distance, look.difference, close))
+        if close is not None and not close.same_picture:
+            continue
+        found.append(Similar(photo, near[photo.id].distance, look.difference, close))
+        if close is not None:
+            break  # confirmed: the same picture
     return sorted(found, key=lambda s: (s.distance, s.photo.id))
 
 
@@ -197,14 +202,19 @@ def _second_look(
 
 def _close_look(
     store: PhotoStore, query: domain.Query, photo: ShipmentPhoto, alignment: domain.Alignment
-) -> float | None:
-    """The earlier photo itself beside the new one (None if its file is missing or damaged:
-    the match is then reported on the second look)."""
-    try:
-        earlier = grey_for_close_look(store.read(photo.sha256))
-    except (NotFound, OSError):
-        return None
-    return close_look.close_difference(query.grey, earlier, alignment)
+) -> close_look.CloseLook | None:
+    """The earlier photo itself beside the new one: its grey copy, or its file if it has none
+    or that is lost (None if neither can be read: the match is then reported on the second
+    look)."""
+    for kept in (photo.grey_sha256, photo.sha256):
+        if kept is None:
+            continue
+        try:
+            earlier = grey_for_close_look(store.read(kept))
+        except (NotFound, OSError):
+            continue
+        return close_look.compare(query.grey, earlier, alignment)
+    return None
 
 
 def index(session: Session, photo_id: int, fingerprint: domain.Fingerprint) -> None:
@@ -233,6 +243,7 @@ def _similar(photo: ShipmentPhoto, match: PhotoMatch) -> dict[str, Any]:
         "distance": match.distance,
         "difference": _rounded(match.detail_difference),
         "close_difference": _rounded(match.close_difference),
+        "close_blocks_differing": match.close_blocks_differing,
         "match": match.id,
     }
 
@@ -243,8 +254,11 @@ def _looks_said(found: Similar) -> str:
     said = f"detail differing {found.difference:.2f}"
     if found.close is None:
         return f"{said}; not looked at closely: the earlier photo's file is missing or damaged"
+    if not found.close.counted:
+        return f"{said}; nothing with detail to look at closely"
     return (
-        f"{said}; blocks differing closely {found.close:.2f}, at most {close_look.LIMIT} for the same picture"
+        f"{said}; looked at closely, {found.close.differing} of {found.close.counted} blocks with detail "
+        f"differ, at most {close_look.MOST_DIFFERING} in the same picture"
     )
 
 
@@ -283,6 +297,7 @@ def _add(
         dossier_id=dossier.id if dossier is not None else None,
         sha256=store.save(photo_read.content),
         thumbnail_sha256=store.save(photo_read.thumbnail),
+        grey_sha256=store.save(grey_kept(query.grey)),
         media_type=photo_read.media_type,
         width=photo_read.width,
         height=photo_read.height,
@@ -302,7 +317,9 @@ def _add(
             earlier_photo_id=earlier.id,
             distance=distance,
             detail_difference=found_one.difference,
-            close_difference=found_one.close,
+            close_difference=None if found_one.close is None else found_one.close.share,
+            close_blocks_differing=None if found_one.close is None else found_one.close.differing,
+            close_blocks_counted=None if found_one.close is None else found_one.close.counted,
             found_at=clock.now(),
         )
         session.add(match)
@@ -321,6 +338,7 @@ def _add(
                 "distance": distance,
                 "difference": similar[-1]["difference"],
                 "close_difference": similar[-1]["close_difference"],
+                "close_blocks_differing": similar[-1]["close_blocks_differing"],
                 "match": match.id,
             }
         )
@@ -469,7 +487,9 @@ def match(session: Session, principal: Principal, match_id: int) -> dict[str, An
         "difference": found.detail_difference,
         "difference_limit": domain.DETAIL_LIMIT,
         "close_difference": found.close_difference,
-        "close_limit": close_look.LIMIT,
+        "close_blocks_differing": found.close_blocks_differing,
+        "close_blocks_counted": found.close_blocks_counted,
+        "close_most_differing": close_look.MOST_DIFFERING,
         "bits": domain.HASH_BITS,
         "found_at": found.found_at,
         "new": _side(newer),
