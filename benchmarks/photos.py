@@ -117,11 +117,15 @@ GENERATORS = (
         "tests.factories.parcel_photos_holdout",
         "written apart after the second look; the close look chosen on it",
     ),
-    ("tests.factories.parcel_photos_fourth", "written apart after the close look, reported on"),
+    (
+        "tests.factories.parcel_photos_fourth",
+        "written apart after the close look, read since; the count of differing blocks chosen on the four",
+    ),
+    ("tests.factories.parcel_photos_fifth", "written apart after the count, reported on"),
 )
 """The generators measured: the one the hash's and the second look's thresholds were chosen
-on, two written apart from the search and then read while improving it (the close look's
-limit chosen on the third), and a fourth written apart and read only here, to report on
+on, three written apart from the search and then read while improving it (the close look's
+rule chosen on them), and a fifth written apart and read only here, to report on
 (KPCS_PHOTO_GENERATOR measures one alone)."""
 
 
