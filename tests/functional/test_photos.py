@@ -165,6 +165,13 @@ def test_another_lot_heaped_on_an_unchanged_set_up_is_not_flagged_and_a_copy_of_
     assert "blocks with detail differ, at most 2 in the same picture" in warning["message"]
     page = client.get(f"/photo-matches/{similar['match']}", headers=botswana)
     assert "blocks with something in them differ (the same picture: at most 2)" in page.text
+    # the audit log keeps what decided, beside who and when
+    audit = client.get(
+        "/api/v1/audit", params={"tag": "photo:reuse-flagged"}, headers=auth(make_token(Role.ADMIN))
+    )
+    [flagged] = audit.json()
+    assert flagged["after"]["close_blocks_differing"] == similar["close_blocks_differing"]
+    assert flagged["after"]["similar_photo"] == added.json()["id"]
 
 
 def test_a_match_whose_earlier_file_is_lost_is_reported_on_the_second_look(  # type: ignore[no-untyped-def]

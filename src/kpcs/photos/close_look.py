@@ -120,8 +120,8 @@ def compare(query: Image.Image, stored: Image.Image, aligned: Alignment) -> Clos
     box = aligned.stored_box
     for divisor, block, reach in LEVELS[:-1]:
         level = width // divisor
-        grid = (level, max(block, round(level * aspect)))
         if level >= 4 * block:
+            grid = (level, max(block, round(level * aspect)))
             query_detail = _fine_detail(query_grey.reduce(divisor))
             stored_detail = _fine_detail(stored_grey.reduce(divisor))
             query_samples = Frame.at(query_detail, aligned.query_box).sample(grid, 0, _SAME)
@@ -135,9 +135,9 @@ def compare(query: Image.Image, stored: Image.Image, aligned: Alignment) -> Clos
     query_frame = Frame.at(query_detail, aligned.query_box)
     grid = (width, max(BLOCK, round(width * aspect)))
     query_samples = query_frame.sample(grid, 0, _SAME)
-    stored_frame = Frame.at(stored_detail, box, extra=2 * reach + 2)
-    if reach:
-        stored_frame = _refined(query_samples, stored_frame, grid, block, reach)
+    stored_frame = _refined(
+        query_samples, Frame.at(stored_detail, box, extra=2 * reach + 2), grid, block, reach
+    )
     if not stored_frame.fits(grid, 2):
         return CloseLook(0, 0)  # the second look's window lies off the picture: nothing to compare
     blocks = _blocks_compared(query_samples, stored_frame.sample(grid, 1, _SAME), 1, BLOCK)
@@ -150,7 +150,7 @@ def compare(query: Image.Image, stored: Image.Image, aligned: Alignment) -> Clos
     energy = blocks.query_energy + blocks.stored_energy
     enough = COUNTS * np.median(energy[inside])
     ranked = np.sort(energy[inside])[::-1]
-    if _LEAST_COUNTED and len(ranked) > _LEAST_COUNTED:
+    if len(ranked) > _LEAST_COUNTED:
         enough = min(enough, ranked[_LEAST_COUNTED - 1])
     counts = inside & (energy >= enough)
     return CloseLook(int((blocks.correlation[counts] < DIFFERS).sum()), int(counts.sum()))

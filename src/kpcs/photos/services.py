@@ -262,6 +262,18 @@ def _looks_said(found: Similar) -> str:
     )
 
 
+_AUDITED = (
+    "photo",
+    "similar_photo",
+    "distance",
+    "difference",
+    "close_difference",
+    "close_blocks_differing",
+    "match",
+)
+"""What the audit log keeps of a photo warning (its message goes in as the note)."""
+
+
 def _shipment_name(photo: ShipmentPhoto) -> str:
     if photo.certificate_number is not None:
         return f"certificate {photo.certificate_number}"
@@ -365,10 +377,7 @@ def _add(
             tag=tags.PHOTO_REUSE_FLAGGED,
             object_type=object_type,
             object_id=object_id,
-            after={
-                k: warning[k]
-                for k in ("photo", "similar_photo", "distance", "difference", "close_difference", "match")
-            },
+            after={k: warning[k] for k in _AUDITED},
             note=warning["message"],
         )
     uow.commit()
