@@ -30,6 +30,10 @@ How:
    picture's edge are not counted. The photos are the same picture when at most
    :data:`MOST_DIFFERING` blocks differ: a copy differs in none, another lot in every block
    its stones or its writing are in, however few.
+4. **Too little to see.** A picture of a few hundred pixels has only a handful of blocks
+   with detail, and "at most two differ" says little about it: with fewer than
+   :data:`FEWEST_COUNTED`, the close look does not decide, and the second look's stricter
+   limit (:data:`~kpcs.photos.domain.DETAIL_LIMIT_ALONE`) does.
 """
 
 from __future__ import annotations
@@ -41,12 +45,19 @@ from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 from PIL import Image, ImageFilter
 
-from kpcs.photos.domain import Alignment, Frame
+from kpcs.photos.domain import DETAIL_LIMIT_ALONE, Alignment, Frame
 
 WIDTH = 768
 """The close look compares the aligned windows at most this many pixels across."""
 BLOCK = 32
-"""The blocks compared at full scale, in pixels."""
+"""The blocks compared at full scale, in pixels..."""
+SMALL_BLOCK = 16
+"""...or these, where the close look compares fewer than :data:`SMALL_WIDTH` pixels across:
+at 240 pixels, blocks of 32 leave a dozen, too few to tell another heap of small stones on
+the same velvet from the picture itself (the third generator's nearest pair differs in 1 of
+3); blocks of 16 leave some 30, and it differs in 9 while the copies differ in none."""
+SMALL_WIDTH = 320
+"""(Blocks of 32 are kept from this width up: each holds more of a stone's outline.)"""
 LEVELS = ((4, 16, 8), (2, 32, 2), (1, 32, 1))
 """The alignment's levels, coarse first: at the close look's width divided by the first
 number, blocks of the second's pixels find their shift up to the third's each way."""
@@ -61,6 +72,12 @@ a hundred or more with detail, while a copy, well aligned, differs in none (or o
 where a crop's edge or recompression meets fine detail). Chosen on the four generators read
 so far (docs/photos.md, "Thresholds"): their copies' 99th percentile was at most 2 differing
 blocks; their other parcels' fewest 3 (the fourth's small parcels), 10, 16 and 42."""
+FEWEST_COUNTED = 12
+"""The fewest blocks with detail the close look decides on. Chosen on the tuning generator
+(docs/photos.md, sixth round): its other parcels that passed the second look against the
+index's 240 x 180 pictures had 1 to 8 blocks counted, and 2 or fewer differed in ten of
+them; the copies of the four generators read had 24 or more (two of the fourth's 646, in
+pictures a few hundred pixels across, fewer)."""
 CLOSE_LOOKS = 4
 """At most this many candidates, those whose detail agreed best at the second look, are
 looked at closely (each reads the earlier photo's grey copy and takes some 30 ms)."""
@@ -96,10 +113,17 @@ class CloseLook:
     counted: int
 
     @property
-    def same_picture(self) -> bool:
-        """True if so few blocks differ that the photos are one picture (:data:`MOST_DIFFERING`);
-        also when nothing could be compared closely (the second look's verdict stands)."""
-        return self.differing <= MOST_DIFFERING
+    def decides(self) -> bool:
+        """True if enough blocks have detail for the close look to decide (:data:`FEWEST_COUNTED`)."""
+        return self.counted >= FEWEST_COUNTED
+
+    def same_picture(self, difference: float) -> bool:
+        """Whether the photos are one picture, the second look having found ``difference``:
+        so few blocks differ (:data:`MOST_DIFFERING`), or, where the close look has too few
+        blocks to decide, the second look agrees within its stricter limit."""
+        if self.decides:
+            return self.differing <= MOST_DIFFERING
+        return difference <= DETAIL_LIMIT_ALONE
 
     @property
     def share(self) -> float:
@@ -113,13 +137,14 @@ def compare(query: Image.Image, stored: Image.Image, aligned: Alignment) -> Clos
     query_width = (aligned.query_box[2] - aligned.query_box[0]) * query.width
     stored_width = (aligned.stored_box[2] - aligned.stored_box[0]) * stored.width
     width = int(min(query_width, stored_width, WIDTH))
-    if width < 2 * BLOCK or query_width <= 0 or stored_width <= 0:
+    measured_block = BLOCK if width >= SMALL_WIDTH else SMALL_BLOCK
+    if width < 2 * measured_block or query_width <= 0 or stored_width <= 0:
         return CloseLook(0, 0)  # nothing finer than the second look saw
     aspect = (aligned.query_box[3] - aligned.query_box[1]) * query.height / query_width
     query_grey, stored_grey = _scaled(query, width / query_width), _scaled(stored, width / stored_width)
     box = aligned.stored_box
-    for divisor, block, reach in LEVELS[:-1]:
-        level = width // divisor
+    for divisor, level_block, reach in LEVELS[:-1]:
+        level, block = width // divisor, min(level_block, measured_block)
         if level >= 4 * block:
             grid = (level, max(block, round(level * aspect)))
             query_detail = _fine_detail(query_grey.reduce(divisor))
@@ -130,20 +155,20 @@ def compare(query: Image.Image, stored: Image.Image, aligned: Alignment) -> Clos
             )
             box = frame.box(_size(stored_detail))
     # at full scale: once more aligned, then measured
-    *_, (_, block, reach) = LEVELS
+    *_, (_, level_block, reach) = LEVELS
+    block = min(level_block, measured_block)
     query_detail, stored_detail = _fine_detail(query_grey), _fine_detail(stored_grey)
     query_frame = Frame.at(query_detail, aligned.query_box)
-    grid = (width, max(BLOCK, round(width * aspect)))
+    grid = (width, max(measured_block, round(width * aspect)))
     query_samples = query_frame.sample(grid, 0, _SAME)
     stored_frame = _refined(
         query_samples, Frame.at(stored_detail, box, extra=2 * reach + 2), grid, block, reach
     )
     if not stored_frame.fits(grid, 2):
         return CloseLook(0, 0)  # the second look's window lies off the picture: nothing to compare
-    blocks = _blocks_compared(query_samples, stored_frame.sample(grid, 1, _SAME), 1, BLOCK)
-    shape = blocks.correlation.shape
-    inside = _inside(stored_frame, _size(stored_detail), grid, shape) & _inside(
-        query_frame, _size(query_detail), grid, shape
+    blocks = _blocks_compared(query_samples, stored_frame.sample(grid, 1, _SAME), 1, measured_block)
+    inside = _inside(stored_frame, _size(stored_detail), grid, measured_block, blocks) & _inside(
+        query_frame, _size(query_detail), grid, measured_block, blocks
     )
     if not inside.any():
         return CloseLook(0, 0)
@@ -336,19 +361,20 @@ def _line(
 
 
 def _inside(
-    frame: Frame, size: tuple[int, int], grid: tuple[int, int], shape: tuple[int, ...]
+    frame: Frame, size: tuple[int, int], grid: tuple[int, int], block: int, compared: _Compared
 ) -> NDArray[np.bool_]:
-    """Which blocks of ``grid`` lie on ``frame``'s picture (of ``size``, unpadded) with
-    :data:`_SHADING` samples to spare: nearer its edge, the detail is shaded from one side
-    only, and a crop's edge cuts what the other photo shows whole."""
+    """Which of the ``compared`` blocks (``block`` samples a side) of ``grid`` lie on
+    ``frame``'s picture (of ``size``, unpadded) with :data:`_SHADING` samples to spare:
+    nearer its edge, the detail is shaded from one side only, and a crop's edge cuts what the
+    other photo shows whole."""
     pad_x, pad_y = (frame.image.width - size[0]) / 2, (frame.image.height - size[1]) / 2
-    rows, cols = shape
+    rows, cols = compared.correlation.shape
     step_x, step_y = 2 * frame.half[0] / grid[0], 2 * frame.half[1] / grid[1]
     spare = _SHADING + 1
-    left = frame.centre[0] - frame.half[0] + (np.arange(cols) * BLOCK - spare) * step_x
-    right = frame.centre[0] - frame.half[0] + ((np.arange(cols) + 1) * BLOCK + spare) * step_x
-    top = frame.centre[1] - frame.half[1] + (np.arange(rows) * BLOCK - spare) * step_y
-    bottom = frame.centre[1] - frame.half[1] + ((np.arange(rows) + 1) * BLOCK + spare) * step_y
+    left = frame.centre[0] - frame.half[0] + (np.arange(cols) * block - spare) * step_x
+    right = frame.centre[0] - frame.half[0] + ((np.arange(cols) + 1) * block + spare) * step_x
+    top = frame.centre[1] - frame.half[1] + (np.arange(rows) * block - spare) * step_y
+    bottom = frame.centre[1] - frame.half[1] + ((np.arange(rows) + 1) * block + spare) * step_y
     across = (left >= pad_x) & (right <= pad_x + size[0])
     down = (top >= pad_y) & (bottom <= pad_y + size[1])
     return down[:, None] & across[None, :]

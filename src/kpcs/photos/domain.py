@@ -91,6 +91,12 @@ third generator's copies reach 0.52 and its other parcels of one set-up pass 0.2
 them). Now a filter for the close look: 0.45 keeps 99.3 % of that generator's copies and
 every copy of the tuning generator, and lets the close look see 2 pairs per photo of 150 where
 the second look alone let 0.5 through (docs/photos.md)."""
+DETAIL_LIMIT_ALONE = 0.29
+"""The largest :func:`second_look` difference that makes two photos one picture when the
+close look has too few blocks with detail to decide (a picture of a few hundred pixels):
+the second look's own limit before the close look, chosen on the tuning generator (above).
+The tuning generator's other parcels came through the filter against such small pictures
+at 0.38 to 0.45 (docs/photos.md, sixth round)."""
 
 
 @cache

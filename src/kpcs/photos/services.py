@@ -179,7 +179,7 @@ def search(session: Session, store: PhotoStore, query: domain.Query, shipment: S
     agreeing.sort(key=lambda pair: (pair[0].difference, pair[1].id))
     for look, photo in agreeing[: close_look.CLOSE_LOOKS]:
         close = _close_look(store, query, photo, look.alignment)
-        if close is not None and not close.same_picture:
+        if close is not None and not close.same_picture(look.difference):
             continue
         found.append(Similar(photo, near[photo.id].distance, look.difference, close))
         if close is not None:
@@ -254,8 +254,11 @@ def _looks_said(found: Similar) -> str:
     said = f"detail differing {found.difference:.2f}"
     if found.close is None:
         return f"{said}; not looked at closely: the earlier photo's file is missing or damaged"
-    if not found.close.counted:
-        return f"{said}; nothing with detail to look at closely"
+    if not found.close.decides:
+        return (
+            f"{said}; looked at closely, only {found.close.counted} blocks with detail (too few to decide: "
+            f"the same picture if the detail differs at most {domain.DETAIL_LIMIT_ALONE:.2f})"
+        )
     return (
         f"{said}; looked at closely, {found.close.differing} of {found.close.counted} blocks with detail "
         f"differ, at most {close_look.MOST_DIFFERING} in the same picture"
@@ -499,6 +502,8 @@ def match(session: Session, principal: Principal, match_id: int) -> dict[str, An
         "close_blocks_differing": found.close_blocks_differing,
         "close_blocks_counted": found.close_blocks_counted,
         "close_most_differing": close_look.MOST_DIFFERING,
+        "close_fewest_counted": close_look.FEWEST_COUNTED,
+        "difference_limit_alone": domain.DETAIL_LIMIT_ALONE,
         "bits": domain.HASH_BITS,
         "found_at": found.found_at,
         "new": _side(newer),
