@@ -6,49 +6,55 @@ of rough-diamond handling, so that the benchmark is not tuned to one author's id
 
 What it models
 --------------
-* Offices: sixteen exporting/importing authority offices (country code, certificate prefix, label
-  card style, the kind of production they see: colourless kimberlite goods, brown industrial goods,
-  alluvial gem goods, boart-heavy or coated cubic goods).
-* Set-ups: each office has one to three fixed set-ups: a table (wood, laminate, baize, steel
-  bench), a work surface (white or blue diamond paper, black/navy/green/burgundy velvet, grey
-  felt, white/black plastic tray, aluminium tray, compartment sorting tray, perforated sieve
-  plate, light box, cutting mat with a grid), sometimes filling the whole frame; a lamp
-  (LED, fluorescent, tungsten, window: colour cast, direction, fall-off, shadow hardness); props
-  (label card, ruler, tweezers, carat-scale read-out, colour card) at fixed places; a camera
-  (copy stand, tripod DSLR, phone on a stand, handheld phone, document camera/webcam, office
-  compact) with its size (640-4000 px), aspect, orientation, noise, vignetting, sharpening and
-  JPEG quality; and the office's habits of arranging stones.
-* Days (sessions): a fixed world schedule of office days. On a day the camera, lamp and props
-  drift a little from the set-up; every parcel of that day is shot with the same framing and the
-  same props, with a new label card, new scale reading and the tweezers put down somewhere else.
+* Offices: sixteen KP authority offices (country code, certificate prefix, label card style, the
+  goods they mostly see: colourless kimberlite goods, brown industrial goods, alluvial gem goods,
+  boart-heavy or coated cubic goods). Busy offices run more set-ups (one to three).
+* Set-ups: a fixed place and kit: a table (wood, laminate, baize, steel, white desk); a work
+  surface (white diamond paper, blue liner paper, velvet, grey felt, white/black plastic tray,
+  aluminium tray, compartment sorting tray, perforated sieve plate, light box, cutting mat with a
+  centimetre grid, or the bare table), sometimes filling the whole frame; a lamp (LED,
+  fluorescent, tungsten, window: colour cast, direction, fall-off, shadow strength); props (label
+  card, ruler, tweezers, carat-scale read-out, colour card) in fixed places round the stones; a
+  camera (copy stand, tripod DSLR, phone on a stand, handheld phone, document camera, office
+  compact) with its size (640-4000 px long side), aspect, portrait or landscape, noise,
+  vignetting, sharpening and JPEG quality; and the office's habits of laying out stones. Camera
+  kinds and surfaces are dealt so that each is in use somewhere.
+* Days (sessions): a fixed world schedule in which the set-ups take turns. On a day the camera,
+  lamp and props drift a little from the set-up; every parcel of that day is shot with the same
+  framing and props, with a new label card, a new scale reading and the tweezers put down again.
 * Parcels: stones drawn afresh (octahedra, resorbed dodecahedroids, macles, cleavage fragments,
-  cubes, boart; colourless, cape, yellow, brown, grey, coated; glassy, frosted or coated skins;
-  0.6-20 mm), arranged spread out, in size-sorted rows, in a heap, in sorted groups, few and
-  scattered, a single large stone, on an opened diamond paper, in a clear bag, or in tray cells.
-  About one photo in eight is badly exposed (dark, blown out, or flat and hazy).
-* Originals: ``originals(seed, i)`` takes the i-th parcel of the world schedule (two to six per
-  day); the day plan (office, set-up, day, arrangement, exposure) is fixed by the world, the seed
-  draws the stones, numbers and jitter.
-* Copies: ``variants`` makes ten copies within the issue's words: crop up to 10 % off any sides,
-  resize 0.3-1.5 (aspect change up to 4 %), JPEG quality 50-95, Gaussian blur up to 1 px at a
-  1200 px long side (scaled with the image), slight recolouring (brightness, contrast, gamma
-  +-12 %, saturation 0.75-1.3, hue +-5 degrees, warmth +-6 %), and chains of two or three.
-* Unrelated photos: other parcels rendered afresh, never built from an original's pixels.  Shares
-  (exact within every block of 100 photos):
+  cubes, boart; colourless, cape, yellow, brown, grey, green-coated, rarely pink; glassy, frosted
+  or coated skins; 0.6-18 mm radius), spread out, in size-sorted rows, in a heap, in sorted
+  groups, few and scattered, one large stone, on an opened diamond paper, in a clear bag, or in
+  tray compartments. About one photo in eight is badly exposed (dark, blown out, or flat).
+* Originals: ``originals(seed, n)``: the i-th photo is the i-th parcel of the schedule (two to six
+  a day). The day plan (office, set-up, day, layout, exposure) is fixed by the world; the seed
+  draws the stones, numbers and camera jitter.
+* Copies: ``variants(image, seed)`` makes ten copies within the issue's words, keyed
+  ``kind-params`` joined by ``+``: ``crop-l{L}t{T}r{R}b{B}pct`` (0-10 % off each side),
+  ``resize-w{W}h{H}pct`` (30-150 %, aspect change up to 4 %, never beyond 4000 px),
+  ``jpeg-q{Q}`` (50-95), ``blur-r{R}c1200`` (Gaussian radius R/100 px at a 1200 px long side,
+  R <= 100, scaled to the image), ``recolour-...`` (b, c, g: brightness, contrast, gamma in % within
+  +-12 %; s: saturation 75-130 %; hp/hn: hue turn in degrees up to 5; wp/wn: warmth up to 6 %);
+  single edits, stronger single edits and chains of two or three in a forger's order (crop,
+  resize, blur, recolour, save).
+* Unrelated photos: other parcels rendered afresh, never built from an original's pixels. Shares,
+  exact within every block of 100 photos (``unrelated_kind`` tells the kind of each):
 
   - same-day 40 %: another parcel of the same office, set-up and day as an original;
-  - follow-on 8 %: the lot of an original re-sorted and topped up on the same day (about half of
-    its stones moved, some taken out, new ones added, new label, camera touched);
+  - follow-on 8 %: an original's lot re-sorted and topped up the same day: 45-70 % of the kept
+    stones moved, 15-30 % taken out, 15-30 % new ones added, new label and scale reading, camera
+    touched (the hardest kind: same stones in part, same set-up, but another photograph);
   - same-setup 17 %: the same office and set-up as an original on another day;
   - sparse 10 %: few small stones or one stone on the same large uniform surface as an original
-    that is itself sparse or a single stone;
+    that is itself sparse or a single stone, same day;
   - repetitive 8 %: same day as an original shot on a repetitive surface (compartment tray, sieve
-    plate, grid mat) or laid out in rows;
+    plate, grid mat) or laid out in rows or compartments;
   - exposure 7 %: same day as an original, badly exposed (dark, blown out or flat);
-  - elsewhere 10 %: a parcel from a day of the schedule far away from the originals' days.
+  - elsewhere 10 %: a parcel from a day of the schedule far from the originals' days.
 
-  The targeted originals are those of ``originals(TARGET_SEED, TARGET_ORIGINALS)``, i.e. the
-  benchmark's ``originals(1, 200)``; follow-on photos start from that seed's stones.
+  They aim at the originals of ``originals(TARGET_SEED, TARGET_ORIGINALS)``, i.e. the benchmark's
+  ``originals(1, 200)``; follow-on photos start from that seed's stones.
 """
 
 from __future__ import annotations
@@ -67,10 +73,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
-WORLD_SEED = 606_060  # offices, set-ups and the day schedule: shared by every seed
+WORLD_SEED = 1  # offices, set-ups and the day schedule: shared by every seed
 TARGET_SEED = 1  # the originals' seed the unrelated photos are hard negatives for
 TARGET_ORIGINALS = 200  # how many of those originals the unrelated photos aim at
-WORK_LONG = 1024  # long side at which a scene is drawn before the camera resizes it
+WORK_LONG = 1152  # long side at which a scene is drawn before the camera resizes it
 PAD = 0.08  # the scene canvas exceeds the camera view by this fraction on every side
 
 BICUBIC = Image.Resampling.BICUBIC
@@ -103,6 +109,22 @@ def _clip8(v: float) -> int:
 
 def _scale_rgb(rgb: tuple[float, ...], f: float) -> RGB:
     return (_clip8(rgb[0] * f), _clip8(rgb[1] * f), _clip8(rgb[2] * f))
+
+
+def _mix(a: RGB, b: RGB, t: float) -> RGB:
+    return (
+        _clip8(a[0] + (b[0] - a[0]) * t),
+        _clip8(a[1] + (b[1] - a[1]) * t),
+        _clip8(a[2] + (b[2] - a[2]) * t),
+    )
+
+
+def _jitter3(
+    v: tuple[float, float, float], rng: np.random.Generator, rel: float
+) -> tuple[float, float, float]:
+    """Three factors each moved by up to +-rel (a lamp's colour drifting a little)."""
+    f = rng.uniform(1 - rel, 1 + rel, 3)
+    return (float(v[0] * f[0]), float(v[1] * f[1]), float(v[2] * f[2]))
 
 
 @functools.cache
@@ -155,9 +177,9 @@ class Camera:
     quality: int  # the camera's own JPEG quality
     noise: float  # sensor noise sigma, 0-255 scale, at normal exposure
     vignette: float
-    sharpen: int  # unsharp-mask percent, 0 for none
+    sharpen: int  # in-camera sharpening strength in percent, 0 for none
     saturation: float
-    blur: float  # optics softness in px at work resolution
+    blur: float  # lens softness, Gaussian sigma in px at work resolution
     jitter: float  # per-photo framing wobble, fraction of frame
     tilt: float  # per-photo rotation wobble, degrees
     keystone: float  # per-photo perspective wobble
@@ -272,23 +294,23 @@ _OFFICES = (
     ("TZ", "Shinyanga", "kimberlite", 0.5),
 )
 
-_EXPORTERS = (
-    "Karoo Minerals",
-    "Orapa Sales",
-    "Namdeb Trading",
-    "Kasai Rough",
-    "Lunda Gems",
-    "Kono Export",
-    "Alrosa Sales",
-    "Ekati Rough",
-    "Kimberley Polishing",
-    "Letseng Sales",
-    "Marange Resources",
-    "Banankoro Trading",
-    "Gulf Rough DMCC",
-    "Hoveniersstraat Trading",
-    "Surat Imports",
-    "Williamson Diamonds",
+_EXPORTERS = (  # invented names
+    "Karoo Rough Ltd",
+    "Limpopo Stones",
+    "Skeleton Coast Gems",
+    "Kasai Valley Trading",
+    "Cuango Minerals",
+    "Sewa River Export",
+    "Taiga Rough Sales",
+    "Barrenlands Gems",
+    "Vaal Bend Trading",
+    "Highlands Stones",
+    "Zambezi Rough",
+    "Niger Source Trading",
+    "Creek Rough DMCC",
+    "Scheldt Rough Trading",
+    "Tapti Imports",
+    "Mwanza Minerals",
 )
 
 # Production profiles: shape, colour and skin mixes of the goods an office usually sees.
@@ -362,9 +384,15 @@ _STONE_RGB: dict[str, RGB] = {
 # aspect ratios, share shot in portrait, the camera's JPEG quality range.
 _CAMERA_OUTPUT: dict[str, tuple] = {
     "copy-stand": (0.18, (1600, 2000, 2000, 2400, 3000), (1.5,), 0.1, (88, 95)),
-    "tripod-dslr": (0.14, (1800, 2400, 2400, 3000, 4000), (1.5,), 0.15, (85, 95)),
-    "phone-stand": (0.2, (1280, 1600, 2016, 2048, 3024, 4000), (4 / 3, 16 / 9), 0.35, (82, 93)),
-    "phone-handheld": (0.22, (1280, 1600, 2016, 2268, 3024, 4000), (4 / 3, 16 / 9), 0.45, (80, 92)),
+    "tripod-dslr": (0.14, (1800, 2400, 2400, 3000, 3000, 4000), (1.5,), 0.15, (85, 95)),
+    "phone-stand": (0.2, (1280, 1600, 1600, 2016, 2048, 2048, 3024, 4000), (4 / 3, 16 / 9), 0.35, (82, 93)),
+    "phone-handheld": (
+        0.22,
+        (1280, 1600, 2016, 2016, 2268, 3024, 3024, 4000),
+        (4 / 3, 16 / 9),
+        0.45,
+        (80, 92),
+    ),
     "document-camera": (0.12, (640, 800, 1024, 1280), (4 / 3, 16 / 9), 0.05, (70, 85)),
     "office-compact": (0.14, (1024, 1280, 1600, 2048), (4 / 3,), 0.2, (75, 90)),
 }
@@ -442,8 +470,7 @@ _HABITS: dict[str, dict[str, float]] = {
 _SPARSE = ("sparse", "single")
 
 
-def _make_camera(rng: np.random.Generator) -> Camera:
-    kind = _pick(rng, {k: v[0] for k, v in _CAMERA_OUTPUT.items()})
+def _make_camera(rng: np.random.Generator, kind: str) -> Camera:
     _, longs, aspects, portrait, quality = _CAMERA_OUTPUT[kind]
     noise, vignette, sharpen, sat, blur, jitter, tilt, keystone, _ = _CAMERA_OPTICS[kind]
     long = int(rng.choice(longs))
@@ -483,6 +510,20 @@ def _surface_colour(surface: str, rng: np.random.Generator) -> RGB:
     return _scale_rgb(base, f)
 
 
+def _zone_without(zone: Box, rect: Box, gap: float) -> Box:
+    """The largest of the four cuts of the zone that keep clear of a prop."""
+    x0, y0, x1, y1 = zone
+    if rect[2] + gap <= x0 or rect[0] - gap >= x1 or rect[3] + gap <= y0 or rect[1] - gap >= y1:
+        return zone
+    cuts = [
+        (rect[2] + gap, y0, x1, y1),
+        (x0, y0, rect[0] - gap, y1),
+        (x0, rect[3] + gap, x1, y1),
+        (x0, y0, x1, rect[1] - gap),
+    ]
+    return max(cuts, key=lambda b: max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1]))
+
+
 def _make_props(
     rng: np.random.Generator, box: Box, view: Box, field_mm: float
 ) -> tuple[tuple[Prop, ...], Box]:
@@ -492,13 +533,22 @@ def _make_props(
     x0, y0 = max(box[0], view[0]) + m, max(box[1], view[1]) + m
     x1, y1 = min(box[2], view[2]) - m, min(box[3], view[3]) - m
     props: list[Prop] = []
-    taken: dict[str, list[tuple[float, float]]] = {"top": [], "bottom": [], "left": [], "right": []}
-    depth = dict.fromkeys(taken, 0.0)
+    rects: list[Box] = []
     gap = 0.012
+
+    def zone_left(extra: list[Box]) -> Box:
+        zone = (x0, y0, x1, y1)
+        for rect in extra:
+            zone = _zone_without(zone, rect, gap)
+        return zone
+
+    def roomy(zone: Box) -> bool:
+        """Props go round the stones, they do not crowd them out."""
+        return zone[2] - zone[0] >= 0.5 * (x1 - x0) and zone[3] - zone[1] >= 0.5 * (y1 - y0)
 
     def put(kind: str, length: float, thick: float, upright: bool) -> None:
         """upright props (cards, read-outs) keep their text level; others lie along the side."""
-        sides = list(taken)
+        sides = ["top", "bottom", "left", "right"]
         rng.shuffle(sides)
         for side in sides:
             along_x = side in ("top", "bottom")
@@ -509,27 +559,35 @@ def _make_props(
                 continue
             for frac in rng.permutation([0.0, 0.5, 1.0, 0.25, 0.75]).tolist():
                 c = span[0] + par / 2 + frac * (span[1] - span[0] - par)
-                lo, hi = c - par / 2 - gap, c + par / 2 + gap
-                if any(lo < b and a < hi for a, b in taken[side]):
-                    continue
-                taken[side].append((lo, hi))
-                depth[side] = max(depth[side], dep)
                 if along_x:
                     cx, cy = c, (y0 + dep / 2 if side == "top" else y1 - dep / 2)
+                    rect = (c - par / 2, cy - dep / 2, c + par / 2, cy + dep / 2)
                 else:
                     cx, cy = (x0 + dep / 2 if side == "left" else x1 - dep / 2), c
+                    rect = (cx - dep / 2, c - par / 2, cx + dep / 2, c + par / 2)
+                if any(
+                    rect[0] < b[2] + gap
+                    and b[0] < rect[2] + gap
+                    and rect[1] < b[3] + gap
+                    and b[1] < rect[3] + gap
+                    for b in rects
+                ):
+                    continue
+                if not roomy(zone_left([*rects, rect])):
+                    continue
+                rects.append(rect)
                 angle = float(rng.normal(0, 2.0)) + (0.0 if along_x or upright else 90.0)
                 props.append(Prop(kind, cx, cy, length, angle, int(rng.integers(1 << 30))))
                 return
 
     if rng.random() < 0.92:
-        lw = float(np.clip(65.0 / field_mm, 0.11, 0.22))
+        lw = float(np.clip(55.0 / field_mm, 0.1, 0.19))
         put("label", lw, lw * 0.62, True)
     if rng.random() < 0.5:
         rl = float(np.clip(150.0 / field_mm, 0.28, 0.55))
         put("ruler", rl, rl / 9, False)
     if rng.random() < 0.35:
-        sw = float(np.clip(55.0 / field_mm, 0.1, 0.18))
+        sw = float(np.clip(45.0 / field_mm, 0.09, 0.15))
         put("scale", sw, sw * 0.55, True)
     if rng.random() < 0.3:
         cw = float(np.clip(80.0 / field_mm, 0.14, 0.26))
@@ -537,21 +595,14 @@ def _make_props(
     if rng.random() < 0.6:
         tl = float(np.clip(120.0 / field_mm, 0.2, 0.42))
         put("tweezers", tl, tl * 0.1, False)
-    zone = (
-        x0 + (depth["left"] + gap if depth["left"] else 0),
-        y0 + (depth["top"] + gap if depth["top"] else 0),
-        x1 - (depth["right"] + gap if depth["right"] else 0),
-        y1 - (depth["bottom"] + gap if depth["bottom"] else 0),
-    )
-    if zone[2] - zone[0] < 0.25 * (x1 - x0) or zone[3] - zone[1] < 0.25 * (y1 - y0):
-        zone = (x0, y0, x1, y1)  # too crowded: stones may lie between the props
+    zone = zone_left(rects)
     return tuple(props), zone
 
 
-def _make_setup(office: Office, k: int) -> Setup:
+def _make_setup(office: Office, k: int, camera_kind: str, surface: str) -> Setup:
     """One physical place where an office photographs parcels."""
     rng = _rng("setup", office.index, k)
-    cam = _make_camera(rng)
+    cam = _make_camera(rng, camera_kind)
     cw, ch = cam.size
     s = min(1.0, WORK_LONG / max(cw, ch))
     work = (max(64, round(cw * s)), max(64, round(ch * s)))
@@ -565,7 +616,6 @@ def _make_setup(office: Office, k: int) -> Setup:
         sh * (1 + PAD) / (1 + 2 * PAD),
     )
     field_mm = float(rng.uniform(*_CAMERA_OPTICS[cam.kind][-1]))
-    surface = _pick(rng, _SURFACES)
     full = surface != "table" and rng.random() < 0.3
     if full or surface == "table":
         box = (0.0, 0.0, sw, sh)
@@ -591,7 +641,7 @@ def _make_setup(office: Office, k: int) -> Setup:
         "tungsten": (1.12, 1.0, 0.8),
         "window": (0.99, 1.0, 1.06),
     }[light]
-    gains = tuple(float(g * rng.uniform(0.97, 1.03)) for g in gains)
+    gains = _jitter3(gains, rng, 0.03)
     habits = {k2: v * rng.uniform(0.5, 1.5) for k2, v in _HABITS[surface].items()}
     cells = (int(rng.integers(3, 7)), int(rng.integers(2, 5)))
     if sh > sw:
@@ -612,7 +662,7 @@ def _make_setup(office: Office, k: int) -> Setup:
         zone=zone,
         light_angle=float(rng.uniform(0, 2 * math.pi)),
         light_kind=light,
-        gains=gains,  # type: ignore[arg-type]
+        gains=gains,
         exposure=float(rng.uniform(0.92, 1.08)),
         gradient=float(rng.uniform(0.25, 0.45) if light == "window" else rng.uniform(0.0, 0.18)),
         shadow=0.0 if surface == "lightbox" else float(rng.uniform(0.18, 0.5)),
@@ -642,11 +692,34 @@ def _offices() -> tuple[Office, ...]:
     return tuple(out)
 
 
+def _setup_count(office: Office) -> int:
+    """Busy offices run more set-ups (one to three)."""
+    return int(np.clip(round(office.volume * 1.6 + _rng("setups", office.index).uniform(-0.6, 0.6)), 1, 3))
+
+
+def _deal(name: str, weights: dict[str, float]) -> tuple[str, ...]:
+    """Deal options to the world's set-ups: each option once, the rest in proportion to the weights
+    (largest remainders), shuffled; so every camera kind and every surface is in use somewhere and
+    the common ones (velvet, paper, phones) are common."""
+    total = sum(_setup_count(o) for o in _offices())
+    keys = list(weights)
+    share = np.array([weights[k] for k in keys]) / sum(weights.values()) * max(0, total - len(keys))
+    extra = np.floor(share).astype(int)
+    for j in np.argsort(-(share - extra))[: max(0, total - len(keys)) - int(extra.sum())]:
+        extra[j] += 1
+    dealt = [k for k, n in zip(keys, extra, strict=True) for _ in range(1 + int(n))]
+    return tuple(dealt[int(j)] for j in _rng("deal", name).permutation(len(dealt)))
+
+
 @functools.cache
 def _setups(office_index: int) -> tuple[Setup, ...]:
     office = _offices()[office_index]
-    n = int(_rng("setups", office_index).integers(1, 4))
-    return tuple(_make_setup(office, k) for k in range(n))
+    first = sum(_setup_count(o) for o in _offices()[:office_index])
+    cameras = _deal("camera", {k: v[0] for k, v in _CAMERA_OUTPUT.items()})
+    surfaces = _deal("surface", _SURFACES)
+    return tuple(
+        _make_setup(office, k, cameras[first + k], surfaces[first + k]) for k in range(_setup_count(office))
+    )
 
 
 @functools.cache
@@ -668,7 +741,7 @@ def _make_session(setup: Setup, key: str, day: datetime.date) -> Session:
         rot + float(rng.normal(0, 0.6 if cam.tilt > 0.5 else 0.15)),
         zoom * float(rng.uniform(0.99, 1.02)),
     )
-    gains = tuple(float(g * rng.uniform(0.97, 1.03)) for g in setup.gains)
+    gains = _jitter3(setup.gains, rng, 0.03)
     props = []
     for p in setup.props:
         shift = 0.01 if p.kind != "tweezers" else 0.0
@@ -685,7 +758,7 @@ def _make_session(setup: Setup, key: str, day: datetime.date) -> Session:
         setup=setup,
         day=day,
         pose=pose,
-        gains=gains,  # type: ignore[arg-type]
+        gains=gains,
         exposure=setup.exposure * float(rng.uniform(0.95, 1.05)),
         cert_base=int(rng.integers(100_000, 990_000)),
         props=tuple(props),
@@ -694,16 +767,19 @@ def _make_session(setup: Setup, key: str, day: datetime.date) -> Session:
 
 @functools.lru_cache(maxsize=4096)
 def _schedule_session(k: int) -> Session:
-    """The k-th office day of the world schedule."""
-    rng = _rng("schedule", k)
-    offices = _offices()
-    weights = np.array([o.volume for o in offices])
-    office = offices[int(rng.choice(len(offices), p=weights / weights.sum()))]
-    setups = _setups(office.index)
-    w = np.array([1.0 / (j + 1) for j in range(len(setups))])
-    setup = setups[int(rng.choice(len(setups), p=w / w.sum()))]
-    day = datetime.date(2024, 1, 8) + datetime.timedelta(days=int(k * 0.6))
+    """The k-th office day of the world schedule. Set-ups take turns in shuffled rounds, so each
+    round of days shows every set-up (every camera size, surface and lamp) once, and busy offices
+    (which have more set-ups) have more days."""
+    setups = _all_setups()
+    order = _rng("round", k // len(setups)).permutation(len(setups))
+    setup = setups[int(order[k % len(setups)])]
+    day = datetime.date(2024, 1, 8) + datetime.timedelta(days=int(k * 0.6) % 1500)
     return _make_session(setup, f"day{k}", day)
+
+
+@functools.cache
+def _all_setups() -> tuple[Setup, ...]:
+    return tuple(s for o in _offices() for s in _setups(o.index))
 
 
 _SESSION_STARTS: list[int] = [0]
@@ -804,7 +880,8 @@ def _surface_texture(setup: Setup, w: int, h: int, rng: np.random.Generator) -> 
     elif kind == "velvet":
         v = 1.0 + 0.16 * fine + 0.22 * _smooth(rng, w, h, 5)
     elif kind == "felt":
-        v = 1.0 + 0.07 * fine + 0.06 * _smooth(rng, w, h, 30) + 0.03 * _smooth(rng, w, h, 4)
+        # matted fibres: grain a few pixels across, no larger pattern
+        v = 1.0 + 0.05 * fine + 0.07 * _smooth(rng, w, h, max(w, h) // 3) + 0.02 * _smooth(rng, w, h, 4)
     elif kind == "metal":
         v = 1.0 + 0.05 * _streaks(rng, w, h, stretch=50) + 0.015 * fine + 0.05 * _smooth(rng, w, h, 3)
     elif kind == "lightbox":
@@ -935,7 +1012,7 @@ def _make_stone(
     shape = _pick(rng, profile["shape"])
     _, rgb = _stone_colour(profile, rng)
     if palette is not None:  # sorted groups share a colour class
-        rgb = tuple(_clip8(0.75 * a + 0.25 * b) for a, b in zip(palette, rgb, strict=True))  # type: ignore[assignment]
+        rgb = _mix(palette, rgb, 0.25)
     finish = _pick(rng, profile["finish"])
     if shape == "boart":
         rgb = _scale_rgb(rgb, 0.6)
@@ -946,7 +1023,7 @@ def _make_stone(
         y=float(y),
         r=float(r),
         shape=shape,
-        rgb=rgb,  # type: ignore[arg-type]
+        rgb=rgb,
         finish=finish,
         angle=float(rng.uniform(0, 2 * math.pi)),
         elong=elong,
@@ -975,6 +1052,23 @@ def _jittered_grid(zone: Box, n: int, r: np.ndarray, rng: np.random.Generator) -
         out[k, 0] = x0 + (c % cols + 0.5) * cw + rng.uniform(-jx, jx)
         out[k, 1] = y0 + (c // cols + 0.5) * ch + rng.uniform(-jy, jy)
     return out
+
+
+def _cluster(
+    cx: float, cy: float, sigma: float, n: int, zone: Box, r: float, rng: np.random.Generator
+) -> np.ndarray:
+    """A heap: positions around a centre, redrawn (not clipped) when they fall off the zone."""
+    x0, y0, x1, y1 = zone[0] + r, zone[1] + r, zone[2] - r, zone[3] - r
+    stretch = np.array([rng.uniform(0.8, 1.3), 1.0])
+    pts = rng.normal(0, sigma, (n, 2)) * stretch + [cx, cy]
+    for _ in range(6):
+        bad = (pts[:, 0] < x0) | (pts[:, 0] > x1) | (pts[:, 1] < y0) | (pts[:, 1] > y1)
+        if not bad.any():
+            break
+        pts[bad] = rng.normal(0, sigma * 0.7, (int(bad.sum()), 2)) * stretch + [cx, cy]
+    pts[:, 0] = np.clip(pts[:, 0], x0, max(x0, x1))
+    pts[:, 1] = np.clip(pts[:, 1], y0, max(y0, y1))
+    return pts
 
 
 def _size_mm(arrangement: str, rng: np.random.Generator) -> float:
@@ -1032,12 +1126,10 @@ def _stones(setup: Setup, arrangement: str, zone: Box, rng: np.random.Generator)
     elif arrangement in ("heap", "bag"):
         n = int(rng.integers(30, 320 if arrangement == "heap" else 160))
         r = _radii(n, r_mean, sorted_goods, rng)
-        sigma = r_mean * math.sqrt(n) * rng.uniform(0.5, 0.75)
+        sigma = min(r_mean * math.sqrt(n) * rng.uniform(0.5, 0.75), 0.2 * min(x1 - x0, y1 - y0))
         cx = (x0 + x1) / 2 + rng.uniform(-0.2, 0.2) * (x1 - x0)
         cy = (y0 + y1) / 2 + rng.uniform(-0.2, 0.2) * (y1 - y0)
-        pts = rng.normal(0, sigma, (n, 2)) * [rng.uniform(0.8, 1.3), 1.0] + [cx, cy]
-        pts[:, 0] = np.clip(pts[:, 0], x0 + r_mean, x1 - r_mean)
-        pts[:, 1] = np.clip(pts[:, 1], y0 + r_mean, y1 - r_mean)
+        pts = _cluster(cx, cy, sigma, n, zone, r_mean, rng)
         order = np.argsort(-np.hypot(pts[:, 0] - cx, pts[:, 1] - cy))  # the top of the heap last
         for k in order:
             out.append(_make_stone(pts[k, 0], pts[k, 1], r[k], profile, rng))
@@ -1048,10 +1140,8 @@ def _stones(setup: Setup, arrangement: str, zone: Box, rng: np.random.Generator)
             _, palette = _stone_colour(profile, rng)
             rg = r_mean * rng.uniform(0.6, 1.5)
             n = int(rng.integers(6, 40))
-            sigma = rg * math.sqrt(n) * 0.7
-            for _ in range(n):
-                x = float(np.clip(cx + rng.normal(0, sigma), x0 + rg, x1 - rg))
-                y = float(np.clip(cy + rng.normal(0, sigma), y0 + rg, y1 - rg))
+            sigma = min(rg * math.sqrt(n) * 0.7, 0.15 * min(x1 - x0, y1 - y0))
+            for x, y in _cluster(cx, cy, sigma, n, zone, rg, rng):
                 out.append(_make_stone(x, y, rg * math.exp(rng.normal(0, 0.15)), profile, rng, palette))
     elif arrangement == "cells":
         bx0, by0, bx1, by1 = setup.surface_box
@@ -1126,7 +1216,7 @@ def _make_parcel(
         )
     stones = _stones(setup, arrangement, zone, rng)
     mean_r_mm = float(np.mean([s.r for s in stones])) * setup.field_mm if stones else 1.0
-    carats = len(stones) * 0.0245 * (2 * mean_r_mm) ** 3 * rng.uniform(0.7, 1.3)
+    carats = len(stones) * 0.007 * (2 * mean_r_mm) ** 3 * rng.uniform(0.7, 1.3)  # 3.52 g/cm3, rough shapes
     return Parcel(
         arrangement=arrangement,
         stones=tuple(stones),
@@ -1190,7 +1280,7 @@ def _label_sprite(office: Office, parcel: Parcel, day: datetime.date, w: int) ->
     for k in range(44):
         bw = unit * (1 + ((bits >> (k % 30)) & 1) + ((k * 7 + bits) % 3 == 0))
         if k % 2 == 0:
-            d.rectangle([x, h * 0.86, x + bw - 1, h * 0.96], fill=(10, 10, 10, 255))
+            d.rectangle([x, h * 0.86, max(x, x + bw - 1), h * 0.96], fill=(10, 10, 10, 255))
         x += bw
         if x > w * 0.95:
             break
@@ -1281,31 +1371,45 @@ def _colour_card_sprite(w: int) -> Image.Image:
 
 
 def _draw_tweezers(scene: Image.Image, x: float, y: float, angle: float, length: float) -> None:
-    """Steel tweezers: two arms joined at the back, opening in the middle and meeting at the tips."""
-    d = ImageDraw.Draw(scene)
+    """Steel tweezers seen from above: two tapering arms joined at the back, slightly sprung apart
+    in the middle and meeting at the tips; a soft shadow beside them."""
     a = math.radians(angle)
     ux, uy = math.cos(a), math.sin(a)
     px, py = -uy, ux
-    width = max(2, int(length * 0.022))
-    opening = length * 0.05
-    off = max(1, width // 2)
+    width = max(2.0, length * 0.03)
+    opening = length * 0.018
+    stations = ((-0.5, 0.45, 1.0), (-0.3, 0.9, 1.0), (0.15, 1.0, 0.8), (0.5, 0.12, 0.3))
 
-    def arm(sgn: int) -> list[tuple[float, float]]:
-        pts = []
-        for t, o in ((-0.5, 0.15), (-0.2, 0.85), (0.1, 1.0), (0.5, 0.05)):
-            pts.append(
-                (x + ux * t * length + px * o * opening * sgn, y + uy * t * length + py * o * opening * sgn)
-            )
-        return pts
+    def arm(sgn: int, dx: float = 0.0, dy: float = 0.0) -> list[tuple[float, float]]:
+        inner, outer = [], []
+        for t, o, wf in stations:
+            cx = x + ux * t * length + px * o * opening * sgn + dx
+            cy = y + uy * t * length + py * o * opening * sgn + dy
+            half = width * wf / 2
+            inner.append((cx - px * half * sgn, cy - py * half * sgn))
+            outer.append((cx + px * half * sgn, cy + py * half * sgn))
+        return inner + outer[::-1]
 
-    for sgn in (-1, 1):
-        d.line([(u + off, v + off) for u, v in arm(sgn)], fill=(45, 45, 48), width=width, joint="curve")
+    d = ImageDraw.Draw(scene)
+    off = max(1.0, width * 0.6)
+    outlines = [arm(sgn, off, off) for sgn in (-1, 1)]
+    pad = int(2 * off) + 2
+    bx0 = int(min(p[0] for o in outlines for p in o)) - pad
+    by0 = int(min(p[1] for o in outlines for p in o)) - pad
+    bx1 = int(max(p[0] for o in outlines for p in o)) + pad
+    by1 = int(max(p[1] for o in outlines for p in o)) + pad
+    shadow = Image.new("L", (bx1 - bx0, by1 - by0), 0)
+    sd = ImageDraw.Draw(shadow)
+    for o in outlines:
+        sd.polygon([(u - bx0, v - by0) for u, v in o], fill=90)
+    scene.paste((0, 0, 0), (bx0, by0, bx1, by1), shadow.filter(ImageFilter.BoxBlur(max(1, int(off)))))
     for sgn in (-1, 1):
         pts = arm(sgn)
-        d.line(pts, fill=(140, 142, 148), width=width, joint="curve")
-        d.line(pts, fill=(212, 215, 222), width=max(1, width // 3))
-    bx, by = x - ux * 0.5 * length, y - uy * 0.5 * length
-    d.ellipse([bx - width, by - width, bx + width, by + width], fill=(150, 152, 158))
+        d.polygon(pts, fill=(150, 153, 160), outline=(95, 97, 104))
+        mid = [
+            ((pts[k][0] + pts[-1 - k][0]) / 2, (pts[k][1] + pts[-1 - k][1]) / 2) for k in range(len(stations))
+        ]
+        d.line(mid[:3], fill=(222, 225, 232), width=max(1, int(width / 4)))
 
 
 def _draw_props(scene: Image.Image, session: Session, parcel: Parcel) -> None:
@@ -1347,13 +1451,10 @@ def _draw_paper(scene: Image.Image, box: Box, parcel: Parcel) -> None:
         d.line([x0 + f * w, y0, x0 + f * w, y1], fill=(222, 222, 220), width=1)
         d.line([x0, y0 + f * h, x1, y0 + f * h], fill=(226, 226, 224), width=1)
     d.rectangle([x0 + 0.12 * w, y0 + 0.12 * h, x1 - 0.12 * w, y1 - 0.12 * h], fill=(200, 218, 238))
-    fs = max(7, int(0.07 * h))
-    d.text(
-        (x0 + 0.14 * w, y0 + 0.015 * h),
-        f"{parcel.lot}  {parcel.carats:.2f}ct",
-        fill=(30, 40, 120),
-        font=_font("hand", fs),
-    )
+    text = f"{parcel.lot}  {parcel.carats:.2f}ct"
+    fs = max(7, int(0.055 * h))
+    fs = max(7, int(fs * min(1.0, 0.74 * w / max(1.0, d.textlength(text, font=_font("hand", fs))))))
+    d.text((x0 + 0.14 * w, y0 + 0.03 * h), text, fill=(30, 40, 120), font=_font("hand", fs))
 
 
 def _draw_bag(scene: Image.Image, box: Box, parcel: Parcel) -> None:
@@ -1363,7 +1464,7 @@ def _draw_bag(scene: Image.Image, box: Box, parcel: Parcel) -> None:
     w, h = x1 - x0, y1 - y0
     if w < 8 or h < 8:
         return
-    over = Image.new("RGBA", (w, h), (255, 255, 255, 38))
+    over = Image.new("RGBA", (w, h), (226, 232, 240, 48))  # the film hazes and tints what lies under it
     d = ImageDraw.Draw(over)
     rng = random.Random(parcel.noise_key)
     for _ in range(rng.randint(2, 4)):
@@ -1380,7 +1481,11 @@ def _draw_bag(scene: Image.Image, box: Box, parcel: Parcel) -> None:
         fill=(20, 20, 90, 255),
         font=_font("hand", fs),
     )
-    d.rectangle([0, 0, w - 1, h - 1], outline=(255, 255, 255, 120), width=max(1, w // 150))
+    edge = max(2, w // 120)
+    d.rectangle([0, 0, w - 1, h - 1], outline=(110, 114, 122, 150), width=edge)
+    d.rectangle(
+        [edge, edge, w - 1 - edge, h - 1 - edge], outline=(255, 255, 255, 130), width=max(1, edge // 2)
+    )
     scene.paste(over, (x0, y0), over)
 
 
@@ -1464,8 +1569,10 @@ def _draw_stone(
     if st.shape == "macle":
         d.line([pts[0], pts[3]], fill=_scale_rgb(rgb, 0.82), width=1)
     if backlit:  # light comes through the middle of the stone
-        inner = [(apex[0] + 0.45 * (x - apex[0]), apex[1] + 0.45 * (y - apex[1])) for x, y in pts]
-        d.polygon(inner, fill=_scale_rgb(rgb, 0.95))
+        shrink = rnd.uniform(0.15, 0.4)
+        inner = [(apex[0] + shrink * (x - apex[0]), apex[1] + shrink * (y - apex[1])) for x, y in pts[::2]]
+        if len(inner) >= 3:
+            d.polygon(inner, fill=_scale_rgb(rgb, 0.75))
     elif st.finish != "coated":
         k = max(range(n), key=lambda j: (pts[j][0] - cx) * lx + (pts[j][1] - cy) * ly)
         vx, vy = pts[k]
@@ -1481,9 +1588,9 @@ def _draw_stone(
             ),
         ]
         d.polygon(glint, fill=(252, 252, 250) if st.finish == "glassy" else _scale_rgb(rgb, 1.18))
-    if rp > 6 and rnd.random() < 0.18:  # a dark inclusion
+    if rp > 6 and rnd.random() < 0.1:  # a dark inclusion
         ix, iy = cx + rnd.uniform(-0.4, 0.4) * rp, cy + rnd.uniform(-0.4, 0.4) * rp
-        ir = max(1.0, 0.07 * rp)
+        ir = max(1.0, 0.05 * rp)
         d.ellipse([ix - ir, iy - ir, ix + ir, iy + ir], fill=(30, 30, 30))
     amp = {"glassy": 25, "frosted": 80, "coated": 130}[st.finish]
     grain.polygon(pts, fill=amp)
@@ -1610,13 +1717,51 @@ def _expose(img: Image.Image, setup: Setup, session: Session, parcel: Parcel) ->
     return ImageChops.add(img, _sensor_noise(img.size, noise, rng), offset=-128)
 
 
+@functools.lru_cache(maxsize=64)
+def _gauss_lut(sigma10: int) -> list[int]:
+    """Maps uniform bytes to Gaussian noise of sigma/10 around 128 (cheaper than drawing normals)."""
+    u = (np.arange(256) + 0.5) / 256
+    z = np.sqrt(2) * _erfinv(2 * u - 1)
+    return np.clip(np.round(128 + z * sigma10 / 10), 0, 255).astype(int).tolist()
+
+
+def _erfinv(y: np.ndarray) -> np.ndarray:
+    """Inverse error function (Giles' single-precision approximation), enough for a noise table."""
+    w = -np.log((1.0 - y) * (1.0 + y))
+    small = w < 5.0
+    ws = w - 2.5
+    p1 = 2.81022636e-08
+    for c in (
+        3.43273939e-07,
+        -3.5233877e-06,
+        -4.39150654e-06,
+        0.00021858087,
+        -0.00125372503,
+        -0.00417768164,
+        0.246640727,
+        1.50140941,
+    ):
+        p1 = c + p1 * ws
+    wl = np.sqrt(np.maximum(w, 5.0)) - 3.0
+    p2 = -0.000200214257
+    for c in (
+        0.000100950558,
+        0.00134934322,
+        -0.00367342844,
+        0.00573950773,
+        -0.0076224613,
+        0.00943887047,
+        1.00167406,
+        2.83297682,
+    ):
+        p2 = c + p2 * wl
+    return np.where(small, p1, p2) * y
+
+
 def _sensor_noise(size: tuple[int, int], sigma: float, rng: np.random.Generator) -> Image.Image:
     """Fine luminance grain plus blotchy chroma noise (as a phone's denoiser leaves it), around 128."""
     w, h = size
-    grain = rng.standard_normal((h, w), dtype=np.float32)
-    grain *= sigma
-    grain += 128.0
-    lum = Image.fromarray(np.clip(grain, 0, 255).astype(np.uint8))
+    lum = Image.fromarray(rng.integers(0, 256, (h, w), dtype=np.uint8)).point(_gauss_lut(round(sigma * 10)))
     cw, ch = (w + 3) // 4, (h + 3) // 4
     chroma = rng.standard_normal((ch, cw, 3), dtype=np.float32) * (0.6 * sigma) + 128
     blotches = Image.fromarray(np.clip(chroma, 0, 255).astype(np.uint8)).resize((w, h), BILINEAR)
@@ -1654,10 +1799,10 @@ def _render(session: Session, parcel: Parcel) -> Image.Image:
     cam = setup.camera
     view = _view(scene, setup, session, parcel)
     upscale = max(cam.size) / max(setup.work)
-    if upscale < 1.6:  # a large upscale softens enough by itself
+    if upscale < 1.6 and not cam.sharpen:  # a large upscale softens enough by itself
         view = _soften(view, cam.blur / upscale)
     photo = _expose(view, setup, session, parcel)
-    if cam.sharpen:
+    if cam.sharpen:  # a phone's processing: its sharpening outweighs the lens softness
         photo = _sharpen(photo, cam.sharpen)
     if photo.size != cam.size:
         photo = photo.resize(cam.size, BILINEAR)
@@ -1734,7 +1879,7 @@ def _follow_on(session: Session, base: Parcel, slot: int, rng: np.random.Generat
             stones=tuple(fresh),
             holder=base.holder,
         )
-    keep = rng.random(len(stones)) > rng.uniform(0.1, 0.25)
+    keep = rng.random(len(stones)) > rng.uniform(0.15, 0.3)
     kept = [s for s, k in zip(stones, keep, strict=True) if k]
     zone = setup.zone
     if base.holder:
@@ -1746,7 +1891,7 @@ def _follow_on(session: Session, base: Parcel, slot: int, rng: np.random.Generat
             hy1 - 0.12 * (hy1 - hy0),
         )
     moved = []
-    move_share = rng.uniform(0.35, 0.6)
+    move_share = rng.uniform(0.45, 0.7)
     for s in kept:
         if rng.random() < move_share:
             s = replace(
@@ -1761,13 +1906,14 @@ def _follow_on(session: Session, base: Parcel, slot: int, rng: np.random.Generat
         moved.append(s)
     profile = _PROFILES[setup.office.profile]
     mean_r = float(np.mean([s.r for s in stones]))
-    n_new = max(2, int(len(stones) * rng.uniform(0.1, 0.25)))
+    n_new = max(2, int(len(stones) * rng.uniform(0.15, 0.3)))
     for _ in range(n_new):
         x = rng.uniform(zone[0] + mean_r, max(zone[0] + mean_r, zone[2] - mean_r))
         y = rng.uniform(zone[1] + mean_r, max(zone[1] + mean_r, zone[3] - mean_r))
         moved.append(_make_stone(x, y, mean_r * math.exp(rng.normal(0, 0.3)), profile, rng))
     fresh = _make_parcel(session, slot, rng, base.arrangement, base.exposure)
-    return replace(fresh, stones=tuple(moved), holder=base.holder, exporter=base.exporter)
+    carats = base.carats * len(moved) / len(stones) * float(rng.uniform(0.95, 1.05))
+    return replace(fresh, stones=tuple(moved), holder=base.holder, exporter=base.exporter, carats=carats)
 
 
 def _unrelated(seed: int, i: int) -> tuple[Session, Parcel]:
@@ -1813,7 +1959,7 @@ def unrelated_kind(seed: int, i: int) -> str:
 
 def _fingerprint(img: Image.Image) -> int:
     """A cheap digest so one seed gives different copies of different images."""
-    small = img.convert("RGB").resize((8, 8), Image.Resampling.NEAREST)
+    small = img.resize((8, 8), Image.Resampling.NEAREST).convert("RGB")
     return zlib.crc32(small.tobytes() + repr(img.size).encode())
 
 
@@ -1831,7 +1977,9 @@ def _crop(img: Image.Image, left: int, top: int, right: int, bottom: int) -> Ima
 def _resize(img: Image.Image, wp: int, hp: int) -> Image.Image:
     w, h = img.size
     size = (max(16, round(w * wp / 100)), max(16, round(h * hp / 100)))
-    return img.resize(size, LANCZOS if wp < 100 else BICUBIC)
+    if wp < 100:  # as image editors do: a quick box reduction first, then a Lanczos pass
+        return img.resize(size, LANCZOS, reducing_gap=2.0)
+    return img.resize(size, BICUBIC)
 
 
 def _blur(img: Image.Image, r100: int) -> Image.Image:
@@ -1859,7 +2007,7 @@ def _recolour(img: Image.Image, p: dict[str, int]) -> Image.Image:
     gains = np.diag([1 + warm, 1.0, 1 - warm])
     m = gains @ satm @ rot
     matrix = tuple(v for row in m for v in (*row.tolist(), 0.0))
-    out = img.convert("RGB").convert("RGB", matrix)
+    out = img.convert("RGB", matrix)
     b, ct, g = p.get("b", 100) / 100, p.get("c", 100) / 100, p.get("g", 100) / 100
     x = np.arange(256) / 255.0
     y = np.clip(((x - 0.5) * ct + 0.5) * b, 0, 1) ** g
@@ -1876,7 +2024,7 @@ def _step(
 ) -> tuple[str, Image.Image]:
     """One editing step with random parameters within the issue's words; returns its name too."""
     if kind == "crop":
-        n_sides = int(rng.choice([1, 2, 3, 4], p=[0.3, 0.3, 0.15, 0.25]))
+        n_sides = int(rng.choice([2, 3, 4], p=[0.3, 0.3, 0.4]) if strong else rng.choice([1, 2, 3, 4]))
         sides = set(rng.choice(4, size=n_sides, replace=False).tolist())
         lo = 4 if strong else 1
         cut = [int(rng.integers(lo, 11)) if s in sides else 0 for s in range(4)]
@@ -1886,7 +2034,7 @@ def _step(
         return f"crop-l{left}t{top}r{right}b{bottom}pct", _crop(img, left, top, right, bottom)
     if kind == "resize":
         long = max(img.size)
-        hi = min(1.5, 4800 / long)  # a forger does not blow a large photo up beyond 4800 px
+        hi = min(1.5, max(1.0, 4000 / long))  # nobody blows a photo up beyond 4000 px
         scale = rng.uniform(0.3, 0.6) if strong else rng.uniform(0.3, max(0.31, hi))
         wp = round(scale * 100)
         hp = wp
@@ -1926,23 +2074,20 @@ _VARIANT_PLAN: tuple[tuple[str, ...], ...] = (
     ("?", "?"),
     ("?", "?", "?"),
 )
-_KINDS = ("crop", "resize", "jpeg", "blur", "recolour")
+_KINDS = ("crop", "resize", "blur", "recolour", "jpeg")
 
 
 def variants(image: Image.Image, seed: int) -> dict[str, Image.Image]:
     """Ten copies a forger might make: single edits, stronger edits and chains of two or three."""
     rng = _rng("variants", seed, _fingerprint(image))
-    base = image.convert("RGB")
+    base = image if image.mode == "RGB" else image.convert("RGB")
     out: dict[str, Image.Image] = {}
     for plan in _VARIANT_PLAN:
         for _attempt in range(8):
             kinds = list(plan)
             if "?" in kinds:
                 picked = rng.choice(len(_KINDS), size=len(kinds), replace=False).tolist()
-                kinds = [_KINDS[k] for k in picked]
-                if "jpeg" in kinds:  # saving the file comes last
-                    kinds.remove("jpeg")
-                    kinds.append("jpeg")
+                kinds = [_KINDS[k] for k in sorted(picked)]  # a forger's order: crop, resize, ..., save
             img, names = base, []
             for k in kinds:
                 name, img = _step(k.rstrip("!"), img, rng, strong=k.endswith("!"))
