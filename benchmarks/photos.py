@@ -121,11 +121,16 @@ GENERATORS = (
         "tests.factories.parcel_photos_fourth",
         "written apart after the close look, read since; the count of differing blocks chosen on the four",
     ),
-    ("tests.factories.parcel_photos_fifth", "written apart after the count, reported on"),
+    (
+        "tests.factories.parcel_photos_fifth",
+        "written apart after the count, never read; its figures seen once, nothing chosen on it",
+    ),
+    ("tests.factories.parcel_photos_sixth", "written apart after the evidence floor, reported on"),
 )
 """The generators measured: the one the hash's and the second look's thresholds were chosen
 on, three written apart from the search and then read while improving it (the close look's
-rule chosen on them), and a fifth written apart and read only here, to report on
+rule chosen on them), a fifth written apart and never read (its figures seen after the
+fifth round), and a sixth written apart and read only here, to report on
 (KPCS_PHOTO_GENERATOR measures one alone)."""
 
 

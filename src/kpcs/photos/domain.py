@@ -91,6 +91,12 @@ third generator's copies reach 0.52 and its other parcels of one set-up pass 0.2
 them). Now a filter for the close look: 0.45 keeps 99.3 % of that generator's copies and
 every copy of the tuning generator, and lets the close look see 2 pairs per photo of 150 where
 the second look alone let 0.5 through (docs/photos.md)."""
+DETAIL_CLEAR = 0.15
+"""A candidate whose :func:`second_look` difference is at most this is looked at closely
+at once, before the further candidates are looked at a second time: most copies agree this
+well (95 % of the tuning generator's copies, none of its other parcels on one tray;
+84 to 90 % of the copies of the three generators read), and a search that finds its copy's original
+first by hash then makes one second look, not :data:`SECOND_LOOKS`."""
 DETAIL_LIMIT_ALONE = 0.29
 """The largest :func:`second_look` difference that makes two photos one picture when the
 close look has too few blocks with detail to decide (a picture of a few hundred pixels):

@@ -137,9 +137,12 @@ def search(session: Session, store: PhotoStore, query: domain.Query, shipment: S
     within :data:`~kpcs.photos.domain.MATCH_DISTANCE` are looked at a second time, beside
     their thumbnail (:func:`~kpcs.photos.domain.second_look`), and those whose detail agrees
     there are looked at closely, beside the earlier photo itself
-    (:func:`~kpcs.photos.close_look.compare`), best agreeing first, until one is the same
-    picture: each later re-use of a picture is then flagged against the nearest earlier one,
-    and a search costs one close look, not :data:`~kpcs.photos.close_look.CLOSE_LOOKS`."""
+    (:func:`~kpcs.photos.close_look.compare`), until one is the same picture: each later
+    re-use of a picture is then flagged against the nearest earlier one, and a search costs
+    one close look, not :data:`~kpcs.photos.close_look.CLOSE_LOOKS`. A candidate that agrees
+    clearly (:data:`~kpcs.photos.domain.DETAIL_CLEAR`) is looked at closely at once, before
+    the further candidates' second looks (a copy's original is most often the nearest by
+    hash); the others that agree, best agreeing first, after them."""
     fingerprint = query.fingerprint
     keys = sorted(set().union(*(domain.band_keys(h) for h in fingerprint.query)))
     hits = sa.func.count().label("hits")
@@ -169,22 +172,46 @@ def search(session: Session, store: PhotoStore, query: domain.Query, shipment: S
     others = sorted(
         (p for p in photos if not shipment.includes(p)), key=lambda p: (near[p.id].distance, p.id)
     )
-    found, agreeing = [], []
+    found: list[Similar] = []
+    agreeing: list[tuple[domain.SecondLook, ShipmentPhoto]] = []
+    looked = 0
     for photo in others[: domain.SECOND_LOOKS]:
         look = _second_look(store, query, photo, near[photo.id])
         if look is None:
             found.append(Similar(photo, near[photo.id].distance, None))
+        elif look.difference <= domain.DETAIL_CLEAR and looked < close_look.CLOSE_LOOKS:
+            looked += 1
+            similar = _closely(store, query, photo, look, near[photo.id].distance)
+            if similar is not None:
+                found.append(similar)
+                if similar.close is not None:
+                    return _nearest_first(found)  # confirmed before the further candidates' second looks
         elif look.difference <= domain.DETAIL_LIMIT:
             agreeing.append((look, photo))
     agreeing.sort(key=lambda pair: (pair[0].difference, pair[1].id))
-    for look, photo in agreeing[: close_look.CLOSE_LOOKS]:
-        close = _close_look(store, query, photo, look.alignment)
-        if close is not None and not close.same_picture(look.difference):
-            continue
-        found.append(Similar(photo, near[photo.id].distance, look.difference, close))
-        if close is not None:
-            break  # confirmed: the same picture
+    for look, photo in agreeing[: close_look.CLOSE_LOOKS - looked]:
+        similar = _closely(store, query, photo, look, near[photo.id].distance)
+        if similar is not None:
+            found.append(similar)
+            if similar.close is not None:
+                break  # confirmed: the same picture
+    return _nearest_first(found)
+
+
+def _nearest_first(found: list[Similar]) -> list[Similar]:
     return sorted(found, key=lambda s: (s.distance, s.photo.id))
+
+
+def _closely(
+    store: PhotoStore, query: domain.Query, photo: ShipmentPhoto, look: domain.SecondLook, distance: int
+) -> Similar | None:
+    """A candidate that agreed at the second look, looked at closely: the match to report
+    (its ``close`` None if the earlier file could not be read), or None if the close look
+    tells the photos apart."""
+    close = _close_look(store, query, photo, look.alignment)
+    if close is not None and not close.same_picture(look.difference):
+        return None
+    return Similar(photo, distance, look.difference, close)
 
 
 def _second_look(
