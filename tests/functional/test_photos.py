@@ -15,7 +15,7 @@ from PIL import Image
 
 from kpcs.accounts.models import Role
 from kpcs.photos import close_look
-from kpcs.photos.domain import DETAIL_LIMIT, MATCH_DISTANCE
+from kpcs.photos.domain import DETAIL_LIMIT, DETAIL_LIMIT_ALONE, MATCH_DISTANCE
 from tests.conftest import auth, certificate_body
 from tests.factories import parcel_photos_holdout, photo_tuning
 from tests.functional.test_export_dossiers import DOSSIER, _restrict
@@ -172,6 +172,26 @@ def test_another_lot_heaped_on_an_unchanged_set_up_is_not_flagged_and_a_copy_of_
     [flagged] = audit.json()
     assert flagged["after"]["close_blocks_differing"] == similar["close_blocks_differing"]
     assert flagged["after"]["similar_photo"] == added.json()["id"]
+
+
+def test_a_copy_of_a_tiny_photo_is_decided_by_the_second_look_and_says_so(  # type: ignore[no-untyped-def]
+    client: TestClient, make_token, parcels
+) -> None:
+    """A photo of 120 pixels across has too few blocks with detail for the close look to
+    decide: a recompressed copy is still flagged, on the second look's stricter limit, and the
+    warning and the side-by-side page say why."""
+    botswana = auth(make_token(Role.AUTHORITY, "BW"))
+    first, second = (_issue(client, botswana) for _ in range(2))
+    tiny = parcels["original"].resize((120, 90), Image.Resampling.LANCZOS)
+    added = _upload(client, f"/api/v1/certificates/{first}/photos", _jpeg(tiny), botswana)
+    assert added.status_code == 201, added.text
+    reused = _upload(client, f"/api/v1/certificates/{second}/photos", _jpeg(tiny, 60), botswana)
+    [similar] = reused.json()["similar"]
+    assert similar["photo"] == added.json()["id"] and similar["difference"] <= DETAIL_LIMIT_ALONE
+    [warning] = client.get(f"/api/v1/certificates/{second}", headers=botswana).json()["warnings"]
+    assert "too few to decide" in warning["message"], warning["message"]
+    page = client.get(f"/photo-matches/{similar['match']}", headers=botswana)
+    assert "too few to decide, so the detail decided (the same picture: at most 0.29)" in page.text
 
 
 def test_a_match_whose_earlier_file_is_lost_is_reported_on_the_second_look(  # type: ignore[no-untyped-def]

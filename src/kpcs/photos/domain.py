@@ -94,9 +94,9 @@ the second look alone let 0.5 through (docs/photos.md)."""
 DETAIL_CLEAR = 0.15
 """A candidate whose :func:`second_look` difference is at most this is looked at closely
 at once, before the further candidates are looked at a second time: most copies agree this
-well (95 % of the tuning generator's copies, none of its other parcels on one tray;
-84 to 90 % of the copies of the three generators read), and a search that finds its copy's original
-first by hash then makes one second look, not :data:`SECOND_LOOKS`."""
+well (95 % of the tuning generator's copies, none of its other parcels on one tray; 84 to
+90 % of the copies of the three generators read), and a search that finds its copy's
+original first by hash then makes one second look, not :data:`SECOND_LOOKS`."""
 DETAIL_LIMIT_ALONE = 0.29
 """The largest :func:`second_look` difference that makes two photos one picture when the
 close look has too few blocks with detail to decide (a picture of a few hundred pixels):

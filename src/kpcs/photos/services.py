@@ -199,6 +199,7 @@ def search(session: Session, store: PhotoStore, query: domain.Query, shipment: S
 
 
 def _nearest_first(found: list[Similar]) -> list[Similar]:
+    """The matches, nearest by hash first (then the earliest photo)."""
     return sorted(found, key=lambda s: (s.distance, s.photo.id))
 
 
