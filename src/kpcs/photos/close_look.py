@@ -134,12 +134,34 @@ class CloseLook:
 def compare(query: Image.Image, stored: Image.Image, aligned: Alignment) -> CloseLook:
     """``query`` and ``stored`` (both grey, any size) looked at closely, from where the second
     look ``aligned`` them (see the module)."""
+    blocks = measure(query, stored, aligned)
+    if blocks is None:
+        return CloseLook(0, 0)
+    counts = _counted(blocks)
+    return CloseLook(int((blocks.correlation[counts] < DIFFERS).sum()), int(counts.sum()))
+
+
+@dataclass(frozen=True)
+class Measured:
+    """The blocks the close look measured, at full scale once aligned: each one's best
+    correlation near the alignment, both photos' detail there, and whether it lies far
+    enough inside both pictures to be compared."""
+
+    correlation: NDArray[np.float64]
+    query_energy: NDArray[np.float64]
+    stored_energy: NDArray[np.float64]
+    inside: NDArray[np.bool_]
+
+
+def measure(query: Image.Image, stored: Image.Image, aligned: Alignment) -> Measured | None:
+    """Steps 1 to 3 of the module, up to the measure: None if there is nothing finer to see
+    than the second look saw (a picture too small, or its window off the picture)."""
     query_width = (aligned.query_box[2] - aligned.query_box[0]) * query.width
     stored_width = (aligned.stored_box[2] - aligned.stored_box[0]) * stored.width
     width = int(min(query_width, stored_width, WIDTH))
     measured_block = BLOCK if width >= SMALL_WIDTH else SMALL_BLOCK
     if width < 2 * measured_block or query_width <= 0 or stored_width <= 0:
-        return CloseLook(0, 0)  # nothing finer than the second look saw
+        return None
     aspect = (aligned.query_box[3] - aligned.query_box[1]) * query.height / query_width
     query_grey, stored_grey = _scaled(query, width / query_width), _scaled(stored, width / stored_width)
     box = aligned.stored_box
@@ -165,20 +187,26 @@ def compare(query: Image.Image, stored: Image.Image, aligned: Alignment) -> Clos
         query_samples, Frame.at(stored_detail, box, extra=2 * reach + 2), grid, block, reach
     )
     if not stored_frame.fits(grid, 2):
-        return CloseLook(0, 0)  # the second look's window lies off the picture: nothing to compare
+        return None  # the second look's window lies off the picture
     blocks = _blocks_compared(query_samples, stored_frame.sample(grid, 1, _SAME), 1, measured_block)
     inside = _inside(stored_frame, _size(stored_detail), grid, measured_block, blocks) & _inside(
         query_frame, _size(query_detail), grid, measured_block, blocks
     )
+    return Measured(blocks.correlation, blocks.query_energy, blocks.stored_energy, inside)
+
+
+def _counted(blocks: Measured) -> NDArray[np.bool_]:
+    """The blocks that count: inside both pictures, with detail (see the module, step 3)."""
+    inside = blocks.inside
     if not inside.any():
-        return CloseLook(0, 0)
+        return inside
     energy = blocks.query_energy + blocks.stored_energy
     enough = COUNTS * np.median(energy[inside])
     ranked = np.sort(energy[inside])[::-1]
     if len(ranked) > _LEAST_COUNTED:
         enough = min(enough, ranked[_LEAST_COUNTED - 1])
-    counts = inside & (energy >= enough)
-    return CloseLook(int((blocks.correlation[counts] < DIFFERS).sum()), int(counts.sum()))
+    counts: NDArray[np.bool_] = inside & (energy >= enough)
+    return counts
 
 
 def _scaled(grey: Image.Image, scale: float) -> Image.Image:
