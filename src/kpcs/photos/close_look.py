@@ -24,12 +24,17 @@ How:
    plate's holes) lets a block match the next hole along as well as its own: at a quarter
    scale the holes are a blur, and each finer level reaches too little to jump one.
 3. **The measure.** At full scale, each block's best correlation within one pixel of that
-   alignment. A block *counts* when it holds detail (:data:`COUNTS` times the median block's,
-   or it is among the :data:`_LEAST_COUNTED` with most: stones, writing, props; not bare
-   tray), and *differs* when its correlation is under :data:`DIFFERS`. Blocks near either
-   picture's edge are not counted. The photos are the same picture when at most
-   :data:`MOST_DIFFERING` blocks differ: a copy differs in none, another lot in every block
-   its stones or its writing are in, however few.
+   alignment. Blocks near either picture's edge are left out. A block is *counted* when it
+   holds detail above the camera's noise (:data:`SEEN` times the quietest tenth's), and is
+   *clear* when it holds much (:data:`COUNTS` times the median block's, or it is among the
+   :data:`_LEAST_COUNTED` with most: stones, writing, props; not bare tray). A clear block
+   *differs* when its correlation is under :data:`DIFFERS`; any counted block differs when it
+   leaves far more unexplained than the others (:data:`UNEXPLAINED`): where a pattern fills
+   the frame, the blocks that another parcel's stones lie in are the ones that stand out,
+   the pattern agreeing round them. The photos are the same picture when at most
+   :data:`MOST_DIFFERING` blocks differ (none, :data:`MOST_DIFFERING_DOUBTED`, when the
+   second look already doubted): a copy differs in none, another lot in every block its
+   stones or its writing are in, however few.
 4. **Too little to see.** A picture of a few hundred pixels has only a handful of blocks
    with detail, and "at most two differ" says little about it: with fewer than
    :data:`FEWEST_COUNTED`, the close look does not decide, and the second look's stricter
@@ -62,9 +67,25 @@ LEVELS = ((4, 16, 8), (2, 32, 2), (1, 32, 1))
 """The alignment's levels, coarse first: at the close look's width divided by the first
 number, blocks of the second's pixels find their shift up to the third's each way."""
 DIFFERS = 0.4
-"""A block differs when its best correlation is under this."""
+"""A clear block differs when its best correlation is under this."""
 COUNTS = 4.0
-"""A block counts when its detail is at least this many times the median block's."""
+"""A block is clear when its detail is at least this many times the median block's (or it
+is among the :data:`_LEAST_COUNTED` with most)."""
+SEEN = 4.0
+"""A block has detail to compare (it is *counted*) when its detail is at least this many
+times the quietest tenth's (bare surface: the camera's noise), and at least
+:data:`_SEEN_OF_MEDIAN` of the median block's; every clear block is counted."""
+_SEEN_OF_MEDIAN = 0.1
+"""(A picture drawn flat, with no noise at all, has nothing in its quietest tenth.)"""
+UNEXPLAINED = 5.0
+"""A counted block differs, too, when what its correlation leaves unexplained (its detail
+times one less the correlation) is more than this many times the median counted block's...
+"""
+_UNEXPLAINED_BELOW = 0.5
+"""...and its correlation is under this. Why: on a pattern that fills the frame (a sieve
+plate's holes), a block that another parcel's stones lie in still correlates 0.4 to 0.7,
+the holes agreeing, but leaves five to ten times as much unexplained as the holes alone
+around it; a copy leaves about as much everywhere (docs/photos.md, seventh round)."""
 MOST_DIFFERING = 2
 """The most blocks that may differ in the same picture. A count, not a share: another lot of
 a few stones on an unchanged set-up differs in only the few blocks its stones lie in, out of
@@ -72,6 +93,11 @@ a hundred or more with detail, while a copy, well aligned, differs in none (or o
 where a crop's edge or recompression meets fine detail). Chosen on the four generators read
 so far (docs/photos.md, "Thresholds"): their copies' 99th percentile was at most 2 differing
 blocks; their other parcels' fewest 3 (the fourth's small parcels), 10, 16 and 42."""
+MOST_DIFFERING_DOUBTED = 0
+"""...and none, when the second look found more difference than its own limit
+(:data:`~kpcs.photos.domain.DETAIL_LIMIT_ALONE`): the copies of the five generators read
+that came so far from their original at the second look differed in no block at all;
+another parcel on the same set-up does so in one to three (docs/photos.md, seventh round)."""
 FEWEST_COUNTED = 12
 """The fewest blocks with detail the close look decides on. Chosen on the tuning generator
 (docs/photos.md, sixth round): its other parcels that passed the second look against the
@@ -114,15 +140,15 @@ class CloseLook:
 
     @property
     def decides(self) -> bool:
-        """True if enough blocks have detail for the close look to decide (:data:`FEWEST_COUNTED`)."""
-        return self.counted >= FEWEST_COUNTED
+        """True if enough blocks have detail for the close look to decide."""
+        return decides(self.counted)
 
     def same_picture(self, difference: float) -> bool:
         """Whether the photos are one picture, the second look having found ``difference``:
-        so few blocks differ (:data:`MOST_DIFFERING`), or, where the close look has too few
+        so few blocks differ (:meth:`most_differing`), or, where the close look has too few
         blocks to decide, the second look agrees within its stricter limit."""
         if self.decides:
-            return self.differing <= MOST_DIFFERING
+            return self.differing <= most_differing(difference)
         return difference <= DETAIL_LIMIT_ALONE
 
     @property
@@ -131,14 +157,24 @@ class CloseLook:
         return self.differing / self.counted if self.counted else 0.0
 
 
+def decides(counted: int) -> bool:
+    """Whether ``counted`` blocks with detail are enough for the close look to decide
+    (:data:`FEWEST_COUNTED`)."""
+    return counted >= FEWEST_COUNTED
+
+
+def most_differing(difference: float) -> int:
+    """The most blocks that may differ in one picture, the second look having found
+    ``difference`` (:data:`MOST_DIFFERING`, or :data:`MOST_DIFFERING_DOUBTED` above the
+    second look's own limit)."""
+    return MOST_DIFFERING if difference <= DETAIL_LIMIT_ALONE else MOST_DIFFERING_DOUBTED
+
+
 def compare(query: Image.Image, stored: Image.Image, aligned: Alignment) -> CloseLook:
     """``query`` and ``stored`` (both grey, any size) looked at closely, from where the second
     look ``aligned`` them (see the module)."""
     blocks = measure(query, stored, aligned)
-    if blocks is None:
-        return CloseLook(0, 0)
-    counts = _counted(blocks)
-    return CloseLook(int((blocks.correlation[counts] < DIFFERS).sum()), int(counts.sum()))
+    return CloseLook(0, 0) if blocks is None else _verdict(blocks)
 
 
 @dataclass(frozen=True)
@@ -195,18 +231,26 @@ def measure(query: Image.Image, stored: Image.Image, aligned: Alignment) -> Meas
     return Measured(blocks.correlation, blocks.query_energy, blocks.stored_energy, inside)
 
 
-def _counted(blocks: Measured) -> NDArray[np.bool_]:
-    """The blocks that count: inside both pictures, with detail (see the module, step 3)."""
+def _verdict(blocks: Measured) -> CloseLook:
+    """How many of the blocks with detail differ, of how many (see the module, step 3)."""
     inside = blocks.inside
     if not inside.any():
-        return inside
+        return CloseLook(0, 0)
     energy = blocks.query_energy + blocks.stored_energy
-    enough = COUNTS * np.median(energy[inside])
-    ranked = np.sort(energy[inside])[::-1]
+    within = energy[inside]
+    median = float(np.median(within))
+    clearest = COUNTS * median
+    ranked = np.sort(within)[::-1]
     if len(ranked) > _LEAST_COUNTED:
-        enough = min(enough, ranked[_LEAST_COUNTED - 1])
-    counts: NDArray[np.bool_] = inside & (energy >= enough)
-    return counts
+        clearest = min(clearest, float(ranked[_LEAST_COUNTED - 1]))
+    clear = inside & (energy >= clearest)
+    seen = clear | (inside & (energy >= max(SEEN * np.percentile(within, 10), _SEEN_OF_MEDIAN * median)))
+    unexplained = energy * (1 - blocks.correlation)
+    stands_out = (unexplained > UNEXPLAINED * np.median(unexplained[seen])) & (
+        blocks.correlation < _UNEXPLAINED_BELOW
+    )
+    differing = (clear & (blocks.correlation < DIFFERS)) | (seen & stands_out)
+    return CloseLook(int(differing.sum()), int(seen.sum()))
 
 
 def _scaled(grey: Image.Image, scale: float) -> Image.Image:

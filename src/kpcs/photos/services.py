@@ -289,7 +289,7 @@ def _looks_said(found: Similar) -> str:
         )
     return (
         f"{said}; looked at closely, {found.close.differing} of {found.close.counted} blocks with detail "
-        f"differ, at most {close_look.MOST_DIFFERING} in the same picture"
+        f"differ, at most {close_look.most_differing(found.difference)} in the same picture"
     )
 
 
@@ -529,8 +529,14 @@ def match(session: Session, principal: Principal, match_id: int) -> dict[str, An
         "close_difference": found.close_difference,
         "close_blocks_differing": found.close_blocks_differing,
         "close_blocks_counted": found.close_blocks_counted,
-        "close_most_differing": close_look.MOST_DIFFERING,
+        "close_most_differing": (
+            None if found.detail_difference is None else close_look.most_differing(found.detail_difference)
+        ),
         "close_fewest_counted": close_look.FEWEST_COUNTED,
+        # whether the close look decided (enough blocks with detail), None if it did not look
+        "close_decided": (
+            None if found.close_blocks_counted is None else close_look.decides(found.close_blocks_counted)
+        ),
         "difference_limit_alone": domain.DETAIL_LIMIT_ALONE,
         "bits": domain.HASH_BITS,
         "found_at": found.found_at,
