@@ -125,13 +125,19 @@ GENERATORS = (
         "tests.factories.parcel_photos_fifth",
         "written apart after the count, never read; its figures seen once, nothing chosen on it",
     ),
-    ("tests.factories.parcel_photos_sixth", "written apart after the evidence floor, reported on"),
+    (
+        "tests.factories.parcel_photos_sixth",
+        "written apart after the evidence floor, reported on once, read since; the blocks that stand out "
+        "chosen on it",
+    ),
+    ("tests.factories.parcel_photos_seventh", "written apart after the blocks that stand out, reported on"),
 )
 """The generators measured: the one the hash's and the second look's thresholds were chosen
 on, three written apart from the search and then read while improving it (the close look's
 rule chosen on them), a fifth written apart and never read (its figures seen after the
-fifth round), and a sixth written apart and read only here, to report on
-(KPCS_PHOTO_GENERATOR measures one alone)."""
+fifth round), a sixth reported on once and then read (the seventh round's rule chosen on
+it), and a seventh written apart and read only here, to report on (KPCS_PHOTO_GENERATOR,
+a comma-separated list of modules, measures those alone)."""
 
 
 def _kind(name: str) -> str:
@@ -148,7 +154,9 @@ def bench_photos(index_size: int = INDEX_SIZE) -> list[Result]:
     from tests.conftest import build_database
 
     chosen = os.environ.get("KPCS_PHOTO_GENERATOR")
-    generators = [(chosen, "chosen")] if chosen else list(GENERATORS)
+    roles = dict(GENERATORS)
+    modules = chosen.split(",") if chosen else [module for module, _ in GENERATORS]
+    generators = [(module, roles.get(module, "chosen")) for module in modules]
     results: list[Result] = []
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "photos.db"
