@@ -95,9 +95,10 @@ so far (docs/photos.md, "Thresholds"): their copies' 99th percentile was at most
 blocks; their other parcels' fewest 3 (the fourth's small parcels), 10, 16 and 42."""
 MOST_DIFFERING_DOUBTED = 0
 """...and none, when the second look found more difference than its own limit
-(:data:`~kpcs.photos.domain.DETAIL_LIMIT_ALONE`): the copies of the five generators read
-that came so far from their original at the second look differed in no block at all;
-another parcel on the same set-up does so in one to three (docs/photos.md, seventh round)."""
+(:data:`~kpcs.photos.domain.DETAIL_LIMIT_ALONE`): of the copies of four generators that came
+so far from their original at the second look, 106 differed in no block and 2 in one or
+two; the sixth generator's other parcels that passed everything else differed in one or two
+(docs/photos.md, seventh round)."""
 FEWEST_COUNTED = 12
 """The fewest blocks with detail the close look decides on. Chosen on the tuning generator
 (docs/photos.md, sixth round): its other parcels that passed the second look against the
