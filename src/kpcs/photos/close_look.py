@@ -246,6 +246,8 @@ def _verdict(blocks: Measured) -> CloseLook:
         clearest = min(clearest, float(ranked[_LEAST_COUNTED - 1]))
     clear = inside & (energy >= clearest)
     seen = clear | (inside & (energy >= max(SEEN * np.percentile(within, 10), _SEEN_OF_MEDIAN * median)))
+    if not seen.any():
+        return CloseLook(0, 0)  # detail nowhere above the noise: nothing to count
     unexplained = energy * (1 - blocks.correlation)
     stands_out = (unexplained > UNEXPLAINED * np.median(unexplained[seen])) & (
         blocks.correlation < _UNEXPLAINED_BELOW
