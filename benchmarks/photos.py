@@ -66,7 +66,7 @@ def _fill(
     connection = sqlite3.connect(path)
     try:
         first = (connection.execute("SELECT coalesce(max(id), 0) FROM shipment_photos").fetchone()[0]) + 1
-        photo_rows, hash_rows, band_rows = [], [], []
+        photo_rows, band_rows = [], []
         for offset in range(count):
             photo_id = first + offset
             real = fingerprints[offset % len(fingerprints)]
@@ -80,6 +80,7 @@ def _fill(
                     dossier_id,
                     thumbnails[offset % len(thumbnails)],
                     thumbnails[offset % len(thumbnails)],
+                    domain.joined(tuple(stored)),
                     "image/jpeg",
                     800,
                     600,
@@ -88,20 +89,33 @@ def _fill(
                     "bench",
                 )
             )
-            hash_rows += [(photo_id, window, value) for window, value in enumerate(stored)]
             band_rows += [(key, photo_id) for key in set().union(*(domain.band_keys(h) for h in stored))]
             if len(band_rows) > 500_000 or offset == count - 1:
                 connection.executemany(
-                    "INSERT INTO shipment_photos (id, dossier_id, sha256, thumbnail_sha256, media_type, "
-                    "width, height, size_bytes, uploaded_at, uploaded_by) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO shipment_photos (id, dossier_id, sha256, thumbnail_sha256, hashes, "
+                    "media_type, width, height, size_bytes, uploaded_at, uploaded_by) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     photo_rows,
                 )
-                connection.executemany("INSERT INTO photo_hashes VALUES (?,?,?)", hash_rows)
                 connection.executemany("INSERT INTO photo_bands (key, photo_id) VALUES (?,?)", band_rows)
                 connection.commit()
-                photo_rows, hash_rows, band_rows = [], [], []
+                photo_rows, band_rows = [], []
     finally:
         connection.close()
+
+
+def bench_dossier(factory: Any) -> int:
+    """The export dossier every measured photo is added to."""
+    with UnitOfWork(factory) as uow:
+        dossier = ExportDossier(
+            participant_code="BW", exporting_country="BW", zone="bench", carats=1, value_usd=1,
+            lines=[], parcel_count=None, parcels=[], notes="bench", status=DossierStatus.SUBMITTED,
+            submitted_at=NOW, submitted_by="bench", clock_started_at=NOW, expert_assessment=None,
+            statistics_assessment=None, decision=None, decided_at=None, certificate_number=None,
+        )  # fmt: skip
+        uow.session.add(dossier)
+        uow.commit()
+        return dossier.id
 
 
 def _jpeg(image: object) -> bytes:
@@ -164,16 +178,7 @@ def bench_photos(index_size: int = INDEX_SIZE) -> list[Result]:
         build_database(url)
         engine = make_engine(url)
         factory = make_session_factory(engine)
-        with UnitOfWork(factory) as uow:
-            dossier = ExportDossier(
-                participant_code="BW", exporting_country="BW", zone="bench", carats=1, value_usd=1,
-                lines=[], parcel_count=None, parcels=[], notes="bench", status=DossierStatus.SUBMITTED,
-                submitted_at=NOW, submitted_by="bench", clock_started_at=NOW, expert_assessment=None,
-                statistics_assessment=None, decision=None, decided_at=None, certificate_number=None,
-            )  # fmt: skip
-            uow.session.add(dossier)
-            uow.commit()
-            dossier_id = dossier.id
+        dossier_id = bench_dossier(factory)
         filler = importlib.import_module(GENERATORS[0][0])
         store = PhotoStore(Path(tmp) / "data" / "photos")
         small, thumbnails = [], []

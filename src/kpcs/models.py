@@ -36,7 +36,7 @@ from kpcs.participants.models import (
     WorkingBody,
     WorkingBodyMembership,
 )
-from kpcs.photos.models import PhotoBand, PhotoHash, PhotoMatch, ShipmentPhoto
+from kpcs.photos.models import PhotoBand, PhotoMatch, ShipmentPhoto
 from kpcs.plenaries.models import ChairPerson, Meeting
 from kpcs.reviews.models import Recommendation, RecommendationStep, Review, ReviewMember
 from kpcs.signing.models import SigningKey
@@ -93,7 +93,6 @@ __all__ = [
     "ParticipantRegime",
     "ParticipantStatusChange",
     "PhotoBand",
-    "PhotoHash",
     "PhotoMatch",
     "ProductionFigure",
     "PublishedProduction",

@@ -194,6 +194,18 @@ def query(image: Image.Image) -> Query:
     return Query(flat, _fingerprint_of(flat), reduced(grey))
 
 
+def joined(hashes: tuple[bytes, ...]) -> bytes:
+    """A photo's window hashes as the one value kept (``shipment_photos.hashes``)."""
+    if any(len(value) != HASH_BYTES for value in hashes):
+        raise ValueError(f"a hash is {HASH_BYTES} bytes")
+    return b"".join(hashes)
+
+
+def parted(kept: bytes) -> tuple[bytes, ...]:
+    """The window hashes kept by :func:`joined`, one by one."""
+    return tuple(kept[at : at + HASH_BYTES] for at in range(0, len(kept), HASH_BYTES))
+
+
 def split_bands(value: bytes) -> tuple[int, ...]:
     """The hash's 16 rows as 16-bit numbers, lowest vertical frequency first."""
     if len(value) != HASH_BYTES:

@@ -1,5 +1,5 @@
-"""Tables of shipment photos: the photos themselves (files under ``KPCS_DATA_DIR/photos``),
-their window hashes, the band index the search looks up, and the matches found."""
+"""Tables of shipment photos: the photos themselves (files under ``KPCS_DATA_DIR/photos``)
+with their window hashes, the band index the search looks up, and the matches found."""
 
 from __future__ import annotations
 
@@ -33,24 +33,17 @@ class ShipmentPhoto(Base):
         comment="the photo in grey, at most 960 px a side (JPEG), which the close look reads; null for "
         "photos kept before it was (their file is read instead)",
     )
+    hashes: Mapped[bytes] = mapped_column(
+        sa.LargeBinary,
+        comment="the 256-bit perceptual hashes of its stored windows, 32 bytes each, in the order of "
+        "kpcs.photos.domain.STORED_WINDOWS: what the search compares a candidate by",
+    )
     media_type: Mapped[str] = mapped_column(sa.String(20))
     width: Mapped[int]
     height: Mapped[int]
     size_bytes: Mapped[int]
     uploaded_at: Mapped[datetime]
     uploaded_by: Mapped[str] = mapped_column(sa.String(120))
-
-
-class PhotoHash(Base):
-    """The 256-bit perceptual hash of one stored window of a photo (``kpcs.photos.domain``)."""
-
-    __tablename__ = "photo_hashes"
-
-    photo_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("shipment_photos.id", ondelete="CASCADE"), primary_key=True
-    )
-    window: Mapped[int] = mapped_column(primary_key=True, comment="index into STORED_WINDOWS")
-    hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
 
 
 class PhotoBand(Base):

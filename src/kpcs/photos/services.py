@@ -28,7 +28,7 @@ from kpcs.dossiers.models import ExportDossier
 from kpcs.errors import AccessError, NotFound
 from kpcs.photos import close_look, domain
 from kpcs.photos.images import grey_for_close_look, grey_kept, read_photo
-from kpcs.photos.models import PhotoBand, PhotoHash, PhotoMatch, ShipmentPhoto
+from kpcs.photos.models import PhotoBand, PhotoMatch, ShipmentPhoto
 from kpcs.photos.store import PhotoStore
 from kpcs.workbench import findings
 from kpcs.workbench.domain import Kind
@@ -146,26 +146,23 @@ def search(session: Session, store: PhotoStore, query: domain.Query, shipment: S
     fingerprint = query.fingerprint
     keys = sorted(set().union(*(domain.band_keys(h) for h in fingerprint.query)))
     hits = sa.func.count().label("hits")
-    candidates = list(
-        session.scalars(
-            sa.select(PhotoBand.photo_id)
-            .where(PhotoBand.key.in_(keys))
-            .group_by(PhotoBand.photo_id)
-            .having(hits >= domain.MIN_BAND_HITS)
-        )
+    candidates = (
+        sa.select(PhotoBand.photo_id)
+        .where(PhotoBand.key.in_(keys))
+        .group_by(PhotoBand.photo_id)
+        .having(hits >= domain.MIN_BAND_HITS)
     )
-    if not candidates:
+    stored = session.execute(
+        sa.select(ShipmentPhoto.id, ShipmentPhoto.hashes).where(ShipmentPhoto.id.in_(candidates))
+    ).all()
+    if not stored:
         return []
-    stored: dict[int, list[tuple[int, bytes]]] = {}
-    for photo_id, window, value in session.execute(
-        sa.select(PhotoHash.photo_id, PhotoHash.window, PhotoHash.hash).where(
-            PhotoHash.photo_id.in_(candidates)
-        )
-    ):
-        stored.setdefault(photo_id, []).append((window, value))
-    ids = list(stored)
-    measured = domain.closest(fingerprint.query, [tuple(v for _, v in sorted(stored[i])) for i in ids])
-    near = {i: m for i, m in zip(ids, measured, strict=True) if m.distance <= domain.MATCH_DISTANCE}
+    measured = domain.closest(fingerprint.query, [domain.parted(kept) for _, kept in stored])
+    near = {
+        photo_id: m
+        for (photo_id, _), m in zip(stored, measured, strict=True)
+        if m.distance <= domain.MATCH_DISTANCE
+    }
     if not near:
         return []
     photos = session.scalars(sa.select(ShipmentPhoto).where(ShipmentPhoto.id.in_(near))).all()
@@ -246,12 +243,8 @@ def _close_look(
 
 
 def index(session: Session, photo_id: int, fingerprint: domain.Fingerprint) -> None:
-    """Put a photo's stored windows into the index, for later photos to be searched against
-    (hundreds of rows: inserted in one statement each, not as objects)."""
-    session.execute(
-        sa.insert(PhotoHash),
-        [{"photo_id": photo_id, "window": n, "hash": value} for n, value in enumerate(fingerprint.stored)],
-    )
+    """Put a photo's band keys into the index, for later photos to be searched against (its
+    hashes are kept on the photo itself; some hundreds of keys, inserted in one statement)."""
     keys = set().union(*(domain.band_keys(h) for h in fingerprint.stored))
     session.execute(sa.insert(PhotoBand), [{"key": key, "photo_id": photo_id} for key in sorted(keys)])
 
@@ -341,6 +334,7 @@ def _add(
         sha256=store.save(photo_read.content),
         thumbnail_sha256=store.save(photo_read.thumbnail),
         grey_sha256=store.save(grey_kept(query.grey)),
+        hashes=domain.joined(query.fingerprint.stored),
         media_type=photo_read.media_type,
         width=photo_read.width,
         height=photo_read.height,
