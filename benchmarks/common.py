@@ -134,21 +134,25 @@ def write(results: list[Result], notes: list[str]) -> None:
     DOC.write_text("\n".join(lines) + "\n")
 
 
-def update(results: list[Result], area: str) -> None:
+def update(
+    results: list[Result], area: str, kept: Callable[[str], bool] | None = None, said: str = ""
+) -> None:
     """Replace the rows of ``area`` in docs/benchmarks.md with ``results`` (a run of one
     area: the other rows keep the figures of the last full run), and say when.
 
     The area's rows stay together, where its first row was (after the table if it had
-    none), however many rows it had before."""
+    none), however many rows it had before; those ``kept`` says to keep come first, with
+    their earlier figures (a run of part of an area), and ``said`` is added to the stamp."""
     lines = DOC.read_text().splitlines()
     rows = [f"| {r.area} | {r.what} | {r.database} | {r.value} | {r.target} | "
             f"{'' if r.met is None else ('yes' if r.met else '**no**')} |" for r in results]  # fmt: skip
     places = [i for i, line in enumerate(lines) if line.startswith(f"| {area} |")]
     first = places[0] if places else max(i for i, line in enumerate(lines) if line.startswith("| ")) + 1
+    rows = [lines[i] for i in places if kept is not None and kept(lines[i])] + rows
     lines = [line for i, line in enumerate(lines) if i not in set(places)]
     lines[first:first] = rows
     when = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
-    stamp = f"- Area `{area}` measured again on its own: {when} (`make bench ONLY={area}`)"
+    stamp = f"- Area `{area}` measured again on its own: {when} (`make bench ONLY={area}`){said}"
     lines = [line for line in lines if not line.startswith(f"- Area `{area}`")]
     header = next(i for i, line in enumerate(lines) if line.startswith("- Machine:"))
     DOC.write_text("\n".join([*lines[: header + 1], stamp, *lines[header + 1 :]]) + "\n")

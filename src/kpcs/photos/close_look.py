@@ -31,10 +31,12 @@ How:
    *differs* when its correlation is under :data:`DIFFERS`; any counted block differs when it
    leaves far more unexplained than the others (:data:`UNEXPLAINED`): where a pattern fills
    the frame, the blocks that another parcel's stones lie in are the ones that stand out,
-   the pattern agreeing round them. The photos are the same picture when at most
-   :data:`MOST_DIFFERING` blocks differ (none, :data:`MOST_DIFFERING_DOUBTED`, when the
-   second look already doubted): a copy differs in none, another lot in every block its
-   stones or its writing are in, however few.
+   the pattern agreeing round them. The same is measured in blocks of :data:`SMALL_BLOCK`,
+   where a stone of 30 to 40 pixels on a pattern fills whole blocks (:data:`FINE_UNEXPLAINED`).
+   The photos are the same picture when at most :data:`MOST_DIFFERING` blocks differ (none,
+   :data:`MOST_DIFFERING_DOUBTED`, when the second look already doubted) and at most
+   :data:`MOST_FINE_DIFFERING` finer blocks stand out: a copy differs in none, another lot
+   in every block its stones or its writing are in, however few.
 4. **Too little to see.** A picture of a few hundred pixels has only a handful of blocks
    with detail, and "at most two differ" says little about it: with fewer than
    :data:`FEWEST_COUNTED`, the close look does not decide, and the second look's stricter
@@ -86,6 +88,20 @@ _UNEXPLAINED_BELOW = 0.5
 plate's holes), a block that another parcel's stones lie in still correlates 0.4 to 0.7,
 the holes agreeing, but leaves five to ten times as much unexplained as the holes alone
 around it; a copy leaves about as much everywhere (docs/photos.md, seventh round)."""
+FINE_UNEXPLAINED = 4.0
+"""A finer block (:data:`SMALL_BLOCK` pixels) with detail stands out when what its
+correlation leaves unexplained is more than this many times the median finer block's...
+"""
+_FINE_UNEXPLAINED_BELOW = 0.4
+"""...and its correlation is under this. Why: a stone of 30 to 40 pixels on a pattern (a
+sieve plate's holes) fills no block of 32 (the holes round it agree, and the block still
+correlates 0.6 to 0.9), but fills some blocks of 16, which then stand out (docs/photos.md,
+eighth round)."""
+MOST_FINE_DIFFERING = 2
+"""The most finer blocks that may stand out in the same picture. Chosen with the two
+above on the sixth and seventh generators' measurements (docs/photos.md, eighth round):
+the seventh's other parcels reported fell from 117 to 24 of 1,000 (the sixth's from 2 to
+0) for 0.011 and 0.005 of their copies' recall."""
 MOST_DIFFERING = 2
 """The most blocks that may differ in the same picture. A count, not a share: another lot of
 a few stones on an unchanged set-up differs in only the few blocks its stones lie in, out of
@@ -138,6 +154,8 @@ class CloseLook:
 
     differing: int
     counted: int
+    fine_differing: int = 0
+    """Of the finer blocks (:data:`SMALL_BLOCK` pixels), how many stand out (see the module)."""
 
     @property
     def decides(self) -> bool:
@@ -149,7 +167,7 @@ class CloseLook:
         so few blocks differ (:meth:`most_differing`), or, where the close look has too few
         blocks to decide, the second look agrees within its stricter limit."""
         if self.decides:
-            return self.differing <= most_differing(difference)
+            return self.differing <= most_differing(difference) and self.fine_differing <= MOST_FINE_DIFFERING
         return difference <= DETAIL_LIMIT_ALONE
 
     @property
@@ -188,6 +206,8 @@ class Measured:
     query_energy: NDArray[np.float64]
     stored_energy: NDArray[np.float64]
     inside: NDArray[np.bool_]
+    finer: Measured | None = None
+    """The same, in blocks of :data:`SMALL_BLOCK` pixels (where the blocks are larger)."""
 
 
 def measure(query: Image.Image, stored: Image.Image, aligned: Alignment) -> Measured | None:
@@ -225,11 +245,17 @@ def measure(query: Image.Image, stored: Image.Image, aligned: Alignment) -> Meas
     )
     if not stored_frame.fits(grid, 2):
         return None  # the second look's window lies off the picture
-    blocks = _blocks_compared(query_samples, stored_frame.sample(grid, 1, _SAME), 1, measured_block)
-    inside = _inside(stored_frame, _size(stored_detail), grid, measured_block, blocks) & _inside(
-        query_frame, _size(query_detail), grid, measured_block, blocks
-    )
-    return Measured(blocks.correlation, blocks.query_energy, blocks.stored_energy, inside)
+    stored_samples = stored_frame.sample(grid, 1, _SAME)
+    sizes = [measured_block] + ([SMALL_BLOCK] if measured_block > SMALL_BLOCK else [])
+    finer = None
+    for size in reversed(sizes):
+        blocks = _blocks_compared(query_samples, stored_samples, 1, size)
+        inside = _inside(stored_frame, _size(stored_detail), grid, size, blocks) & _inside(
+            query_frame, _size(query_detail), grid, size, blocks
+        )
+        finer = Measured(blocks.correlation, blocks.query_energy, blocks.stored_energy, inside, finer)
+    assert finer is not None
+    return finer
 
 
 def _verdict(blocks: Measured) -> CloseLook:
@@ -253,7 +279,26 @@ def _verdict(blocks: Measured) -> CloseLook:
         blocks.correlation < _UNEXPLAINED_BELOW
     )
     differing = (clear & (blocks.correlation < DIFFERS)) | (seen & stands_out)
-    return CloseLook(int(differing.sum()), int(seen.sum()))
+    fine = 0 if blocks.finer is None else _standing_out(blocks.finer)
+    return CloseLook(int(differing.sum()), int(seen.sum()), fine)
+
+
+def _standing_out(blocks: Measured) -> int:
+    """How many of the finer blocks with detail stand out (:data:`FINE_UNEXPLAINED`)."""
+    inside = blocks.inside
+    if not inside.any():
+        return 0
+    energy = blocks.query_energy + blocks.stored_energy
+    within = energy[inside]
+    median = float(np.median(within))
+    seen = inside & (energy >= max(SEEN * np.percentile(within, 10), _SEEN_OF_MEDIAN * median))
+    if not seen.any():
+        return 0
+    unexplained = energy * (1 - blocks.correlation)
+    stands_out = (unexplained > FINE_UNEXPLAINED * np.median(unexplained[seen])) & (
+        blocks.correlation < _FINE_UNEXPLAINED_BELOW
+    )
+    return int((seen & stands_out).sum())
 
 
 def _scaled(grey: Image.Image, scale: float) -> Image.Image:

@@ -14,7 +14,13 @@ from PIL import Image
 
 from kpcs.photos import close_look, domain
 from kpcs.photos.images import grey_for_close_look, read_photo
-from tests.factories import parcel_photos_fourth, parcel_photos_holdout, parcel_photos_sixth, photo_tuning
+from tests.factories import (
+    parcel_photos_fourth,
+    parcel_photos_holdout,
+    parcel_photos_seventh,
+    parcel_photos_sixth,
+    photo_tuning,
+)
 
 
 def _kept(image: Image.Image) -> bytes:
@@ -69,6 +75,36 @@ def test_another_lot_on_a_sieve_plate_is_told_apart_by_the_blocks_that_stand_out
     assert distance <= domain.MATCH_DISTANCE and second <= domain.DETAIL_LIMIT
     assert close.decides and close.differing > close_look.MOST_DIFFERING, close
     assert not close.same_picture(second)
+
+
+@cache
+def _large_stones_and_grit() -> tuple[Image.Image, Image.Image]:
+    """23 tiny stones on a Moscow office's sieve plate, and 15 large ones shot the same day
+    on the same plate beside the same label card (the seventh generator's original 131 and
+    unrelated photo 30, each drawn alone)."""
+    original = parcel_photos_seventh._render(parcel_photos_seventh._orig_spec(1, 131))
+    other = parcel_photos_seventh._render(parcel_photos_seventh._unrel_spec(2, 30)[1])
+    return original, other
+
+
+def test_large_stones_on_a_sieve_plate_are_told_apart_by_the_finer_blocks() -> None:
+    """A stone of 30 to 40 pixels fills no block of 32: the holes round it agree, and every
+    block still correlates 0.6 or more (none differs); it fills some blocks of 16, and those
+    stand out."""
+    original, other = _large_stones_and_grit()
+    distance, second, close = _looks(other, original)
+    assert distance <= domain.MATCH_DISTANCE and second <= domain.DETAIL_LIMIT
+    assert close.decides and close.differing <= close_look.MOST_DIFFERING  # blocks of 32 see nothing
+    assert close.fine_differing > 2 * close_look.MOST_FINE_DIFFERING, close
+    assert not close.same_picture(second)
+
+
+def test_every_copy_of_the_grit_agrees_in_the_finer_blocks_too() -> None:
+    original, _ = _large_stones_and_grit()
+    for name, copy in parcel_photos_seventh.variants(original, 131).items():
+        distance, second, close = _looks(copy, original)
+        if distance <= domain.MATCH_DISTANCE and close.decides:
+            assert close.fine_differing <= close_look.MOST_FINE_DIFFERING, (name, second, close)
 
 
 def test_every_copy_on_the_sieve_plate_agrees_closely() -> None:
@@ -151,22 +187,25 @@ def test_the_smallest_photos_kept_are_looked_at_closely_too() -> None:
 @given(
     st.integers(0, close_look.FEWEST_COUNTED + 20),
     st.integers(0, 40),
-    st.floats(0.0, domain.DETAIL_LIMIT, allow_nan=False),
+    st.integers(0, 10),
+    st.floats(0.0, 1.0, allow_nan=False),
 )
 def test_the_close_look_decides_only_with_enough_blocks(
-    counted: int, differing: int, difference: float
+    counted: int, differing: int, fine: int, difference: float
 ) -> None:
     """With enough blocks with detail the count of differing ones decides (none may differ
-    once the second look doubted); with fewer, only the second look's stricter limit makes
-    one picture."""
-    close = close_look.CloseLook(min(differing, counted), counted)
+    once the second look doubted), and of finer blocks standing out; with fewer, only the
+    second look's stricter limit makes one picture."""
+    close = close_look.CloseLook(min(differing, counted), counted, fine)
     if counted >= close_look.FEWEST_COUNTED:
         most = (
             close_look.MOST_DIFFERING
             if difference <= domain.DETAIL_LIMIT_ALONE
             else close_look.MOST_DIFFERING_DOUBTED
         )
-        assert close.same_picture(difference) == (close.differing <= most)
+        assert close.same_picture(difference) == (
+            close.differing <= most and fine <= close_look.MOST_FINE_DIFFERING
+        )
     else:
         assert close.same_picture(difference) == (difference <= domain.DETAIL_LIMIT_ALONE)
 
