@@ -25,6 +25,12 @@ _COMMENT = (
     "kpcs.photos.domain.STORED_WINDOWS: what the search compares a candidate by"
 )
 _HASH_BYTES = 32
+_PHOTOS = sa.table("shipment_photos", sa.column("id", sa.Integer), sa.column("hashes", sa.LargeBinary))
+_ROWS = sa.table(
+    "photo_hashes", sa.column("photo_id", sa.Integer), sa.column("window", sa.Integer),
+    sa.column("hash", sa.LargeBinary),
+)  # fmt: skip
+"""The two tables as this revision reads and writes them (not the models, which change later)."""
 
 
 def upgrade() -> None:
@@ -32,20 +38,15 @@ def upgrade() -> None:
     with op.batch_alter_table("shipment_photos") as batch:
         batch.add_column(sa.Column("hashes", sa.LargeBinary(), nullable=True, comment=_COMMENT))
     connection = op.get_bind()
-    photos = sa.table("shipment_photos", sa.column("id", sa.Integer), sa.column("hashes", sa.LargeBinary))
-    rows = sa.table(
-        "photo_hashes", sa.column("photo_id", sa.Integer), sa.column("window", sa.Integer),
-        sa.column("hash", sa.LargeBinary),
-    )  # fmt: skip
     kept: dict[int, list[bytes]] = {}
     for photo_id, _, value in connection.execute(
-        sa.select(rows.c.photo_id, rows.c.window, rows.c.hash).order_by(rows.c.photo_id, rows.c.window)
+        sa.select(_ROWS.c.photo_id, _ROWS.c.window, _ROWS.c.hash).order_by(_ROWS.c.photo_id, _ROWS.c.window)
     ):
         kept.setdefault(photo_id, []).append(bytes(value))
     for photo_id, values in kept.items():
-        connection.execute(photos.update().where(photos.c.id == photo_id).values(hashes=b"".join(values)))
+        connection.execute(_PHOTOS.update().where(_PHOTOS.c.id == photo_id).values(hashes=b"".join(values)))
     # a photo without hashes (none can be: each was indexed as it was added) is never a candidate
-    connection.execute(photos.update().where(photos.c.hashes.is_(None)).values(hashes=b""))
+    connection.execute(_PHOTOS.update().where(_PHOTOS.c.hashes.is_(None)).values(hashes=b""))
     with op.batch_alter_table("shipment_photos") as batch:
         batch.alter_column("hashes", existing_type=sa.LargeBinary(), nullable=False, comment=_COMMENT)
     op.drop_table("photo_hashes")
@@ -67,16 +68,11 @@ def downgrade() -> None:
         sa.PrimaryKeyConstraint("photo_id", "window", name=op.f("pk_photo_hashes")),
     )
     connection = op.get_bind()
-    photos = sa.table("shipment_photos", sa.column("id", sa.Integer), sa.column("hashes", sa.LargeBinary))
-    rows = sa.table(
-        "photo_hashes", sa.column("photo_id", sa.Integer), sa.column("window", sa.Integer),
-        sa.column("hash", sa.LargeBinary),
-    )  # fmt: skip
-    for photo_id, kept in connection.execute(sa.select(photos.c.id, photos.c.hashes)):
+    for photo_id, kept in connection.execute(sa.select(_PHOTOS.c.id, _PHOTOS.c.hashes)):
         values = [bytes(kept[at : at + _HASH_BYTES]) for at in range(0, len(kept), _HASH_BYTES)]
         if values:
             connection.execute(
-                rows.insert(), [{"photo_id": photo_id, "window": n, "hash": v} for n, v in enumerate(values)]
+                _ROWS.insert(), [{"photo_id": photo_id, "window": n, "hash": v} for n, v in enumerate(values)]
             )
     with op.batch_alter_table("shipment_photos") as batch:
         batch.drop_column("hashes")
