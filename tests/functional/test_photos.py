@@ -193,6 +193,9 @@ def test_a_crop_the_second_look_doubts_is_found_by_the_close_look(  # type: igno
     assert similar["photo"] == added.json()["id"]
     assert similar["difference"] > DETAIL_LIMIT  # doubted at the second look...
     assert similar["close_blocks_differing"] == 0  # ...agreeing in every block looked at closely
+    page = client.get(f"/photo-matches/{similar['match']}", headers=botswana)
+    assert "0 of the" in page.text and "(the same picture: at most 0)" in page.text
+    assert "can be large for a crop of a fine pattern" in page.text  # why the expert sees 0.5 and more
 
 
 def test_a_copy_of_a_tiny_photo_is_decided_by_the_second_look_and_says_so(  # type: ignore[no-untyped-def]
