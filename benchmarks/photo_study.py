@@ -76,14 +76,12 @@ def collect(module: str, out: Path) -> None:
         store = PhotoStore(Path(tmp) / "photos")
         clock = FixedClock(NOW)
         ids: dict[int, int] = {}
-        stored: list[tuple[bytes, ...]] = []
         for index, image in enumerate(made.originals(1, ORIGINALS)):
             content = _jpeg(image)
             added = photos.add_to_dossier(
                 UnitOfWork(factory), operator("study"), clock, store, dossier_id, content
             )
             ids[added["id"]] = index
-            stored.append(domain.fingerprint(image).stored)
         current: list[Searched] = []
 
         def recorded(
@@ -111,7 +109,7 @@ def collect(module: str, out: Path) -> None:
                 current.append(Searched(kind, target))
                 photos.search(session, store, query, nobody)
                 if target is not None:
-                    _own_original(current[-1], query, stored[target], store, shipment_photos[target])
+                    _own_original(current[-1], query, store, shipment_photos[target])
                 if number % 200 == 0:
                     print(f"{number} searched", file=sys.stderr)
         searches = current
@@ -122,11 +120,12 @@ def collect(module: str, out: Path) -> None:
 def _own_original(
     searched: Searched,
     query: domain.Query,
-    stored: tuple[bytes, ...],
     store: PhotoStore,
     photo: ShipmentPhoto,
 ) -> None:
-    """How far a copy's own original got: shared band keys, hash distance, second look."""
+    """How far a copy's own original got: shared band keys, hash distance, second look (its
+    hashes as the service kept them)."""
+    stored = domain.parted(photo.hashes)
     keys = set().union(*(domain.band_keys(h) for h in query.fingerprint.query))
     searched.shared_keys = len(keys & set().union(*(domain.band_keys(h) for h in stored)))
     nearest = domain.closest(query.fingerprint.query, [stored])[0]
