@@ -19,7 +19,7 @@ from kpcs.accounts.models import Role
 from kpcs.audit.models import AuditEvent
 from kpcs.certificates.models import Certificate
 from kpcs.config import Settings
-from kpcs.db import make_engine
+from kpcs.db import UnitOfWork, make_engine
 from kpcs.signing.models import SigningKey
 from kpcs.web.app import create_app
 from tests.conftest import Cli, FixedClock, _admin_execute, auth, certificate_body
@@ -196,7 +196,8 @@ def test_the_integrity_check_finds_a_rewritten_head_credential_or_key(  # type: 
         clean = check_node(session, keyring)
     assert clean.ok and (clean.tree_size, clean.heads_verified, clean.credentials_verified) == (3, 1, 3)
 
-    with session_factory() as session:
+    with UnitOfWork(session_factory) as unit:  # read then write: take SQLite's write lock first
+        session = unit.session
         head = session.scalars(sa.select(TreeHead)).one()
         head.root_hash = bytes(32)
         certificate = session.scalars(sa.select(Certificate).order_by(Certificate.id)).first()
@@ -204,7 +205,7 @@ def test_the_integrity_check_finds_a_rewritten_head_credential_or_key(  # type: 
         header, payload, _signature = certificate.credential.split(".")
         certificate.credential = f"{header}.{payload}.{'A' * 86}"  # a well-formed, wrong signature
         kid = session.scalars(sa.select(SigningKey.kid).where(SigningKey.owner == "BW")).one()
-        session.commit()
+        unit.commit()
     keyring.files.write(kid, Ed25519PrivateKey.generate())  # another key under the published kid
 
     with session_factory() as session:

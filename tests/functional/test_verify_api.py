@@ -246,12 +246,13 @@ def test_a_certificate_on_record_but_never_logged_is_not_valid(
     past the log), with a credential signed by the real key."""
     number = _never_issued(certificate)
     forged = resign_as(certificate["credential"], settings.data_dir / "keys", number=number)
-    with session_factory() as session:
+    with UnitOfWork(session_factory) as unit:  # read then write: take SQLite's write lock first
+        session = unit.session
         original = session.scalar(sa.select(Certificate).where(Certificate.number == certificate["number"]))
         assert original is not None
         columns = {c.key: getattr(original, c.key) for c in Certificate.__table__.columns if c.key != "id"}
         session.add(Certificate(**columns | {"number": number, "credential": forged}))
-        session.commit()
+        unit.commit()
     body = verify(client, forged)
     assert body["valid"] is False and body["problems"] == [
         f"not in the transparency log: no entry of the log holds the credential on record as {number}, "
