@@ -93,8 +93,8 @@ def _fill(
             if len(band_rows) > 500_000 or offset == count - 1:
                 connection.executemany(
                     "INSERT INTO shipment_photos (id, dossier_id, sha256, thumbnail_sha256, hashes, "
-                    "media_type, width, height, size_bytes, uploaded_at, uploaded_by) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    f"hashed_as, media_type, width, height, size_bytes, uploaded_at, uploaded_by) "
+                    f"VALUES (?,?,?,?,?,{domain.HASH_SCHEME},?,?,?,?,?,?)",
                     photo_rows,
                 )
                 connection.executemany("INSERT INTO photo_bands (key, photo_id) VALUES (?,?)", band_rows)
@@ -150,13 +150,15 @@ GENERATORS = (
         "the close look past the second look's doubt chosen on it",
     ),
     ("tests.factories.parcel_photos_eighth", "written apart after the finer blocks, reported on"),
+    ("tests.factories.parcel_photos_ninth", "written apart after the eighth round, never read"),
 )
 """The generators measured: the one the hash's and the second look's thresholds were chosen
 on, three written apart from the search and then read while improving it (the close look's
 rule chosen on them), a fifth written apart and never read (its figures seen after the
 fifth round), a sixth and a seventh each reported on once and then read (the seventh and
-eighth rounds' rules chosen on them), and an eighth written apart and read only here, to
-report on (KPCS_PHOTO_GENERATOR, a comma-separated list of modules, measures those alone)."""
+eighth rounds' rules chosen on them), and an eighth and a ninth written apart and read only
+here, to report on (KPCS_PHOTO_GENERATOR, a comma-separated list of modules, measures those
+alone)."""
 
 
 def photo_generators_chosen() -> list[str]:

@@ -177,13 +177,13 @@ def test_another_lot_heaped_on_an_unchanged_set_up_is_not_flagged_and_a_copy_of_
 def test_a_crop_the_second_look_doubts_is_found_by_the_close_look(  # type: ignore[no-untyped-def]
     client: TestClient, make_token
 ) -> None:
-    """A lot of large stones on a Mirny office's sieve plate, and the same photo cropped by 8,
-    7, 7 and 1 % (the seventh generator's original 146 and its first copy, drawn alone):
-    the plate's holes, about one per sample of the second look, alias differently once
-    cropped, and it finds over its own limit (0.45); the close look, at 768 pixels, finds no
-    block differing, and the copy is reported."""
-    original = parcel_photos_seventh._render(parcel_photos_seventh._orig_spec(1, 146))
-    copy = parcel_photos_seventh.variants(original, 146)["crop-l8t7r7b1pct"]
+    """A lot on a sieve plate, and the same photo cropped by 3 % on the left and 6 % at the
+    bottom (the seventh generator's original 56 and its first copy, drawn alone): the
+    plate's holes, about one per sample of the second look, alias differently once cropped,
+    and it finds over its own limit (0.45) from every pair of windows it tries; the close
+    look, at 768 pixels, finds no block differing, and the copy is reported."""
+    original = parcel_photos_seventh._render(parcel_photos_seventh._orig_spec(1, 56))
+    copy = parcel_photos_seventh.variants(original, 56)["crop-l3t0r0b6pct"]
     botswana = auth(make_token(Role.AUTHORITY, "BW"))
     first, second = (_issue(client, botswana) for _ in range(2))
     added = _upload(client, f"/api/v1/certificates/{first}/photos", _jpeg(original), botswana)
@@ -462,3 +462,66 @@ def test_the_pages_show_thumbnails_and_a_match_side_by_side(  # type: ignore[no-
     other = make_user("pretoria", [Role.AUTHORITY], "ZA")
     sign_in(client, "pretoria", other)
     assert client.get(f"/photo-matches/{match}").status_code == 404
+
+
+def test_photos_hashed_the_older_way_are_left_aside_until_db_upgrade_hashes_them_again(  # type: ignore[no-untyped-def]
+    client: TestClient, make_token, settings, session_factory, cli, parcels
+) -> None:
+    """A photo kept under an older hashing scheme has other windows than the search compares:
+    the search leaves it aside, and `kpcs db upgrade` hashes it again from its file, replaces
+    its index keys and audits it; a photo whose file is lost is named and left as it was."""
+    import sqlalchemy as sa
+
+    from kpcs.audit.models import AuditEvent
+    from kpcs.db import UnitOfWork
+    from kpcs.photos import domain
+    from kpcs.photos.models import PhotoBand, ShipmentPhoto
+
+    botswana = auth(make_token(Role.AUTHORITY, "BW"))
+    first, second, later = (_issue(client, botswana) for _ in range(3))
+    kept = _upload(
+        client, f"/api/v1/certificates/{first}/photos", _jpeg(parcels["original"]), botswana
+    ).json()
+    lost = _upload(
+        client, f"/api/v1/certificates/{second}/photos", _jpeg(parcels["unrelated"]), botswana
+    ).json()
+    with UnitOfWork(session_factory) as unit:  # as scheme 1 left them: other hashes, other keys
+        for photo in unit.session.scalars(sa.select(ShipmentPhoto)):
+            photo.hashed_as, photo.hashes = 1, bytes(len(photo.hashes))
+            unit.session.execute(sa.delete(PhotoBand).where(PhotoBand.photo_id == photo.id))
+            unit.session.add(PhotoBand(key=photo.id, photo_id=photo.id))
+            if photo.id == lost["id"]:
+                (settings.data_dir / "photos" / photo.sha256).unlink()
+        unit.commit()
+
+    before = _upload(client, f"/api/v1/certificates/{later}/photos", _jpeg(parcels["copy"], 60), botswana)
+    assert before.status_code == 201 and before.json()["similar"] == []
+
+    upgraded = cli("db", "upgrade")
+    assert upgraded.exit_code == 0, upgraded.output
+    said = " ".join(upgraded.output.split())
+    assert "1 shipment photo(s) hashed again" in said
+    assert f"shipment photo(s) {lost['id']}: file missing or damaged" in said
+    with session_factory() as session:
+        photo = session.get(ShipmentPhoto, kept["id"])
+        assert photo is not None and photo.hashed_as == domain.HASH_SCHEME
+        with Image.open(settings.data_dir / "photos" / photo.sha256) as image:
+            fingerprint = domain.fingerprint(image)
+        assert photo.hashes == domain.joined(fingerprint.stored)
+        keys = set(session.scalars(sa.select(PhotoBand.key).where(PhotoBand.photo_id == photo.id)))
+        assert keys == set().union(*(domain.band_keys(h) for h in fingerprint.stored))
+        untouched = session.get(ShipmentPhoto, lost["id"])
+        assert untouched is not None and untouched.hashed_as == 1 and not any(untouched.hashes)
+        [event] = session.scalars(sa.select(AuditEvent).where(AuditEvent.tag == "photo:rehashed")).all()
+        assert event.after == {
+            "scheme": domain.HASH_SCHEME,
+            "photos": [kept["id"]],
+            "unreadable": [lost["id"]],
+        }
+
+    # the same shipment's photos are left aside too: the copy searched again finds the first
+    after = _upload(client, f"/api/v1/certificates/{later}/photos", _jpeg(parcels["copy"], 60), botswana)
+    assert [s["photo"] for s in after.json()["similar"]] == [kept["id"]]
+    again = cli("db", "upgrade")
+    assert again.exit_code == 0 and "photo(s) hashed again" not in " ".join(again.output.split())
+    assert f"shipment photo(s) {lost['id']}: file missing" in " ".join(again.output.split())

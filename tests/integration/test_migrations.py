@@ -42,7 +42,8 @@ def test_downgrade_to_empty_and_back(database_url: str) -> None:
 
 def test_photo_hashes_move_onto_the_photo_and_back(database_url: str) -> None:
     """0035 joins each photo's window rows into one value, in window order, and its downgrade
-    parts them again: photos indexed before it are still searched by the same hashes."""
+    parts them again: photos indexed before it are still searched by the same hashes; 0036
+    marks them as hashed by the first scheme."""
     from alembic import command
 
     config = migrations.alembic_config(database_url)
@@ -79,6 +80,11 @@ def test_photo_hashes_move_onto_the_photo_and_back(database_url: str) -> None:
             ).scalar_one()
         assert bytes(kept) == b"".join(windows)
         assert "photo_hashes" not in sa.inspect(engine).get_table_names()
+        with engine.connect() as connection:  # 0036: hashed the first way, for db upgrade to redo
+            scheme = connection.execute(
+                sa.text("SELECT hashed_as FROM shipment_photos WHERE id = :p"), {"p": photo}
+            ).scalar_one()
+        assert scheme == 1
         command.downgrade(config, "0034")
         with engine.connect() as connection:
             rows = connection.execute(

@@ -23,11 +23,14 @@ def upgrade(
         Path | None, typer.Option(help="registry data file (default: the one shipped with kpcs)")
     ] = None,
 ) -> None:
-    """Migrate the database to the latest schema and load the participant registry (idempotent)."""
+    """Migrate the database to the latest schema, load the participant registry and hash again any
+    shipment photo hashed by an older scheme (idempotent)."""
     from kpcs import migrations
     from kpcs.decisions.seed import apply_decisions
     from kpcs.participants.datafile import load_registry_file
     from kpcs.participants.loader import apply_registry
+    from kpcs.photos.services import rehash_older
+    from kpcs.photos.store import PhotoStore
     from kpcs.plenaries.seed import apply_calendar
     from kpcs.statistics.public.published import load_published_figures
 
@@ -43,6 +46,7 @@ def upgrade(
         apply_calendar(uow.session, clock=cli.clock)
         published = load_published_figures(uow.session, cli.clock)
         uow.commit()
+    rehashed = rehash_older(cli.uow(), cli.principal, cli.clock, PhotoStore(cli.settings.data_dir / "photos"))
     console.print(
         f"database at schema {migrations.current_revision(cli.settings.sqlalchemy_url)}; "
         f"{report.summary()} (registry as of {data.as_of}); "
@@ -50,6 +54,16 @@ def upgrade(
         f"published statistics: {published.production} production row(s) and "
         f"{published.world_totals} world total(s) loaded or updated"
     )
+    if rehashed.rehashed:
+        console.print(f"{rehashed.rehashed} shipment photo(s) hashed again for the re-used-photo search")
+    if rehashed.unreadable:
+        listed = ", ".join(str(photo) for photo in rehashed.unreadable)
+        console.print(
+            f"[yellow]shipment photo(s) {listed}: file missing or damaged under "
+            f"{cli.settings.data_dir}/photos, "
+            "so not hashed again; the re-used-photo search leaves them aside (restore the files and run "
+            "kpcs db upgrade again)[/yellow]"
+        )
 
 
 @app.command("check")

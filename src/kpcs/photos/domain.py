@@ -57,21 +57,31 @@ def _windows(trims: tuple[float, ...]) -> tuple[Window, ...]:
     return tuple(itertools.product(trims, trims, trims, trims))
 
 
-STORED_WINDOWS: tuple[Window, ...] = ((0.0, 0.0, 0.0, 0.0), *_windows((0.025, 0.075)))
+STORED_WINDOWS: tuple[Window, ...] = ((0.0, 0.0, 0.0, 0.0), *_windows((0.025, 0.1)))
 """The windows of a photo kept in the index: the whole, and 16 trimmed ones."""
-QUERY_WINDOWS: tuple[Window, ...] = _windows((0.0, 0.025))
-"""The windows of a new photo searched for (the first is the whole photo)."""
+QUERY_WINDOWS: tuple[Window, ...] = _windows((0.0, 0.025, 0.05))
+"""The windows of a new photo searched for (the first is the whole photo): 81, whose sides
+lie 0, 2.5 or 5 % in, so that with the stored sides at 2.5 or 10 % every crop of 0 to 11 %
+of a side has a pair of windows within 1.25 % of each other on that side."""
+HASH_SCHEME = 2
+"""Which windows and hashing a photo's hashes were made with (``shipment_photos.hashed_as``):
+1 the first (stored sides 2.5 or 7.5 % in, query sides 0 or 2.5 %, each window resized by
+Pillow); 2 these windows, hashed by :func:`_window_hashes`. A photo of an older scheme is
+re-hashed from its file by ``kpcs db upgrade``; until then the search leaves it aside, as
+its windows are not these."""
 
 BANDS = 16
 """How many of the hash's 16-bit rows go into the index: all of them. Tuned on the
 generator: 8 rows found 97 % of the copies' photos as candidates, 16 rows 99.3 %, at
 0.33 % of unrelated photos to compare (docs/photos.md)."""
 BAND_BITS = 16
-MIN_BAND_HITS = 2
+MIN_BAND_HITS = 4
 """A photo is a candidate when at least this many of its (band, value) keys equal the new
-photo's: one shared key alone is too common among tray photos to be worth checking (on the
-tuning generator, 2 keys keep 98.8 % of copies' originals as candidates and 0.36 % of
-unrelated photos; 3 keys 97.9 % and 0.04 %: docs/photos.md)."""
+photo's: a few shared keys are common among tray photos and not worth checking. With 81
+query windows (ninth round) a copy shares many (on 100 originals each of the sixth and
+seventh generators, 1,000 copies each: at least 7, median 37-38), other photos fewer: 2
+keys made 11 to 13 of every 100 originals candidates for an unrelated photo, 4 keys 4.4
+to 5.7, about what 2 keys made with the first scheme's 16 windows (docs/photos.md)."""
 MATCH_DISTANCE = 64
 """The largest hash distance (of 256 bits) looked at a second time. Chosen on the tuning
 generator (tests/factories/photo_tuning.py, third round, 150 originals x 8 copies, 700
@@ -91,6 +101,12 @@ third generator's copies reach 0.52 and its other parcels of one set-up pass 0.2
 them). Now a filter for the close look: 0.45 keeps 99.3 % of that generator's copies and
 every copy of the tuning generator, and lets the close look see 2 pairs per photo of 150 where
 the second look alone let 0.5 through (docs/photos.md)."""
+DOUBTED_DISTANCE = 44
+"""A candidate the second look doubted (over :data:`DETAIL_LIMIT`) is still looked at closely
+if it is at most this far by hash (ninth round): the seventh generator's copies the close
+look found past the doubt were 12 to 40 bits away, its other parcels reported past it 28
+to 54 (two of another day at 52 and 54); the fifth generator's false matches had risen from
+0 to 18 when every doubted candidate within :data:`MATCH_DISTANCE` was looked at."""
 DETAIL_CLEAR = 0.15
 """A candidate whose :func:`second_look` difference is at most this is looked at closely
 at once, before the further candidates are looked at a second time: most copies agree this
@@ -129,15 +145,39 @@ def flattened(image: Image.Image) -> Image.Image:
 
 def window_hash(flat: Image.Image, window: Window) -> bytes:
     """The 256-bit hash of ``window`` of a :func:`flattened` photo."""
-    width, height = flat.size
-    left, top, right, bottom = window
-    box = (left * width, top * height, (1 - right) * width, (1 - bottom) * height)
-    sample = np.asarray(flat.resize((_SAMPLE, _SAMPLE), Image.Resampling.BOX, box=box), dtype=np.float64)
-    dct = _dct_matrix(_SAMPLE)
-    low = (dct @ sample @ dct.T)[:HASH_SIDE, :HASH_SIDE].copy()
-    low[0, 0] = np.median(low)  # the mean brightness says nothing about the scene
-    bits = (low > np.median(low)).flatten()
-    return bytes(np.packbits(bits))
+    return _window_hashes(np.asarray(flat, dtype=np.float64), (window,))[0]
+
+
+def _averaging(length: int, low: float, high: float) -> NDArray[np.float64]:
+    """The matrix that averages ``length`` pixels down to :data:`_SAMPLE`, from the fraction
+    ``low`` to ``1 - high`` of them: each sample the mean of its span, pixels cut by a span's
+    edge counted by the part inside it (what an area-averaging resize does)."""
+    edges = np.linspace(low * length, (1 - high) * length, _SAMPLE + 1)
+    starts, ends = edges[:-1, None], edges[1:, None]
+    pixels = np.arange(length)[None, :]
+    inside = np.clip(np.minimum(ends, pixels + 1) - np.maximum(starts, pixels), 0, None)
+    averaging: NDArray[np.float64] = inside / (ends - starts)
+    return averaging
+
+
+def _window_hashes(flat: NDArray[np.float64], windows: tuple[Window, ...]) -> tuple[bytes, ...]:
+    """The hashes of many windows of one flattened photo at once.
+
+    A window averaged down to 64 x 64 is ``rows @ flat @ columns.T`` (one averaging matrix a
+    side), and its lowest DCT frequencies ``(D @ rows) @ flat @ (D @ columns).T`` with D the
+    DCT's first 16 rows: so each pair of top and bottom trims multiplies the photo once, and
+    each window then costs a 16 x width product, where resizing each window did 64 x 64 of
+    work and a DCT of its own (81 query windows hashed in a few milliseconds)."""
+    height, width = flat.shape
+    dct = _dct_matrix(_SAMPLE)[:HASH_SIDE]
+    rows = {(t, b): dct @ _averaging(height, t, b) @ flat for _, t, _, b in windows}
+    columns = {(left, r): dct @ _averaging(width, left, r) for left, _, r, _ in windows}
+    hashes = []
+    for left, top, right, bottom in windows:
+        low = rows[top, bottom] @ columns[left, right].T
+        low[0, 0] = np.median(low)  # the mean brightness says nothing about the scene
+        hashes.append(bytes(np.packbits((low > np.median(low)).flatten())))
+    return tuple(hashes)
 
 
 @dataclass(frozen=True)
@@ -155,10 +195,8 @@ def fingerprint(image: Image.Image) -> Fingerprint:
 
 
 def _fingerprint_of(flat: Image.Image) -> Fingerprint:
-    return Fingerprint(
-        stored=tuple(window_hash(flat, w) for w in STORED_WINDOWS),
-        query=tuple(window_hash(flat, w) for w in QUERY_WINDOWS),
-    )
+    pixels = np.asarray(flat, dtype=np.float64)
+    return Fingerprint(_window_hashes(pixels, STORED_WINDOWS), _window_hashes(pixels, QUERY_WINDOWS))
 
 
 @dataclass(frozen=True)
@@ -232,7 +270,22 @@ def distance(a: bytes, b: bytes) -> int:
 
 
 def _words(hashes: list[bytes]) -> NDArray[np.uint64]:
-    return np.frombuffer(b"".join(hashes), dtype=">u8").astype(np.uint64).reshape(len(hashes), -1)
+    return _kept_words(b"".join(hashes))
+
+
+def _kept_words(kept: bytes) -> NDArray[np.uint64]:
+    """Hashes joined end to end (as :func:`joined` keeps them) as rows of four 64-bit words."""
+    return np.frombuffer(kept, dtype=">u8").astype(np.uint64).reshape(-1, HASH_BYTES // 8)
+
+
+def _bits_apart(queries: NDArray[np.uint64], stored: NDArray[np.uint64]) -> NDArray[np.uint16]:
+    """Every query hash's distance to every stored hash (q x s), one 64-bit word at a time:
+    a search compares 81 query windows with the 17 windows of thousands of candidates, and
+    the four words at once would make an array of gigabytes' worth of work."""
+    bits = np.zeros((len(queries), len(stored)), dtype=np.uint16)
+    for word in range(queries.shape[1]):
+        bits += np.bitwise_count(queries[:, word, None] ^ stored[None, :, word])
+    return bits
 
 
 @dataclass(frozen=True)
@@ -246,19 +299,61 @@ class Closest:
 
 def closest(query: tuple[bytes, ...], candidates: list[tuple[bytes, ...]]) -> list[Closest]:
     """For each candidate (its stored windows' hashes, in :data:`STORED_WINDOWS` order), the
-    nearest pair of its windows and the query's: every pair at once, as 64-bit words (a
-    search compares hundreds of candidates of 17 windows with 16 query windows)."""
+    nearest pair of its windows and the query's."""
     if not candidates:
         return []
-    queries = _words(list(query))  # (q, 4)
-    stored_words = _words([h for stored in candidates for h in stored])  # (s, 4)
-    bits = np.bitwise_count(queries[:, None, :] ^ stored_words[None, :, :]).sum(axis=2)  # (q, s)
+    bits = _bits_apart(_words(list(query)), _words([h for stored in candidates for h in stored]))
     found, start = [], 0
     for stored in candidates:
         block = bits[:, start : start + len(stored)]
         q, w = np.unravel_index(int(np.argmin(block)), block.shape)
         found.append(Closest(int(block[q, w]), QUERY_WINDOWS[q], STORED_WINDOWS[w]))
         start += len(stored)
+    return found
+
+
+def closest_kept(query: tuple[bytes, ...], kept: list[bytes]) -> list[Closest]:
+    """:func:`closest` for candidates as the search reads them (each one value of
+    :func:`joined` hashes of every stored window), all at once: one array of the distances
+    of every pair of windows, one argmin per candidate (a search at 100,000 photos compares
+    a thousand or more)."""
+    if not kept:
+        return []
+    windows = len(STORED_WINDOWS)
+    bits = _bits_apart(_words(list(query)), _kept_words(b"".join(kept)))
+    per_candidate = bits.reshape(len(query), len(kept), windows).transpose(1, 0, 2).reshape(len(kept), -1)
+    nearest = per_candidate.argmin(axis=1)
+    distances = per_candidate[np.arange(len(kept)), nearest]
+    return [
+        Closest(int(d), QUERY_WINDOWS[at // windows], STORED_WINDOWS[at % windows])
+        for d, at in zip(distances.tolist(), nearest.tolist(), strict=True)
+    ]
+
+
+OTHER_PAIRS = 2
+"""How many further pairs of windows a doubted second look tries (:func:`other_pairs`)."""
+
+
+def other_pairs(query: tuple[bytes, ...], stored: tuple[bytes, ...], nearest: Closest) -> list[Closest]:
+    """The next nearest pairs of windows of one candidate after ``nearest``, each placing the
+    scene otherwise (the sides of no two differ by the same trims), at most
+    :data:`OTHER_PAIRS`: on a fine, regular pattern (a sieve plate's holes) a pair 2 % off on
+    one side can hash nearer than the right one, and the second look, started from it,
+    aligns the holes one period apart."""
+
+    def placed(pair: Closest) -> tuple[float, ...]:
+        return tuple(round(s - q, 4) for q, s in zip(pair.query_window, pair.stored_window, strict=True))
+
+    bits = _bits_apart(_words(list(query)), _words(list(stored)))
+    seen, found = {placed(nearest)}, []
+    for flat in np.argsort(bits, axis=None, kind="stable"):
+        q, w = np.unravel_index(int(flat), bits.shape)
+        pair = Closest(int(bits[q, w]), QUERY_WINDOWS[q], STORED_WINDOWS[w])
+        if placed(pair) not in seen:
+            seen.add(placed(pair))
+            found.append(pair)
+            if len(found) == OTHER_PAIRS:
+                break
     return found
 
 
@@ -435,6 +530,23 @@ def second_look(query: Image.Image, stored: Image.Image, nearest: Closest) -> Se
         query_frame.box(query.size), stored_frame.moved(fit.shift, fit.scale).box(stored.size)
     )
     return SecondLook(_measure(q, s), aligned)
+
+
+def second_look_of(
+    query: Query, stored: Image.Image, nearest: Closest, hashes: tuple[bytes, ...]
+) -> SecondLook:
+    """The :func:`second_look` of a new photo at a candidate (its :func:`flattened` detail
+    ``stored``, its window ``hashes``), and if that doubts (over :data:`DETAIL_LIMIT`) a
+    candidate near enough by hash to be looked at closely all the same
+    (:data:`DOUBTED_DISTANCE`), tried again from :func:`other_pairs`: the look that agrees
+    best."""
+    look = second_look(query.flat, stored, nearest)
+    if look.difference > DETAIL_LIMIT and nearest.distance <= DOUBTED_DISTANCE:
+        for pair in other_pairs(query.fingerprint.query, hashes, nearest):
+            again = second_look(query.flat, stored, pair)
+            if again.difference < look.difference:
+                look = again
+    return look
 
 
 def _measure(q: NDArray[np.float64], s: NDArray[np.float64]) -> float:

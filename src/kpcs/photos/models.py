@@ -38,6 +38,12 @@ class ShipmentPhoto(Base):
         comment="the 256-bit perceptual hashes of its stored windows, 32 bytes each, in the order of "
         "kpcs.photos.domain.STORED_WINDOWS: what the search compares a candidate by",
     )
+    hashed_as: Mapped[int] = mapped_column(
+        server_default="1",
+        comment="the scheme its hashes and band keys were made with "
+        "(kpcs.photos.domain.HASH_SCHEME); "
+        "kpcs db upgrade re-hashes older ones, which the search leaves aside until then",
+    )
     media_type: Mapped[str] = mapped_column(sa.String(20))
     width: Mapped[int]
     height: Mapped[int]

@@ -143,10 +143,11 @@ def search(session: Session, store: PhotoStore, query: domain.Query, shipment: S
     clearly (:data:`~kpcs.photos.domain.DETAIL_CLEAR`) is looked at closely at once, before
     the further candidates' second looks (a copy's original is most often the nearest by
     hash); the others that agree, best agreeing first, after them; and last, while fewer than
-    :data:`~kpcs.photos.close_look.CLOSE_LOOKS` have been, those the second look doubted,
-    nearest by hash first: on a fine pattern (a sieve plate, a grid) a crop's copy can differ
-    by 0.5 to 0.85 at the second look's 80 samples, yet agree in every block at the close
-    look's 768 pixels (docs/photos.md, eighth round)."""
+    :data:`~kpcs.photos.close_look.CLOSE_LOOKS` have been, those the second look doubted
+    within :data:`~kpcs.photos.domain.DOUBTED_DISTANCE` by hash, nearest first: on a fine
+    pattern (a sieve plate, a grid) a crop's copy can differ by 0.5 to 0.85 at the second
+    look's 80 samples, yet agree in every block at the close look's 768 pixels
+    (docs/photos.md, eighth and ninth rounds)."""
     fingerprint = query.fingerprint
     keys = sorted(set().union(*(domain.band_keys(h) for h in fingerprint.query)))
     hits = sa.func.count().label("hits")
@@ -157,11 +158,13 @@ def search(session: Session, store: PhotoStore, query: domain.Query, shipment: S
         .having(hits >= domain.MIN_BAND_HITS)
     )
     stored = session.execute(
-        sa.select(ShipmentPhoto.id, ShipmentPhoto.hashes).where(ShipmentPhoto.id.in_(candidates))
+        sa.select(ShipmentPhoto.id, ShipmentPhoto.hashes).where(
+            ShipmentPhoto.id.in_(candidates), ShipmentPhoto.hashed_as == domain.HASH_SCHEME
+        )
     ).all()
     if not stored:
         return []
-    measured = domain.closest(fingerprint.query, [domain.parted(kept) for _, kept in stored])
+    measured = domain.closest_kept(fingerprint.query, [kept for _, kept in stored])
     near = {
         photo_id: m
         for (photo_id, _), m in zip(stored, measured, strict=True)
@@ -190,7 +193,7 @@ def search(session: Session, store: PhotoStore, query: domain.Query, shipment: S
                     return _nearest_first(found)  # confirmed before the further candidates' second looks
         elif look.difference <= domain.DETAIL_LIMIT:
             agreeing.append((look, photo))
-        else:
+        elif near[photo.id].distance <= domain.DOUBTED_DISTANCE:
             doubted.append((look, photo))
     agreeing.sort(key=lambda pair: (pair[0].difference, pair[1].id))
     doubted.sort(key=lambda pair: (near[pair[1].id].distance, pair[1].id))
@@ -230,7 +233,7 @@ def _second_look(
             earlier = domain.flattened(thumbnail)
     except (NotFound, OSError):
         return None
-    return domain.second_look(query.flat, earlier, nearest)
+    return domain.second_look_of(query, earlier, nearest, domain.parted(photo.hashes))
 
 
 def _close_look(
@@ -255,6 +258,69 @@ def index(session: Session, photo_id: int, fingerprint: domain.Fingerprint) -> N
     hashes are kept on the photo itself; some hundreds of keys, inserted in one statement)."""
     keys = set().union(*(domain.band_keys(h) for h in fingerprint.stored))
     session.execute(sa.insert(PhotoBand), [{"key": key, "photo_id": photo_id} for key in sorted(keys)])
+
+
+REHASH_BATCH = 200
+"""Photos re-hashed in one transaction: a large archive is done in bounded steps, and an
+interrupted run keeps the batches it finished (the next run goes on from there)."""
+
+
+@dataclass(frozen=True)
+class Rehashed:
+    """What :func:`rehash_older` did: photos hashed again, and those whose file could not
+    be read (left as they were, and so left aside by the search)."""
+
+    rehashed: int
+    unreadable: tuple[int, ...]
+
+
+def rehash_older(uow: UnitOfWork, principal: Principal, clock: Clock, store: PhotoStore) -> Rehashed:
+    """Hash again, from its kept file, every photo hashed by an older scheme than
+    :data:`~kpcs.photos.domain.HASH_SCHEME`, and replace its band keys: the search compares a
+    new photo's windows with the stored ones, so photos hashed with other windows would be
+    compared wrongly (the search leaves them aside until this has run). Audited once per
+    batch; a photo whose file is missing or damaged is named and left."""
+    rehashed, after = 0, 0
+    unreadable: list[int] = []
+    while True:
+        with uow:
+            session = uow.session
+            batch = session.scalars(
+                sa.select(ShipmentPhoto)
+                .where(ShipmentPhoto.hashed_as < domain.HASH_SCHEME, ShipmentPhoto.id > after)
+                .order_by(ShipmentPhoto.id)
+                .limit(REHASH_BATCH)
+            ).all()
+            if not batch:
+                return Rehashed(rehashed, tuple(unreadable))
+            done: list[int] = []
+            missing: list[int] = []
+            for photo in batch:
+                after = photo.id
+                try:
+                    with Image.open(io.BytesIO(store.read(photo.sha256))) as image:
+                        fingerprint = domain.fingerprint(image)
+                except (NotFound, OSError):
+                    missing.append(photo.id)
+                    continue
+                photo.hashes = domain.joined(fingerprint.stored)
+                photo.hashed_as = domain.HASH_SCHEME
+                session.execute(sa.delete(PhotoBand).where(PhotoBand.photo_id == photo.id))
+                index(session, photo.id, fingerprint)
+                done.append(photo.id)
+            rehashed += len(done)
+            unreadable += missing
+            record(
+                session,
+                actor=principal,
+                clock=clock,
+                tag=tags.PHOTOS_REHASHED,
+                object_type="photo-index",
+                object_id=str(domain.HASH_SCHEME),
+                after={"scheme": domain.HASH_SCHEME, "photos": done, "unreadable": missing},
+                note=f"{len(done)} photo(s) hashed again with scheme {domain.HASH_SCHEME}",
+            )
+            uow.commit()
 
 
 # --- adding a photo ---------------------------------------------------------------------------
@@ -343,6 +409,7 @@ def _add(
         thumbnail_sha256=store.save(photo_read.thumbnail),
         grey_sha256=store.save(grey_kept(query.grey)),
         hashes=domain.joined(query.fingerprint.stored),
+        hashed_as=domain.HASH_SCHEME,
         media_type=photo_read.media_type,
         width=photo_read.width,
         height=photo_read.height,

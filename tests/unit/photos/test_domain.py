@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -136,3 +137,74 @@ def test_the_closest_windows_are_the_pair_at_the_smallest_distance(
     pair = domain.QUERY_WINDOWS.index(found.query_window), domain.STORED_WINDOWS.index(found.stored_window)
     assert found.distance == domain.distance(query[pair[0]], stored[pair[1]])
     assert found.distance == min(domain.distance(q, s) for q in query for s in stored)
+
+
+@given(
+    st.lists(st.binary(min_size=domain.HASH_BYTES, max_size=domain.HASH_BYTES), min_size=81, max_size=81),
+    st.lists(st.binary(min_size=domain.HASH_BYTES, max_size=domain.HASH_BYTES), min_size=17, max_size=17),
+)
+def test_the_other_pairs_are_the_next_nearest_that_place_the_scene_otherwise(
+    query: list[bytes], stored: list[bytes]
+) -> None:
+    def placed(pair: domain.Closest) -> tuple[float, ...]:
+        return tuple(round(s - q, 4) for q, s in zip(pair.query_window, pair.stored_window, strict=True))
+
+    [nearest] = domain.closest(tuple(query), [tuple(stored)])
+    others = domain.other_pairs(tuple(query), tuple(stored), nearest)
+    assert len(others) == domain.OTHER_PAIRS
+    placements = [placed(nearest), *map(placed, others)]
+    assert len(set(placements)) == len(placements)  # each places the scene otherwise
+    for pair in others:
+        q, s = domain.QUERY_WINDOWS.index(pair.query_window), domain.STORED_WINDOWS.index(pair.stored_window)
+        assert pair.distance == domain.distance(query[q], stored[s])
+    assert [p.distance for p in others] == sorted(p.distance for p in others)
+    # nothing nearer was passed over that places the scene in a way not yet tried
+    tried = set(placements)
+    for q, query_window in enumerate(domain.QUERY_WINDOWS):
+        for s, stored_window in enumerate(domain.STORED_WINDOWS):
+            pair = domain.Closest(domain.distance(query[q], stored[s]), query_window, stored_window)
+            if pair.distance < others[-1].distance:
+                assert placed(pair) in tried
+
+
+def test_the_window_hashes_are_those_of_each_window_averaged_down_on_its_own() -> None:
+    """All windows are hashed at once by products of averaging matrices: the same as
+    averaging each window down to 64 x 64 by itself, here where each sample is 2 x 2 pixels
+    (the whole of a 128-pixel picture) or 2 x 2 of a 160-pixel one trimmed by 10 % a side."""
+    detail = np.random.default_rng(5).normal(size=(160, 160))
+
+    def plain(pixels: np.ndarray) -> bytes:
+        sample = pixels.reshape(64, 2, 64, 2).mean(axis=(1, 3))
+        dct = domain._dct_matrix(64)
+        low = (dct @ sample @ dct.T)[:16, :16].copy()
+        low[0, 0] = np.median(low)
+        return bytes(np.packbits((low > np.median(low)).flatten()))
+
+    whole, trimmed = (
+        domain._window_hashes(detail[:128, :128], ((0.0, 0.0, 0.0, 0.0),)),
+        domain._window_hashes(detail, ((0.1, 0.1, 0.1, 0.1),)),
+    )
+    assert whole == (plain(detail[:128, :128]),)
+    assert trimmed == (plain(detail[16:144, 16:144]),)
+
+
+@given(
+    st.lists(st.binary(min_size=domain.HASH_BYTES, max_size=domain.HASH_BYTES), min_size=81, max_size=81),
+    st.lists(
+        st.lists(st.binary(min_size=domain.HASH_BYTES, max_size=domain.HASH_BYTES), min_size=17, max_size=17),
+        max_size=5,
+    ),
+)
+def test_the_kept_hashes_are_compared_as_their_windows_are(
+    query: list[bytes], candidates: list[list[bytes]]
+) -> None:
+    """The search's comparison of candidates as it reads them (one value each) finds what
+    comparing their windows one by one finds."""
+    kept = [domain.joined(tuple(windows)) for windows in candidates]
+    found = domain.closest_kept(tuple(query), kept)
+    assert [f.distance for f in found] == [
+        min(domain.distance(q, s) for q in query for s in c) for c in candidates
+    ]
+    for f, windows in zip(found, candidates, strict=True):
+        q, s = domain.QUERY_WINDOWS.index(f.query_window), domain.STORED_WINDOWS.index(f.stored_window)
+        assert domain.distance(query[q], windows[s]) == f.distance
