@@ -143,11 +143,6 @@ def flattened(image: Image.Image) -> Image.Image:
     return Image.fromarray(detail, mode="F")
 
 
-def window_hash(flat: Image.Image, window: Window) -> bytes:
-    """The 256-bit hash of ``window`` of a :func:`flattened` photo."""
-    return _window_hashes(np.asarray(flat, dtype=np.float64), (window,))[0]
-
-
 def _averaging(length: int, low: float, high: float) -> NDArray[np.float64]:
     """The matrix that averages ``length`` pixels down to :data:`_SAMPLE`, from the fraction
     ``low`` to ``1 - high`` of them: each sample the mean of its span, pixels cut by a span's
