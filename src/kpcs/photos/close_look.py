@@ -141,8 +141,6 @@ _LINE_AGREE = 0.3
 """A line is taken only if at least this share of those blocks agree with it..."""
 _LINE_AGREE_LEAST = 6
 """...and at least this many."""
-_SAME = (1.0, 1.0)
-"""A window sampled at its own size."""
 _CLEAR_PEAK = 0.6
 """A block's shift is used in the alignment only if its correlation there is at least this
 (and its detail at least the median block's)."""
@@ -228,7 +226,7 @@ def measure(query: Image.Image, stored: Image.Image, aligned: Alignment) -> Meas
             grid = (level, max(block, round(level * aspect)))
             query_detail = _fine_detail(query_grey.reduce(divisor))
             stored_detail = _fine_detail(stored_grey.reduce(divisor))
-            query_samples = Frame.at(query_detail, aligned.query_box).sample(grid, 0, _SAME)
+            query_samples = Frame.at(query_detail, aligned.query_box).samples32(grid, 0)
             frame = _refined(
                 query_samples, Frame.at(stored_detail, box, extra=2 * reach + 2), grid, block, reach
             )
@@ -239,17 +237,18 @@ def measure(query: Image.Image, stored: Image.Image, aligned: Alignment) -> Meas
     query_detail, stored_detail = _fine_detail(query_grey), _fine_detail(stored_grey)
     query_frame = Frame.at(query_detail, aligned.query_box)
     grid = (width, max(measured_block, round(width * aspect)))
-    query_samples = query_frame.sample(grid, 0, _SAME)
+    query_samples = query_frame.samples32(grid, 0)
     stored_frame = _refined(
         query_samples, Frame.at(stored_detail, box, extra=2 * reach + 2), grid, block, reach
     )
     if not stored_frame.fits(grid, 2):
         return None  # the second look's window lies off the picture
-    stored_samples = stored_frame.sample(grid, 1, _SAME)
-    sizes = [measured_block] + ([SMALL_BLOCK] if measured_block > SMALL_BLOCK else [])
+    stored_samples = stored_frame.samples32(grid, 1)
+    # the finer blocks' sums, added up four by four, are the larger blocks' (one pass, not two)
+    sums = _shift_sums(query_samples, stored_samples, 1, SMALL_BLOCK)
     finer = None
-    for size in reversed(sizes):
-        blocks = _blocks_compared(query_samples, stored_samples, 1, size)
+    for size in (SMALL_BLOCK, measured_block) if measured_block > SMALL_BLOCK else (SMALL_BLOCK,):
+        blocks = sums.merged(size // SMALL_BLOCK).compared() if size > SMALL_BLOCK else sums.compared()
         inside = _inside(stored_frame, _size(stored_detail), grid, size, blocks) & _inside(
             query_frame, _size(query_detail), grid, size, blocks
         )
@@ -336,64 +335,103 @@ class _Compared:
     stored_energy: NDArray[np.float64]
 
 
+@dataclass(frozen=True)
+class _ShiftSums:
+    """Per block and per shift tried (down, across): the product of the two blocks, and the
+    stored block's energy; and the query block's energy. Sums, so that blocks of twice the
+    side are the sums of four (:meth:`merged`)."""
+
+    products: NDArray[np.float64]
+    stored_energy: NDArray[np.float64]
+    query_energy: NDArray[np.float64]
+    reach: int
+
+    def merged(self, factor: int) -> _ShiftSums:
+        """The same sums for blocks ``factor`` times the side (the blocks left over at the
+        bottom and the right dropped, as a grid of the larger blocks drops them)."""
+
+        def added(values: NDArray[np.float64]) -> NDArray[np.float64]:
+            rows, cols = values.shape[0] // factor, values.shape[1] // factor
+            kept = values[: rows * factor, : cols * factor]
+            total: NDArray[np.float64] = kept.reshape(rows, factor, cols, factor, *values.shape[2:]).sum(
+                axis=(1, 3)
+            )
+            return total
+
+        return _ShiftSums(
+            added(self.products), added(self.stored_energy), added(self.query_energy), self.reach
+        )
+
+    def compared(self) -> _Compared:
+        """Each block's best correlation over the shifts, and where it lies."""
+        reach, span = self.reach, 2 * self.reach + 1
+        surface = self.products / (np.sqrt(self.query_energy[..., None, None] * self.stored_energy) + 1e-6)
+        rows, cols = surface.shape[:2]
+        best = surface.reshape(rows, cols, -1).argmax(axis=2)
+        down, across = best // span, best % span
+        at = np.ogrid[:rows, :cols]
+        return _Compared(
+            surface[at[0], at[1], down, across],
+            (
+                down - reach + _between(surface, down, across, 2),
+                across - reach + _between(surface, down, across, 3),
+            ),
+            self.query_energy,
+            self.stored_energy[at[0], at[1], down, across],
+        )
+
+
 def _blocks_compared(
-    query: NDArray[np.float64], stored: NDArray[np.float64], reach: int, block: int
+    query: NDArray[np.float32], stored: NDArray[np.float32], reach: int, block: int
 ) -> _Compared:
     """Each ``block`` of ``query`` against ``stored`` (the same grid with ``reach`` samples
-    more on every side), at every shift up to ``reach`` each way: by FFT, or for a reach of
-    one directly (nine products of the whole grid are quicker than FFTs of every block)."""
+    more on every side), at every shift up to ``reach`` each way."""
+    return _shift_sums(query, stored, reach, block).compared()
+
+
+def _shift_sums(
+    query: NDArray[np.float32], stored: NDArray[np.float32], reach: int, block: int
+) -> _ShiftSums:
+    """The sums :func:`_blocks_compared` decides on: for a reach of :data:`_DIRECT_REACH` or
+    less directly (a few products of the whole grid are quicker than FFTs of every block),
+    further by FFT, the stored energy under each block at every shift then read from one
+    table of running sums."""
     rows, cols = query.shape[0] // block, query.shape[1] // block
-    q = query[: rows * block, : cols * block].astype(np.float32)
-    s = stored.astype(np.float32)
+    q = np.asarray(query[: rows * block, : cols * block], dtype=np.float32)
+    s = np.asarray(stored, dtype=np.float32)
     span = 2 * reach + 1
     height, width = rows * block, cols * block
 
-    starts_down, starts_across = np.arange(0, height, block), np.arange(0, width, block)
-
     def summed(values: NDArray[np.float32]) -> NDArray[np.float64]:
-        """``values`` added up block by block."""
-        across_added = np.add.reduceat(values, starts_across, axis=1)
-        return np.add.reduceat(across_added, starts_down, axis=0).astype(np.float64)
+        """``values`` (``height`` x ``width``) added up block by block."""
+        down_added = values.reshape(rows, block, width).sum(axis=1)
+        total: NDArray[np.float64] = down_added.reshape(rows, cols, block).sum(axis=2).astype(np.float64)
+        return total
 
     query_energy = summed(q * q)
     if reach <= _DIRECT_REACH:
-        squared = s * s
         shifted = [(dy, dx) for dy in range(span) for dx in range(span)]
-        products = np.stack([summed(q * s[dy : dy + height, dx : dx + width]) for dy, dx in shifted], axis=-1)
+        products = np.stack([summed(q * s[dy : dy + height, dx : dx + width]) for dy, dx in shifted], -1)
+        squared = s * s
         stored_energy = np.stack(
             [summed(squared[dy : dy + height, dx : dx + width]) for dy, dx in shifted], -1
         )
         products, stored_energy = (a.reshape(rows, cols, span, span) for a in (products, stored_energy))
-    else:
-        # circular correlation over the stored window's own size: the block, padded with zeros,
-        # never wraps round within the shifts kept
-        side = block + 2 * reach
-        q_blocks = np.ascontiguousarray(q.reshape(rows, block, cols, block).transpose(0, 2, 1, 3))
-        s_blocks = np.ascontiguousarray(sliding_window_view(s, (side, side))[::block, ::block][:rows, :cols])
-        spectrum = np.fft.rfft2(s_blocks) * np.conj(np.fft.rfft2(q_blocks, (side, side)))
-        products = np.fft.irfft2(spectrum, (side, side))[..., :span, :span]
-        # the stored energy under the block at every shift, from one table of running sums
-        table = np.pad(np.cumsum(np.cumsum(s.astype(np.float64) ** 2, axis=0), axis=1), ((1, 0), (1, 0)))
-        boxed = np.maximum(
-            table[block:, block:] - table[:-block, block:] - table[block:, :-block] + table[:-block, :-block],
-            0.0,
-        )
-        ys = (np.arange(rows) * block)[:, None, None, None] + np.arange(span)[None, None, :, None]
-        xs = (np.arange(cols) * block)[None, :, None, None] + np.arange(span)[None, None, None, :]
-        stored_energy = boxed[ys, xs]
-    surface = products / (np.sqrt(query_energy[..., None, None] * stored_energy) + 1e-6)
-    best = surface.reshape(rows, cols, -1).argmax(axis=2)
-    down, across = best // span, best % span
-    at = np.ogrid[:rows, :cols]
-    return _Compared(
-        surface[at[0], at[1], down, across],
-        (
-            down - reach + _between(surface, down, across, 2),
-            across - reach + _between(surface, down, across, 3),
-        ),
-        query_energy,
-        stored_energy[at[0], at[1], down, across],
+        return _ShiftSums(products, stored_energy, query_energy, reach)
+    # circular correlation over the stored window's own size: the block, padded with zeros,
+    # never wraps round within the shifts kept
+    side = block + 2 * reach
+    q_blocks = np.ascontiguousarray(q.reshape(rows, block, cols, block).transpose(0, 2, 1, 3))
+    s_blocks = np.ascontiguousarray(sliding_window_view(s, (side, side))[::block, ::block][:rows, :cols])
+    spectrum = np.fft.rfft2(s_blocks) * np.conj(np.fft.rfft2(q_blocks, (side, side)))
+    products = np.fft.irfft2(spectrum, (side, side))[..., :span, :span]
+    table = np.pad(np.cumsum(np.cumsum(s.astype(np.float64) ** 2, axis=0), axis=1), ((1, 0), (1, 0)))
+    boxed = np.maximum(
+        table[block:, block:] - table[:-block, block:] - table[block:, :-block] + table[:-block, :-block], 0.0
     )
+    ys = (np.arange(rows) * block)[:, None, None, None] + np.arange(span)[None, None, :, None]
+    xs = (np.arange(cols) * block)[None, :, None, None] + np.arange(span)[None, None, None, :]
+    return _ShiftSums(products, boxed[ys, xs], query_energy, reach)
 
 
 def _between(
@@ -415,7 +453,7 @@ def _between(
 
 
 def _refined(
-    query: NDArray[np.float64], stored: Frame, grid: tuple[int, int], block: int, reach: int
+    query: NDArray[np.float32], stored: Frame, grid: tuple[int, int], block: int, reach: int
 ) -> Frame:
     """``stored`` moved and sized to lie on ``query`` (sampled on ``grid``), at one level of
     the alignment: each ``block`` finds its best shift up to ``reach`` samples each way, and
@@ -423,7 +461,7 @@ def _refined(
     module). The frame is kept as it is if no line is clear."""
     if not stored.fits(grid, reach + 1):
         return stored
-    blocks = _blocks_compared(query, stored.sample(grid, reach, _SAME), reach, block)
+    blocks = _blocks_compared(query, stored.samples32(grid, reach), reach, block)
     energy = blocks.query_energy + blocks.stored_energy
     clear = (blocks.correlation >= _CLEAR_PEAK) & (energy >= np.median(energy))
     rows, cols = blocks.correlation.shape
@@ -487,7 +525,7 @@ def _inside(
     ``frame``'s picture (of ``size``, unpadded) with :data:`_SHADING` samples to spare:
     nearer its edge, the detail is shaded from one side only, and a crop's edge cuts what the
     other photo shows whole."""
-    pad_x, pad_y = (frame.image.width - size[0]) / 2, (frame.image.height - size[1]) / 2
+    pad_x, pad_y = (frame.image.size[0] - size[0]) / 2, (frame.image.size[1] - size[1]) / 2
     rows, cols = compared.correlation.shape
     step_x, step_y = 2 * frame.half[0] / grid[0], 2 * frame.half[1] / grid[1]
     spare = _SHADING + 1

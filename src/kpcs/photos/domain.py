@@ -368,13 +368,30 @@ _QUIET = 0.1
 average: two blocks of bare tray, differing only by their noise, are not called different."""
 
 
-def _padded(flat: Image.Image | NDArray[np.float32], extra: int = 0) -> tuple[Image.Image, float, float]:
-    """The detail image with a border of zeros (no detail) an eighth of its size wide, and
-    ``extra`` pixels more, so that a window searched a little beyond the picture's edge can
-    still be sampled."""
-    pixels = np.asarray(flat, dtype=np.float32)
-    pad_y, pad_x = pixels.shape[0] // 8 + 2 + extra, pixels.shape[1] // 8 + 2 + extra
-    return Image.fromarray(np.pad(pixels, ((pad_y, pad_y), (pad_x, pad_x))), mode="F"), pad_x, pad_y
+class Padded:
+    """A detail image seen with a border of zeros (no detail) an eighth of its size wide, and
+    some pixels more, so that a window searched a little beyond the picture's edge can still
+    be sampled. The border is drawn only for a window that reaches it: most windows lie
+    inside the picture, and copying a picture into a larger one costs as much as sampling it."""
+
+    def __init__(self, flat: Image.Image | NDArray[np.float32], extra: int = 0) -> None:
+        self.picture = flat if isinstance(flat, Image.Image) else Image.fromarray(flat, mode="F")
+        self.pad = (self.picture.width // 8 + 2 + extra, self.picture.height // 8 + 2 + extra)
+        self.size = (self.picture.width + 2 * self.pad[0], self.picture.height + 2 * self.pad[1])
+        self._bordered: Image.Image | None = None
+
+    def resized(self, size: tuple[int, int], box: Box) -> Image.Image:
+        """The part ``box`` (in pixels of the padded picture) averaged down to ``size``."""
+        (pad_x, pad_y), picture = self.pad, self.picture
+        inside = (box[0] - pad_x, box[1] - pad_y, box[2] - pad_x, box[3] - pad_y)
+        if inside[0] >= 0 and inside[1] >= 0 and inside[2] <= picture.width and inside[3] <= picture.height:
+            return picture.resize(size, Image.Resampling.BOX, box=inside)
+        if self._bordered is None:
+            pixels = np.asarray(picture, dtype=np.float32)
+            bordered = np.zeros((self.size[1], self.size[0]), dtype=np.float32)
+            bordered[pad_y : pad_y + picture.height, pad_x : pad_x + picture.width] = pixels
+            self._bordered = Image.fromarray(bordered, mode="F")
+        return self._bordered.resize(size, Image.Resampling.BOX, box=box)
 
 
 @dataclass(frozen=True)
@@ -382,7 +399,7 @@ class Frame:
     """Where a window lies on a padded detail image: its centre and half-sizes, in pixels
     (the second look and the close look sample and move it)."""
 
-    image: Image.Image
+    image: Padded
     centre: tuple[float, float]
     half: tuple[float, float]
 
@@ -396,8 +413,8 @@ class Frame:
     def at(cls, flat: Image.Image | NDArray[np.float32], box: Box, extra: int = 0) -> Frame:
         """The ``box`` (its edges as fractions of the width and height) of a detail image, or
         of its pixels (padded by ``extra`` pixels more than the usual eighth)."""
-        padded, pad_x, pad_y = _padded(flat, extra)
-        width, height = padded.width - 2 * pad_x, padded.height - 2 * pad_y
+        padded = Padded(flat, extra)
+        (pad_x, pad_y), (width, height) = padded.pad, padded.picture.size
         x0, y0, x1, y1 = box[0] * width, box[1] * height, box[2] * width, box[3] * height
         return cls(padded, ((x0 + x1) / 2 + pad_x, (y0 + y1) / 2 + pad_y), ((x1 - x0) / 2, (y1 - y0) / 2))
 
@@ -412,12 +429,21 @@ class Frame:
     def sample(self, grid: tuple[int, int], margin: int, scale: tuple[float, float]) -> NDArray[np.float64]:
         """The window, its size times ``scale``, averaged down to ``grid`` samples, with
         ``margin`` more samples on every side (for the shifts searched)."""
+        return np.asarray(self._resized(grid, margin, scale), dtype=np.float64)
+
+    def samples32(self, grid: tuple[int, int], margin: int) -> NDArray[np.float32]:
+        """:meth:`sample` at the window's own size, in 32-bit floats, as the close look
+        compares them (a copy to 64 bits of a picture of 768 pixels costs as much as its
+        sampling)."""
+        return np.asarray(self._resized(grid, margin, (1.0, 1.0)), dtype=np.float32)
+
+    def _resized(self, grid: tuple[int, int], margin: int, scale: tuple[float, float]) -> Image.Image:
         (cx, cy), (hx, hy) = self.centre, (self.half[0] * scale[0], self.half[1] * scale[1])
         step_x, step_y = 2 * hx / grid[0], 2 * hy / grid[1]
         box = (cx - hx - margin * step_x, cy - hy - margin * step_y, cx + hx + margin * step_x,
                cy + hy + margin * step_y)  # fmt: skip
         size = (grid[0] + 2 * margin, grid[1] + 2 * margin)
-        return np.asarray(self.image.resize(size, Image.Resampling.BOX, box=box), dtype=np.float64)
+        return self.image.resized(size, box)
 
     def fits(self, grid: tuple[int, int], margin: int) -> bool:
         """True if :meth:`sample` can take the window with ``margin`` samples more on every
@@ -427,14 +453,14 @@ class Frame:
         return (
             cx - spare_x >= 0
             and cy - spare_y >= 0
-            and cx + spare_x <= self.image.width
-            and cy + spare_y <= self.image.height
+            and cx + spare_x <= self.image.size[0]
+            and cy + spare_y <= self.image.size[1]
         )
 
     def box(self, size: tuple[int, int]) -> Box:
         """The frame as fractions of the unpadded picture, of ``size``, it lies on."""
         width, height = size
-        pad_x, pad_y = (self.image.width - width) / 2, (self.image.height - height) / 2
+        pad_x, pad_y = (self.image.size[0] - width) / 2, (self.image.size[1] - height) / 2
         cx, cy = self.centre[0] - pad_x, self.centre[1] - pad_y
         hx, hy = self.half
         return ((cx - hx) / width, (cy - hy) / height, (cx + hx) / width, (cy + hy) / height)
@@ -460,20 +486,27 @@ def _best_fit(
     """Of every scale and every shift up to ``margin`` samples, the one whose stored samples
     correlate best with ``query``."""
     unit = query / (np.sqrt((query * query).sum()) + 1e-9)
-    best = _Fit(-2.0, (1.0, 1.0), (0.0, 0.0), query)
-    for scale in scales:
-        views = sliding_window_view(stored.sample(grid, margin, scale), (grid[1], grid[0]))
-        correlation = np.einsum("ijkl,kl->ij", views, unit) / (
-            np.sqrt(np.einsum("ijkl,ijkl->ij", views, views)) + 1e-9
-        )
-        i, j = np.unravel_index(int(np.argmax(correlation)), correlation.shape)
-        if correlation[i, j] > best.correlation:
-            shift = (
-                (int(j) - margin) * 2 * stored.half[0] * scale[0] / grid[0],
-                (int(i) - margin) * 2 * stored.half[1] * scale[1] / grid[1],
-            )
-            best = _Fit(float(correlation[i, j]), scale, shift, views[i, j])
-    return best
+    span = 2 * margin + 1
+    samples = np.stack([stored.sample(grid, margin, scale) for scale in scales])
+    views = sliding_window_view(samples, (grid[1], grid[0]), axis=(1, 2))
+    # every scale's and shift's product with the query at once, and each shifted window's
+    # energy from a table of running sums (not a sum over each window)
+    products = np.einsum("nijkl,kl->nij", views, unit)
+    table = np.pad(np.cumsum(np.cumsum(samples * samples, axis=1), axis=2), ((0, 0), (1, 0), (1, 0)))
+    energy = (
+        table[:, grid[1] :, grid[0] :][:, :span, :span]
+        - table[:, :span, grid[0] :][:, :, :span]
+        - table[:, grid[1] :, :span][:, :span]
+        + table[:, :span, :span]
+    )
+    correlation = products / (np.sqrt(np.maximum(energy, 0.0)) + 1e-9)
+    n, i, j = np.unravel_index(int(np.argmax(correlation)), correlation.shape)
+    scale = scales[int(n)]
+    shift = (
+        (int(j) - margin) * 2 * stored.half[0] * scale[0] / grid[0],
+        (int(i) - margin) * 2 * stored.half[1] * scale[1] / grid[1],
+    )
+    return _Fit(float(correlation[n, i, j]), scale, shift, views[n, i, j])
 
 
 @dataclass(frozen=True)
@@ -548,15 +581,17 @@ def _measure(q: NDArray[np.float64], s: NDArray[np.float64]) -> float:
     """The differing share of the detail, block by block, each block weighing by how much
     detail it holds against the picture's median block (see :func:`second_look`)."""
     floor = _QUIET * (np.mean(q * q) + np.mean(s * s)) / 2
-    rows = np.array_split(np.arange(q.shape[0]), _BLOCKS[1])
-    cols = np.array_split(np.arange(q.shape[1]), _BLOCKS[0])
-    differing, held = [], []
-    for r in rows:
-        for c in cols:
-            qb, sb = q[np.ix_(r, c)], s[np.ix_(r, c)]
-            energy = (qb * qb).sum() + (sb * sb).sum()
-            differing.append(((qb - sb) ** 2).sum() / (energy + floor * qb.size))
-            held.append(energy)
-    energies = np.array(held)
+    rows = [len(r) for r in np.array_split(np.arange(q.shape[0]), _BLOCKS[1])]
+    cols = [len(c) for c in np.array_split(np.arange(q.shape[1]), _BLOCKS[0])]
+    starts_down, starts_across = np.cumsum([0, *rows[:-1]]), np.cumsum([0, *cols[:-1]])
+
+    def summed(values: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``values`` added up block by block."""
+        across: NDArray[np.float64] = np.add.reduceat(values, starts_across, axis=1)
+        return np.add.reduceat(across, starts_down, axis=0)
+
+    energies = summed(q * q) + summed(s * s)
+    sizes = np.outer(rows, cols)
+    differing = summed((q - s) ** 2) / (energies + floor * sizes)
     weights = energies / (energies + np.median(energies) + 1e-9)
-    return float((weights * np.array(differing)).sum() / (weights.sum() + 1e-9))
+    return float((weights * differing).sum() / (weights.sum() + 1e-9))
