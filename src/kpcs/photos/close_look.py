@@ -45,6 +45,7 @@ How:
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -218,14 +219,18 @@ def measure(query: Image.Image, stored: Image.Image, aligned: Alignment) -> Meas
     if width < 2 * measured_block or query_width <= 0 or stored_width <= 0:
         return None
     aspect = (aligned.query_box[3] - aligned.query_box[1]) * query.height / query_width
-    query_grey, stored_grey = _scaled(query, width / query_width), _scaled(stored, width / stored_width)
+    divisors = [d for d, level_block, _ in LEVELS[:-1] if width // d >= 4 * min(level_block, measured_block)]
+    # the two photos' detail at every level, the earlier photo's in a thread beside this one
+    # (the image work lets go of the interpreter; neither side waits for the other)
+    stored_details = _BESIDE.submit(_details, stored, width / stored_width, divisors)
+    query_details = _details(query, width / query_width, divisors)
+    stored_by_level = stored_details.result()
     box = aligned.stored_box
     for divisor, level_block, reach in LEVELS[:-1]:
         level, block = width // divisor, min(level_block, measured_block)
-        if level >= 4 * block:
+        if divisor in divisors:
             grid = (level, max(block, round(level * aspect)))
-            query_detail = _fine_detail(query_grey.reduce(divisor))
-            stored_detail = _fine_detail(stored_grey.reduce(divisor))
+            query_detail, stored_detail = query_details[divisor], stored_by_level[divisor]
             query_samples = Frame.at(query_detail, aligned.query_box).samples32(grid, 0)
             frame = _refined(
                 query_samples, Frame.at(stored_detail, box, extra=2 * reach + 2), grid, block, reach
@@ -234,7 +239,7 @@ def measure(query: Image.Image, stored: Image.Image, aligned: Alignment) -> Meas
     # at full scale: once more aligned, then measured
     *_, (_, level_block, reach) = LEVELS
     block = min(level_block, measured_block)
-    query_detail, stored_detail = _fine_detail(query_grey), _fine_detail(stored_grey)
+    query_detail, stored_detail = query_details[1], stored_by_level[1]
     query_frame = Frame.at(query_detail, aligned.query_box)
     grid = (width, max(measured_block, round(width * aspect)))
     query_samples = query_frame.samples32(grid, 0)
@@ -298,6 +303,19 @@ def _standing_out(blocks: Measured) -> int:
         blocks.correlation < _FINE_UNEXPLAINED_BELOW
     )
     return int((seen & stands_out).sum())
+
+
+_BESIDE = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kpcs-close-look")
+"""Where the earlier photo's detail is made while the new photo's is (:func:`measure`)."""
+
+
+def _details(grey: Image.Image, scale: float, divisors: list[int]) -> dict[int, NDArray[np.float32]]:
+    """``grey``'s :func:`_fine_detail` scaled by ``scale``, at full size (divisor 1) and
+    reduced by each of ``divisors``."""
+    scaled = _scaled(grey, scale)
+    return {
+        divisor: _fine_detail(scaled.reduce(divisor) if divisor > 1 else scaled) for divisor in [*divisors, 1]
+    }
 
 
 def _scaled(grey: Image.Image, scale: float) -> Image.Image:
