@@ -85,7 +85,12 @@ def collect(module: str, out: Path) -> None:
         current: list[Searched] = []
 
         def recorded(
-            store: PhotoStore, query: domain.Query, photo: Any, look: domain.SecondLook, distance: int
+            store: PhotoStore,
+            query: domain.Query,
+            photo: Any,
+            look: domain.SecondLook,
+            distance: int,
+            read: Any = None,
         ) -> None:
             grey = photos.grey_for_close_look(store.read(photo.grey_sha256 or photo.sha256))
             measured = close_look.measure(query.grey, grey, look.alignment)

@@ -124,6 +124,14 @@ def _jpeg(image: object) -> bytes:
     return out.getvalue()
 
 
+SAME_PARCEL_KINDS = {"tests.factories.parcel_photos_ninth": ("stones_moved",)}
+"""Kinds of a generator's "unrelated" photos that its author describes as the very same
+parcel shot again (the ninth's ``stones_moved``: "the very same parcel re-shot after a few
+stones were moved, removed or added"). They are not unrelated photos: they show the same
+parcels, which is what the warning brings to an expert ("the same picture sent again, or the
+same parcels"). So they are counted apart, on a row of their own with no target, and the
+false-match rate is taken over the others (docs/photos.md, tenth round)."""
+
 GENERATORS = (
     ("tests.factories.photo_tuning", "thresholds chosen on it"),
     ("tests.factories.parcel_photos", "written apart before the second look, read since"),
@@ -260,16 +268,23 @@ def _measure(
                 by_kind.setdefault(_kind(kind), []).append(hit)
                 found += hit
                 copies += 1
-        false = 0
-        for image in made.unrelated(2, UNRELATED):
+        same_parcel_kinds = SAME_PARCEL_KINDS.get(made.__name__, ())
+        false, unrelated, same_parcel, same_parcel_reported = 0, 0, 0, 0
+        for number, image in enumerate(made.unrelated(2, UNRELATED)):
             query = domain.query(image)
             begun = time.perf_counter()
-            false += bool(photos.search(session, store, query, nobody))
+            reported = bool(photos.search(session, store, query, nobody))
             query_samples.append(time.perf_counter() - begun)
+            if same_parcel_kinds and made.unrelated_kind(2, number) in same_parcel_kinds:
+                same_parcel += 1
+                same_parcel_reported += reported
+            else:
+                unrelated += 1
+                false += reported
     median_query = statistics.median(query_samples) * 1000
     median_index = statistics.median(index_samples) * 1000
     recall = found / copies
-    false_rate = false / UNRELATED
+    false_rate = false / unrelated
     worst = min(by_kind.items(), key=lambda item: sum(item[1]) / len(item[1]))
     return [
         Result("photos", f"search for a re-used photo (one query; {name}'s copies and unrelated photos)",
@@ -280,6 +295,10 @@ def _measure(
                f"{len(by_kind)} kinds)", where,
                f"{recall:.3f} (lowest: {worst[0]} {sum(worst[1]) / len(worst[1]):.3f})",
                f">= {RECALL}", recall >= RECALL),
-        Result("photos", f"false matches among {UNRELATED:,} unrelated photos ({name}, {role})", where,
+        Result("photos", f"false matches among {unrelated:,} unrelated photos ({name}, {role})", where,
                f"{false_rate:.4f} ({false})", f"<= {FALSE_RATE}", false_rate <= FALSE_RATE),
-    ]  # fmt: skip
+    ] + ([
+        Result("photos", f"re-shoots of the same parcel reported ({name}: {', '.join(same_parcel_kinds)}, "
+               "counted apart from the unrelated photos)", where,
+               f"{same_parcel_reported} of {same_parcel}", "none: the same parcels, for an expert to see"),
+    ] if same_parcel else [])  # fmt: skip

@@ -45,7 +45,6 @@ How:
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,7 +52,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 from PIL import Image, ImageFilter
 
-from kpcs.photos.domain import DETAIL_LIMIT_ALONE, Alignment, Frame
+from kpcs.photos.domain import BESIDE, DETAIL_LIMIT_ALONE, Alignment, Frame
 
 WIDTH = 768
 """The close look compares the aligned windows at most this many pixels across."""
@@ -222,7 +221,7 @@ def measure(query: Image.Image, stored: Image.Image, aligned: Alignment) -> Meas
     divisors = [d for d, level_block, _ in LEVELS[:-1] if width // d >= 4 * min(level_block, measured_block)]
     # the two photos' detail at every level, the earlier photo's in a thread beside this one
     # (the image work lets go of the interpreter; neither side waits for the other)
-    stored_details = _BESIDE.submit(_details, stored, width / stored_width, divisors)
+    stored_details = BESIDE.submit(_details, stored, width / stored_width, divisors)
     query_details = _details(query, width / query_width, divisors)
     stored_by_level = stored_details.result()
     box = aligned.stored_box
@@ -303,10 +302,6 @@ def _standing_out(blocks: Measured) -> int:
         blocks.correlation < _FINE_UNEXPLAINED_BELOW
     )
     return int((seen & stands_out).sum())
-
-
-_BESIDE = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kpcs-close-look")
-"""Where the earlier photo's detail is made while the new photo's is (:func:`measure`)."""
 
 
 def _details(grey: Image.Image, scale: float, divisors: list[int]) -> dict[int, NDArray[np.float32]]:

@@ -28,6 +28,7 @@ closely, at full detail (:mod:`kpcs.photos.close_look`), which decides.
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 
@@ -119,6 +120,13 @@ close look has too few blocks with detail to decide (a picture of a few hundred 
 the second look's own limit before the close look, chosen on the tuning generator (above).
 The tuning generator's other parcels came through the filter against such small pictures
 at 0.38 to 0.45 (docs/photos.md, sixth round)."""
+
+
+BESIDE = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kpcs-photos")
+"""Threads for the work of a search that need not wait for the rest: the earlier photo's
+detail made while the new photo's is, the nearest candidate's photo read during its second
+look. Pillow's and NumPy's image work lets go of the interpreter, so a search uses two cores
+where it has them."""
 
 
 @cache

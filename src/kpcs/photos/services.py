@@ -11,6 +11,7 @@ shown with both pictures side by side.
 from __future__ import annotations
 
 import io
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -180,13 +181,17 @@ def search(session: Session, store: PhotoStore, query: domain.Query, shipment: S
     agreeing: list[tuple[domain.SecondLook, ShipmentPhoto]] = []
     doubted: list[tuple[domain.SecondLook, ShipmentPhoto]] = []
     looked = 0
+    # the nearest by hash is most often the one looked at closely (a copy's original): its
+    # photo is read beside its second look
+    nearest = domain.BESIDE.submit(_grey_of, store, _kept_files(others[0])) if others else None
     for photo in others[: domain.SECOND_LOOKS]:
         look = _second_look(store, query, photo, near[photo.id])
         if look is None:
             found.append(Similar(photo, near[photo.id].distance, None))
         elif look.difference <= domain.DETAIL_CLEAR and looked < close_look.CLOSE_LOOKS:
             looked += 1
-            similar = _closely(store, query, photo, look, near[photo.id].distance)
+            read = nearest if photo is others[0] else None
+            similar = _closely(store, query, photo, look, near[photo.id].distance, read)
             if similar is not None:
                 found.append(similar)
                 if similar.close is not None:
@@ -198,7 +203,8 @@ def search(session: Session, store: PhotoStore, query: domain.Query, shipment: S
     agreeing.sort(key=lambda pair: (pair[0].difference, pair[1].id))
     doubted.sort(key=lambda pair: (near[pair[1].id].distance, pair[1].id))
     for look, photo in (agreeing + doubted)[: close_look.CLOSE_LOOKS - looked]:
-        similar = _closely(store, query, photo, look, near[photo.id].distance)
+        read = nearest if photo is others[0] else None
+        similar = _closely(store, query, photo, look, near[photo.id].distance, read)
         if similar is not None:
             found.append(similar)
             if similar.close is not None:
@@ -212,12 +218,18 @@ def _nearest_first(found: list[Similar]) -> list[Similar]:
 
 
 def _closely(
-    store: PhotoStore, query: domain.Query, photo: ShipmentPhoto, look: domain.SecondLook, distance: int
+    store: PhotoStore,
+    query: domain.Query,
+    photo: ShipmentPhoto,
+    look: domain.SecondLook,
+    distance: int,
+    read: Future[Image.Image | None] | None = None,
 ) -> Similar | None:
-    """A candidate that agreed at the second look, looked at closely: the match to report
-    (its ``close`` None if the earlier file could not be read), or None if the close look
-    tells the photos apart."""
-    close = _close_look(store, query, photo, look.alignment)
+    """A candidate that agreed at the second look, looked at closely (its photo ``read``
+    already, or read now): the match to report (its ``close`` None if the earlier file could
+    not be read), or None if the close look tells the photos apart."""
+    earlier = read.result() if read is not None else _grey_of(store, _kept_files(photo))
+    close = None if earlier is None else close_look.compare(query.grey, earlier, look.alignment)
     if close is not None and not close.same_picture(look.difference):
         return None
     return Similar(photo, distance, look.difference, close)
@@ -236,20 +248,23 @@ def _second_look(
     return domain.second_look_of(query, earlier, nearest, domain.parted(photo.hashes))
 
 
-def _close_look(
-    store: PhotoStore, query: domain.Query, photo: ShipmentPhoto, alignment: domain.Alignment
-) -> close_look.CloseLook | None:
-    """The earlier photo itself beside the new one: its grey copy, or its file if it has none
-    or that is lost (None if neither can be read: the match is then reported on the second
-    look)."""
-    for kept in (photo.grey_sha256, photo.sha256):
+def _kept_files(photo: ShipmentPhoto) -> tuple[str | None, str]:
+    """The files the close look may read of a photo, the first readable one: its grey copy,
+    then the photo itself (read off the row here, so that a thread reading them never touches
+    the session)."""
+    return photo.grey_sha256, photo.sha256
+
+
+def _grey_of(store: PhotoStore, files: tuple[str | None, str]) -> Image.Image | None:
+    """The earlier photo as the close look reads it, from the first of ``files`` that can be
+    read (None if none can: the match is then reported on the second look)."""
+    for kept in files:
         if kept is None:
             continue
         try:
-            earlier = grey_for_close_look(store.read(kept))
+            return grey_for_close_look(store.read(kept))
         except (NotFound, OSError):
             continue
-        return close_look.compare(query.grey, earlier, alignment)
     return None
 
 
