@@ -173,8 +173,9 @@ def _window_hashes(flat: NDArray[np.float64], windows: tuple[Window, ...]) -> tu
     work and a DCT of its own (81 query windows hashed in a few milliseconds)."""
     height, width = flat.shape
     dct = _dct_matrix(_SAMPLE)[:HASH_SIDE]
-    rows = {(t, b): dct @ _averaging(height, t, b) @ flat for _, t, _, b in windows}
-    columns = {(left, r): dct @ _averaging(width, left, r) for left, _, r, _ in windows}
+    # each distinct pair of trims once (81 windows have 9 of each)
+    rows = {(t, b): dct @ _averaging(height, t, b) @ flat for t, b in {(t, b) for _, t, _, b in windows}}
+    columns = {(lt, r): dct @ _averaging(width, lt, r) for lt, r in {(lt, r) for lt, _, r, _ in windows}}
     hashes = []
     for left, top, right, bottom in windows:
         low = rows[top, bottom] @ columns[left, right].T

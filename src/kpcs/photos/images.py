@@ -48,9 +48,24 @@ def _refuse(message: str) -> InvalidInput:
     return InvalidInput.field(FIELD, message)
 
 
+@dataclass(frozen=True)
+class Opened:
+    """A photo read and checked, not yet re-encoded: the picture as it is seen, and its format."""
+
+    picture: Image.Image
+    kind: str
+
+
 def read_photo(content: bytes) -> Photo:
     """Read ``content`` as a JPEG or PNG photo, or raise :class:`InvalidInput` naming the
-    field ``file`` and what is wrong with it."""
+    field ``file`` and what is wrong with it; and re-encode it (:func:`encoded`)."""
+    return encoded(opened_photo(content))
+
+
+def opened_photo(content: bytes) -> Opened:
+    """Read ``content`` as a JPEG or PNG photo, or raise :class:`InvalidInput` naming the
+    field ``file`` and what is wrong with it: the picture, to hash and search at once while
+    :func:`encoded` makes what is kept of it."""
     if not content:
         raise _refuse("the file is empty")
     if len(content) > MAX_PHOTO_BYTES:
@@ -75,9 +90,14 @@ def read_photo(content: bytes) -> Photo:
         raise _refuse("the photo is damaged or cut short") from None
     if min(width, height) < MIN_SIDE:
         raise _refuse(f"{width} x {height} pixels: at least {MIN_SIDE} on each side")
-    # The picture as it is seen (the EXIF orientation applied), in RGB: then re-encoded,
-    # which keeps no metadata at all.
-    picture = ImageOps.exif_transpose(opened).convert("RGB")
+    # The picture as it is seen (the EXIF orientation applied), in RGB.
+    return Opened(ImageOps.exif_transpose(opened).convert("RGB"), kind)
+
+
+def encoded(opened: Opened) -> Photo:
+    """What is kept of a photo read: the picture re-encoded (which keeps no metadata at all)
+    and its thumbnail."""
+    picture, kind = opened.picture, opened.kind
     out = io.BytesIO()
     if kind == "PNG":
         picture.save(out, format="PNG", optimize=False)

@@ -28,7 +28,7 @@ from kpcs.db import UnitOfWork
 from kpcs.dossiers.models import ExportDossier
 from kpcs.errors import AccessError, NotFound
 from kpcs.photos import close_look, domain
-from kpcs.photos.images import grey_for_close_look, grey_kept, read_photo
+from kpcs.photos.images import encoded, grey_for_close_look, grey_kept, opened_photo
 from kpcs.photos.models import PhotoBand, PhotoMatch, ShipmentPhoto
 from kpcs.photos.store import PhotoStore
 from kpcs.workbench import findings
@@ -404,8 +404,11 @@ def _add(
     dossier: ExportDossier | None,
 ) -> dict[str, Any]:
     session = uow.session
-    photo_read = read_photo(content)
-    query = domain.query(photo_read.image)
+    opened = opened_photo(content)
+    # what is kept of the photo is encoded while it is hashed and searched for
+    encoding = domain.BESIDE.submit(encoded, opened)
+    query = domain.query(opened.picture)
+    grey = domain.BESIDE.submit(grey_kept, query.grey)
     if certificate is not None:
         linked = session.scalar(
             sa.select(ExportDossier.id).where(ExportDossier.certificate_number == certificate.number)
@@ -417,12 +420,13 @@ def _add(
         shipment = Shipment(dossier=dossier.id, linked_certificate=dossier.certificate_number)
         object_type, object_id = "export-dossier", str(dossier.id)
     found = search(session, store, query, shipment)
+    photo_read = encoding.result()
     photo = ShipmentPhoto(
         certificate_number=certificate.number if certificate is not None else None,
         dossier_id=dossier.id if dossier is not None else None,
         sha256=store.save(photo_read.content),
         thumbnail_sha256=store.save(photo_read.thumbnail),
-        grey_sha256=store.save(grey_kept(query.grey)),
+        grey_sha256=store.save(grey.result()),
         hashes=domain.joined(query.fingerprint.stored),
         hashed_as=domain.HASH_SCHEME,
         media_type=photo_read.media_type,
