@@ -36,7 +36,10 @@ How:
    The photos are the same picture when at most :data:`MOST_DIFFERING` blocks differ (none,
    :data:`MOST_DIFFERING_DOUBTED`, when the second look already doubted) and at most
    :data:`MOST_FINE_DIFFERING` finer blocks stand out: a copy differs in none, another lot
-   in every block its stones or its writing are in, however few.
+   in every block its stones or its writing are in, however few. Where a texture fills the
+   frame (:data:`TEXTURE_FILLS`) and the second look doubted, every block with some detail
+   must correlate too (:data:`UNLIKE_BELOW`): the texture holds more detail than the card
+   or the stones on it, which the counted blocks then leave out.
 4. **Too little to see.** A picture of a few hundred pixels has only a handful of blocks
    with detail, and "at most two differ" says little about it: with fewer than
    :data:`FEWEST_COUNTED`, the close look does not decide, and the second look's stricter
@@ -52,7 +55,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 from PIL import Image, ImageFilter
 
-from kpcs.photos.domain import BESIDE, DETAIL_LIMIT_ALONE, Alignment, Frame
+from kpcs.photos.domain import BESIDE, DETAIL_LIMIT, DETAIL_LIMIT_ALONE, Alignment, Frame
 
 WIDTH = 768
 """The close look compares the aligned windows at most this many pixels across."""
@@ -115,6 +118,23 @@ MOST_DIFFERING_DOUBTED = 0
 so far from their original at the second look, 106 differed in no block and 2 in one or
 two; the sixth generator's other parcels that passed everything else differed in one or two
 (docs/photos.md, seventh round)."""
+TEXTURE_FILLS = 0.3
+"""A picture is filled with a texture (a woven mesh, a sieve, a grid) when its quietest tenth
+of blocks holds at least this share of the median block's detail: there the texture, not
+the camera's noise, sets :data:`SEEN`'s floor, and the blocks with *less* detail than the
+texture (a label card, a stone covering the mesh) are not counted at all."""
+UNLIKE_BELOW = 0.3
+"""In such a picture, past the second look's doubt, a block with detail above
+:data:`_SEEN_OF_MEDIAN` of the median that correlates under this is *unlike*: another lot
+on the same mesh differs in its card and where its stones cover the mesh, while the mesh
+agrees everywhere else (tenth round, chosen on the fifth generator's 11 false matches, all
+past the doubt on a mesh: their cards correlated -0.1 to 0.3, the mesh 0.8 to 0.9)."""
+MOST_UNLIKE_DOUBTED = 0
+"""The most unlike blocks in the same picture, past the second look's doubt
+(:data:`~kpcs.photos.domain.DETAIL_LIMIT`): none. On four generators measured in process,
+this kept every copy but 8 of the fifth's 2,200 and 1 of the ninth's 2,000 (copies aligned
+a mesh period off in part of the frame) and removed all 11 of the fifth's false matches
+(docs/photos.md, tenth round)."""
 FEWEST_COUNTED = 12
 """The fewest blocks with detail the close look decides on. Chosen on the tuning generator
 (docs/photos.md, sixth round): its other parcels that passed the second look against the
@@ -154,6 +174,9 @@ class CloseLook:
     counted: int
     fine_differing: int = 0
     """Of the finer blocks (:data:`SMALL_BLOCK` pixels), how many stand out (see the module)."""
+    unlike: int = 0
+    """In a picture filled with a texture, how many blocks with less detail than it are
+    unlike (:data:`UNLIKE_BELOW`); 0 in any other picture."""
 
     @property
     def decides(self) -> bool:
@@ -165,7 +188,11 @@ class CloseLook:
         so few blocks differ (:meth:`most_differing`), or, where the close look has too few
         blocks to decide, the second look agrees within its stricter limit."""
         if self.decides:
-            return self.differing <= most_differing(difference) and self.fine_differing <= MOST_FINE_DIFFERING
+            return (
+                self.differing <= most_differing(difference)
+                and self.fine_differing <= MOST_FINE_DIFFERING
+                and (difference <= DETAIL_LIMIT or self.unlike <= MOST_UNLIKE_DOUBTED)
+            )
         return difference <= DETAIL_LIMIT_ALONE
 
     @property
@@ -283,7 +310,11 @@ def _verdict(blocks: Measured) -> CloseLook:
     )
     differing = (clear & (blocks.correlation < DIFFERS)) | (seen & stands_out)
     fine = 0 if blocks.finer is None else _standing_out(blocks.finer)
-    return CloseLook(int(differing.sum()), int(seen.sum()), fine)
+    unlike = 0
+    if np.percentile(within, 10) >= TEXTURE_FILLS * median:
+        detailed = inside & (energy >= _SEEN_OF_MEDIAN * median)
+        unlike = int((detailed & (blocks.correlation < UNLIKE_BELOW)).sum())
+    return CloseLook(int(differing.sum()), int(seen.sum()), fine, unlike)
 
 
 def _standing_out(blocks: Measured) -> int:
