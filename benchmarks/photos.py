@@ -145,7 +145,7 @@ GENERATORS = (
     ),
     (
         "tests.factories.parcel_photos_fifth",
-        "written apart after the count, never read; its figures seen once, nothing chosen on it",
+        "written apart after the count, read in the tenth round; the texture rule chosen on it",
     ),
     (
         "tests.factories.parcel_photos_sixth",
