@@ -159,16 +159,21 @@ GENERATORS = (
     ),
     ("tests.factories.parcel_photos_eighth", "written apart after the finer blocks, reported on"),
     ("tests.factories.parcel_photos_ninth", "written apart after the eighth round, read by kind since"),
-    ("tests.factories.parcel_photos_tenth", "written apart after the ninth round, never read"),
+    (
+        "tests.factories.parcel_photos_tenth",
+        "written apart after the ninth round, reported on once, read since; the middle look chosen on it",
+    ),
+    ("tests.factories.parcel_photos_eleventh", "written apart after the tenth round, never read"),
 )
 """The generators measured: the one the hash's and the second look's thresholds were chosen
 on, three written apart from the search and then read while improving it (the close look's
 rule chosen on them), a fifth written apart and never read (its figures seen after the
 fifth round), a sixth and a seventh each reported on once and then read (the seventh and
 eighth rounds' rules chosen on them), an eighth written apart and read only here, a ninth
-written apart and read by kind after its first run, and a tenth written apart after the ninth
-round, to report on (KPCS_PHOTO_GENERATOR, a comma-separated list of modules, measures those
-alone)."""
+written apart and read by kind after its first run, a tenth written apart after the ninth
+round, reported on once and then read (the eleventh round's middle look chosen on it), and an
+eleventh written apart after the tenth round, to report on (KPCS_PHOTO_GENERATOR, a
+comma-separated list of modules, measures those alone)."""
 
 
 def photo_generators_chosen() -> list[str]:
@@ -196,11 +201,12 @@ def photo_run_said() -> str:
 
 
 def _kind(name: str) -> str:
-    """A copy's kind without its parameters ("crop-l12t3r4b5px+jpeg-q70" -> "crop+jpeg"; a
-    "+" inside the parameters, as in "recolour-b-8_c+2", does not start a step)."""
+    """A copy's kind without its parameters ("crop-l12t3r4b5px+jpeg-q70" and
+    "crop(0,8.6,0,4.3)+jpeg64" -> "crop+jpeg"; a "+" inside the parameters, as in
+    "recolour-b-8_c+2", does not start a step)."""
     if not any(ch.isdigit() for ch in name):
         return name
-    return "+".join(part.split("-", 1)[0] for part in re.split(r"\+(?=[a-z])", name))
+    return "+".join(re.sub(r"[^a-z_].*", "", part) or part for part in re.split(r"\+(?=[a-z])", name))
 
 
 def bench_photos(index_size: int = INDEX_SIZE) -> list[Result]:
