@@ -40,8 +40,8 @@ How:
    frame (:data:`TEXTURE_FILLS`) and the second look doubted, every block with some detail
    must correlate too (:data:`UNLIKE_BELOW`): the texture holds more detail than the card
    or the stones on it, which the counted blocks then leave out.
-4. **The middle look.** The same blocks are compared once more at a quarter of the scale
-   (:data:`MIDDLE`), where the fine detail of a plate's holes or a woven mesh is averaged
+4. **The middle look.** The same blocks are aligned again and compared once more at a
+   quarter of the scale (:data:`MIDDLE`), where the fine detail of a plate's holes or a woven mesh is averaged
    away and a stone of 20 pixels is still a blob: a block with much detail there
    (:data:`MIDDLE_CLEAR`) that does not correlate (:data:`MIDDLE_DIFFERS`) differs. Why: at
    full scale a pattern that fills the frame agrees round the stones of another lot on it
@@ -155,12 +155,14 @@ MIDDLE_DIFFERS = 0.3
 MOST_MIDDLE_DIFFERING = 2
 """The most blocks of the middle look that may differ in the same picture. Chosen with the
 two above on the tenth generator's measurements (docs/photos.md, eleventh round): its other
-parcels reported fell from 22 to 10 of 1,000 for none of its 2,147 copies found; checked
-on the fifth's and the ninth's before the eleventh generator was run."""
+parcels reported fell from 22 to 10 of 1,000 for none of its 2,147 copies found; on the
+ninth's, its one other parcel reported went for 3 of its 1,959 copies (both measured before
+the middle look was aligned again, :data:`_MIDDLE_REACH`)."""
 _MIDDLE_REACH = 4
 """The middle look aligns the windows once more, each block finding its shift up to this
-many samples each way (a row of a plate's holes, that the full scale may have aligned one
-off in part of the frame)."""
+many samples each way: the full scale may have aligned a plate's holes a row off (a copy of
+the tenth generator's unrelated photo 316, cropped, resized and recompressed, differed in 13
+blocks of the middle look without it, in none with it)."""
 FEWEST_COUNTED = 12
 """The fewest blocks with detail the close look decides on. Chosen on the tuning generator
 (docs/photos.md, sixth round): its other parcels that passed the second look against the
@@ -336,9 +338,10 @@ def _middle(
     width: int,
     aspect: float,
 ) -> Measured | None:
-    """The middle look's blocks (step 4 of the module): both windows, as the full scale
-    aligned them, compared at a :data:`MIDDLE`'th of its ``width``, each block at its best
-    shift within a sample."""
+    """The middle look's blocks (step 4 of the module): both windows, from where the full
+    scale aligned them, aligned again at a :data:`MIDDLE`'th of its ``width`` (as at the
+    other levels, :data:`_MIDDLE_REACH`) and compared there, each block at its best shift
+    within a sample."""
     block = BLOCK // MIDDLE
     across = width // MIDDLE
     level = (across, max(block, round(across * aspect)))
