@@ -161,7 +161,7 @@ GENERATORS = (
     ("tests.factories.parcel_photos_ninth", "written apart after the eighth round, read by kind since"),
     (
         "tests.factories.parcel_photos_tenth",
-        "written apart after the ninth round, reported on once, read since; the middle look chosen on it",
+        "written apart after the ninth round, reported on once, read since",
     ),
     ("tests.factories.parcel_photos_eleventh", "written apart after the tenth round, never read"),
 )
@@ -171,8 +171,8 @@ rule chosen on them), a fifth written apart and never read (its figures seen aft
 fifth round), a sixth and a seventh each reported on once and then read (the seventh and
 eighth rounds' rules chosen on them), an eighth written apart and read only here, a ninth
 written apart and read by kind after its first run, a tenth written apart after the ninth
-round, reported on once and then read (the eleventh round's middle look chosen on it), and an
-eleventh written apart after the tenth round, to report on (KPCS_PHOTO_GENERATOR, a
+round, reported on once and then read (a middle look was tried on it in the eleventh round
+and not kept), and an eleventh written apart after the tenth round, to report on (KPCS_PHOTO_GENERATOR, a
 comma-separated list of modules, measures those alone)."""
 
 
