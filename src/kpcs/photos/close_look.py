@@ -40,7 +40,15 @@ How:
    frame (:data:`TEXTURE_FILLS`) and the second look doubted, every block with some detail
    must correlate too (:data:`UNLIKE_BELOW`): the texture holds more detail than the card
    or the stones on it, which the counted blocks then leave out.
-4. **Too little to see.** A picture of a few hundred pixels has only a handful of blocks
+4. **The middle look.** The same blocks are aligned again and compared once more at a
+   quarter of the scale (:data:`MIDDLE`), where the fine detail of a plate's holes or a woven mesh is averaged
+   away and a stone of 20 pixels is still a blob: a block with much detail there
+   (:data:`MIDDLE_CLEAR`) that does not correlate (:data:`MIDDLE_DIFFERS`) differs. Why: at
+   full scale a pattern that fills the frame agrees round the stones of another lot on it
+   and outweighs them, so that no block differs there; a quarter of the scale sees the
+   stones themselves. Its shading is taken out by a Gaussian average, which does not
+   depend on where a crop put the picture's first pixel.
+5. **Too little to see.** A picture of a few hundred pixels has only a handful of blocks
    with detail, and "at most two differ" says little about it: with fewer than
    :data:`FEWEST_COUNTED`, the close look does not decide, and the second look's stricter
    limit (:data:`~kpcs.photos.domain.DETAIL_LIMIT_ALONE`) does.
@@ -48,14 +56,14 @@ How:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 from PIL import Image, ImageFilter
 
-from kpcs.photos.domain import BESIDE, DETAIL_LIMIT, DETAIL_LIMIT_ALONE, Alignment, Frame
+from kpcs.photos.domain import BESIDE, DETAIL_LIMIT, DETAIL_LIMIT_ALONE, Alignment, Box, Frame
 
 WIDTH = 768
 """The close look compares the aligned windows at most this many pixels across."""
@@ -135,6 +143,29 @@ MOST_UNLIKE_DOUBTED = 0
 this kept every copy but 8 of the fifth's 2,200 and 1 of the ninth's 2,000 (copies aligned
 a mesh period off in part of the frame) and removed all 11 of the fifth's false matches
 (docs/photos.md, tenth round)."""
+MIDDLE = 4
+"""The middle look compares the aligned windows at the close look's width divided by this,
+in blocks of :data:`BLOCK` divided by it (the same part of the picture as a block of the
+close look)."""
+MIDDLE_CLEAR = 2.0
+"""A block of the middle look is clear when its detail is at least this many times the
+median block's..."""
+MIDDLE_DIFFERS = 0.3
+"""...and differs when its best correlation is under this."""
+MOST_MIDDLE_DIFFERING = 2
+"""The most blocks of the middle look that may differ in the same picture. Chosen with the
+two above on the tenth generator's measurements (docs/photos.md, eleventh round): its other
+parcels reported fell from 22 to 10 of 1,000 for none of its 2,147 copies found; on the
+ninth's, its one other parcel reported went for 3 of its 1,959 copies (both measured before
+the middle look was aligned again, :data:`_MIDDLE_REACH`)."""
+_MIDDLE_FLOOR = 128.0
+"""(A block of the middle look is never clear with less detail than this, a grey level's
+worth in each photo: on a blank sheet the median block holds none at all.)"""
+_MIDDLE_REACH = 4
+"""The middle look aligns the windows once more, each block finding its shift up to this
+many samples each way: the full scale may have aligned a plate's holes a row off (a copy of
+the tenth generator's unrelated photo 316, cropped, resized and recompressed, differed in 13
+blocks of the middle look without it, in none with it)."""
 FEWEST_COUNTED = 12
 """The fewest blocks with detail the close look decides on. Chosen on the tuning generator
 (docs/photos.md, sixth round): its other parcels that passed the second look against the
@@ -177,6 +208,8 @@ class CloseLook:
     unlike: int = 0
     """In a picture filled with a texture, how many blocks with less detail than it are
     unlike (:data:`UNLIKE_BELOW`); 0 in any other picture."""
+    middle_differing: int = 0
+    """Of the middle look's clear blocks (:data:`MIDDLE_CLEAR`), how many differ."""
 
     @property
     def decides(self) -> bool:
@@ -186,7 +219,10 @@ class CloseLook:
     def same_picture(self, difference: float) -> bool:
         """Whether the photos are one picture, the second look having found ``difference``:
         so few blocks differ (:meth:`most_differing`), or, where the close look has too few
-        blocks to decide, the second look agrees within its stricter limit."""
+        blocks to decide, the second look agrees within its stricter limit; and in either case
+        few blocks differ at the middle look."""
+        if self.middle_differing > MOST_MIDDLE_DIFFERING:
+            return False
         if self.decides:
             return (
                 self.differing <= most_differing(difference)
@@ -194,6 +230,12 @@ class CloseLook:
                 and (difference <= DETAIL_LIMIT or self.unlike <= MOST_UNLIKE_DOUBTED)
             )
         return difference <= DETAIL_LIMIT_ALONE
+
+    @property
+    def could_be_same_picture(self) -> bool:
+        """Whether the photos could be one picture, whatever the second look found, as far as
+        the full scale sees: if not, the middle look need not be taken."""
+        return self.same_picture(0.0)
 
     @property
     def share(self) -> float:
@@ -216,9 +258,16 @@ def most_differing(difference: float) -> int:
 
 def compare(query: Image.Image, stored: Image.Image, aligned: Alignment) -> CloseLook:
     """``query`` and ``stored`` (both grey, any size) looked at closely, from where the second
-    look ``aligned`` them (see the module)."""
-    blocks = measure(query, stored, aligned)
-    return CloseLook(0, 0) if blocks is None else _verdict(blocks)
+    look ``aligned`` them (see the module). The middle look is taken only where the full
+    scale alone could call them one picture: most other parcels are told apart before it,
+    and it costs some 10 ms."""
+    looked = _looked(query, stored, aligned)
+    if looked is None:
+        return CloseLook(0, 0)
+    found = _verdict(looked.blocks)
+    if not found.could_be_same_picture:
+        return found
+    return replace(found, middle_differing=_middle_differing(looked.middle()))
 
 
 @dataclass(frozen=True)
@@ -233,11 +282,41 @@ class Measured:
     inside: NDArray[np.bool_]
     finer: Measured | None = None
     """The same, in blocks of :data:`SMALL_BLOCK` pixels (where the blocks are larger)."""
+    middle: Measured | None = None
+    """The same at the middle look (:data:`MIDDLE`), where the picture is wide enough."""
 
 
 def measure(query: Image.Image, stored: Image.Image, aligned: Alignment) -> Measured | None:
-    """Steps 1 to 3 of the module, up to the measure: None if there is nothing finer to see
+    """Steps 1 to 4 of the module, up to the measure: None if there is nothing finer to see
     than the second look saw (a picture too small, or its window off the picture)."""
+    looked = _looked(query, stored, aligned)
+    return None if looked is None else replace(looked.blocks, middle=looked.middle())
+
+
+@dataclass(frozen=True)
+class _Looked:
+    """The full scale's blocks, and what the middle look needs to be taken after them: both
+    photos' detail at its scale and the windows the full scale aligned."""
+
+    blocks: Measured
+    query_middle: NDArray[np.float32] | None
+    query_box: Box
+    stored_middle: NDArray[np.float32] | None
+    stored_box: Box
+    width: int
+    aspect: float
+
+    def middle(self) -> Measured | None:
+        """The middle look's blocks (None where the picture is too small for it)."""
+        if self.query_middle is None or self.stored_middle is None:
+            return None
+        return _middle(
+            self.query_middle, self.query_box, self.stored_middle, self.stored_box, self.width, self.aspect
+        )
+
+
+def _looked(query: Image.Image, stored: Image.Image, aligned: Alignment) -> _Looked | None:
+    """Steps 1 to 3 of the module (see :func:`measure`)."""
     query_width = (aligned.query_box[2] - aligned.query_box[0]) * query.width
     stored_width = (aligned.stored_box[2] - aligned.stored_box[0]) * stored.width
     width = int(min(query_width, stored_width, WIDTH))
@@ -249,8 +328,8 @@ def measure(query: Image.Image, stored: Image.Image, aligned: Alignment) -> Meas
     # the two photos' detail at every level, the earlier photo's in a thread beside this one
     # (the image work lets go of the interpreter; neither side waits for the other)
     stored_details = BESIDE.submit(_details, stored, width / stored_width, divisors)
-    query_details = _details(query, width / query_width, divisors)
-    stored_by_level = stored_details.result()
+    query_details, query_middle = _details(query, width / query_width, divisors)
+    stored_by_level, stored_middle = stored_details.result()
     box = aligned.stored_box
     for divisor, level_block, reach in LEVELS[:-1]:
         level, block = width // divisor, min(level_block, measured_block)
@@ -285,7 +364,49 @@ def measure(query: Image.Image, stored: Image.Image, aligned: Alignment) -> Meas
         )
         finer = Measured(blocks.correlation, blocks.query_energy, blocks.stored_energy, inside, finer)
     assert finer is not None
-    return finer
+    wide = measured_block == BLOCK
+    return _Looked(
+        finer,
+        query_middle if wide else None,
+        aligned.query_box,
+        stored_middle if wide else None,
+        stored_frame.box(_size(stored_detail)),
+        width,
+        aspect,
+    )
+
+
+def _middle(
+    query_detail: NDArray[np.float32],
+    query_box: Box,
+    stored_detail: NDArray[np.float32],
+    stored_box: Box,
+    width: int,
+    aspect: float,
+) -> Measured | None:
+    """The middle look's blocks (step 4 of the module): both windows compared at a
+    :data:`MIDDLE`'th of the full scale's ``width``, each block at its best shift within a
+    sample; as the full scale aligned them, and aligned again there (as at the other levels,
+    :data:`_MIDDLE_REACH`), whichever differs in fewer blocks. Why both: the full scale may
+    align a plate's holes a row off, which the middle look's own alignment mends; but where
+    the full scale was right, a long bright edge (a tray's) can pull the middle look's line
+    a sample or two off (the fifth generator's original 52, cropped: 12 blocks)."""
+    block = BLOCK // MIDDLE
+    across = width // MIDDLE
+    level = (across, max(block, round(across * aspect)))
+    query_frame = Frame.at(query_detail, query_box)
+    query_samples = query_frame.samples32(level, 0)
+    as_aligned = Frame.at(stored_detail, stored_box, extra=2 * _MIDDLE_REACH + 2)
+    looks = []
+    for stored_frame in (as_aligned, _refined(query_samples, as_aligned, level, block, _MIDDLE_REACH)):
+        if not stored_frame.fits(level, 2):
+            continue
+        blocks = _blocks_compared(query_samples, stored_frame.samples32(level, 1), 1, block)
+        inside = _inside(stored_frame, _size(stored_detail), level, block, blocks) & _inside(
+            query_frame, _size(query_detail), level, block, blocks
+        )
+        looks.append(Measured(blocks.correlation, blocks.query_energy, blocks.stored_energy, inside))
+    return min(looks, key=_middle_differing, default=None)
 
 
 def _verdict(blocks: Measured) -> CloseLook:
@@ -314,7 +435,21 @@ def _verdict(blocks: Measured) -> CloseLook:
     if np.percentile(within, 10) >= TEXTURE_FILLS * median:
         detailed = inside & (energy >= _SEEN_OF_MEDIAN * median)
         unlike = int((detailed & (blocks.correlation < UNLIKE_BELOW)).sum())
-    return CloseLook(int(differing.sum()), int(seen.sum()), fine, unlike)
+    middle = _middle_differing(blocks.middle)
+    return CloseLook(int(differing.sum()), int(seen.sum()), fine, unlike, middle)
+
+
+def _middle_differing(blocks: Measured | None) -> int:
+    """How many of the middle look's clear blocks differ (:data:`MIDDLE_CLEAR`); none where
+    it was not taken."""
+    if blocks is None:
+        return 0
+    inside = blocks.inside
+    if not inside.any():
+        return 0
+    energy = blocks.query_energy + blocks.stored_energy
+    clear = inside & (energy >= max(MIDDLE_CLEAR * float(np.median(energy[inside])), _MIDDLE_FLOOR))
+    return int((clear & (blocks.correlation < MIDDLE_DIFFERS)).sum())
 
 
 def _standing_out(blocks: Measured) -> int:
@@ -335,13 +470,16 @@ def _standing_out(blocks: Measured) -> int:
     return int((seen & stands_out).sum())
 
 
-def _details(grey: Image.Image, scale: float, divisors: list[int]) -> dict[int, NDArray[np.float32]]:
+def _details(
+    grey: Image.Image, scale: float, divisors: list[int]
+) -> tuple[dict[int, NDArray[np.float32]], NDArray[np.float32] | None]:
     """``grey``'s :func:`_fine_detail` scaled by ``scale``, at full size (divisor 1) and
-    reduced by each of ``divisors``."""
+    reduced by each of ``divisors``; and its :func:`_middle_detail` (None if the picture is
+    too small for :data:`MIDDLE` to be among the divisors)."""
     scaled = _scaled(grey, scale)
-    return {
-        divisor: _fine_detail(scaled.reduce(divisor) if divisor > 1 else scaled) for divisor in [*divisors, 1]
-    }
+    reduced = {divisor: scaled.reduce(divisor) for divisor in divisors}
+    levels = {divisor: _fine_detail(reduced.get(divisor, scaled)) for divisor in [*divisors, 1]}
+    return levels, _middle_detail(reduced[MIDDLE]) if MIDDLE in reduced else None
 
 
 def _scaled(grey: Image.Image, scale: float) -> Image.Image:
@@ -359,6 +497,18 @@ def _fine_detail(grey: Image.Image) -> NDArray[np.float32]:
     smooth = grey.filter(ImageFilter.BoxBlur(1))
     coarse = (max(1, grey.width // _SHADING), max(1, grey.height // _SHADING))
     shading = smooth.resize(coarse, Image.Resampling.BOX).resize(grey.size, Image.Resampling.BILINEAR)
+    detail: NDArray[np.float32] = np.asarray(smooth, dtype=np.float32) - np.asarray(shading, dtype=np.float32)
+    return detail
+
+
+def _middle_detail(grey: Image.Image) -> NDArray[np.float32]:
+    """``grey``'s detail for the middle look: its noise smoothed (a 3 x 3 average) less a
+    Gaussian average over :data:`_SHADING` pixels. The Gaussian, unlike the grid of averages
+    :func:`_fine_detail` takes, is the same wherever the picture starts: at a quarter of the
+    scale that grid's cells are as large as the blocks, and a crop moving it changes the
+    detail round every sharp edge."""
+    smooth = grey.filter(ImageFilter.BoxBlur(1))
+    shading = smooth.filter(ImageFilter.GaussianBlur(_SHADING / 2))
     detail: NDArray[np.float32] = np.asarray(smooth, dtype=np.float32) - np.asarray(shading, dtype=np.float32)
     return detail
 

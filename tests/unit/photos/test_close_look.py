@@ -20,6 +20,7 @@ from tests.factories import (
     parcel_photos_holdout,
     parcel_photos_seventh,
     parcel_photos_sixth,
+    parcel_photos_tenth,
     photo_tuning,
 )
 
@@ -287,3 +288,58 @@ def test_every_copy_on_the_mesh_that_is_looked_at_closely_agrees() -> None:
             looked += 1
             assert close.decides and close.same_picture(second), (name, second, close)
     assert looked >= 8
+
+
+@cache
+def _on_a_perforated_plate() -> tuple[Image.Image, Image.Image]:
+    """A perforated steel plate beside an office's blank card, no stone to be seen on it, and
+    a line of 17 stones with tweezers shot on it in the same session (the tenth generator's
+    original 7 and unrelated photo 316, each drawn alone as its ``originals`` and
+    ``unrelated`` draw them)."""
+    tenth = parcel_photos_tenth
+    return tenth._original_image(1, 7), tenth._unrelated_image(2, 316, {"weights": tenth._office_weights()})
+
+
+def test_another_lot_on_a_perforated_plate_is_told_apart_only_by_the_middle_look() -> None:
+    """At full scale the plate's holes agree round the stones and outweigh them: no block
+    differs, and the second look agrees too; at a quarter of the scale the holes are averaged
+    away and the stones' blocks do not correlate (eleventh round)."""
+    original, other = _on_a_perforated_plate()
+    distance, second, close = _looks(other, original, as_the_service=True)
+    assert distance <= domain.MATCH_DISTANCE and second <= domain.DETAIL_LIMIT
+    assert close.decides and close.differing <= close_look.MOST_DIFFERING
+    assert close.fine_differing <= close_look.MOST_FINE_DIFFERING
+    assert close.middle_differing > close_look.MOST_MIDDLE_DIFFERING, close
+    assert not close.same_picture(second)
+
+
+def test_every_copy_on_the_perforated_plate_agrees_at_the_middle_look() -> None:
+    """Copies of both pictures, cropped ones too: the middle look's shading does not depend
+    on where a crop starts the picture. (A crop of the bare plate that the second look
+    aligns a row of holes off is doubted, and refused by the texture rule, not here.)"""
+    looked = agreed = 0
+    for index, picture in zip((7, 316), _on_a_perforated_plate(), strict=True):
+        for name, copy in parcel_photos_tenth.variants(picture, index).items():
+            distance, second, close = _looks(copy, picture, as_the_service=True)
+            if second <= domain.DETAIL_LIMIT or distance <= domain.DOUBTED_DISTANCE:
+                looked += 1
+                assert close.middle_differing <= close_look.MOST_MIDDLE_DIFFERING, (name, close)
+            if second <= domain.DETAIL_LIMIT:
+                agreed += 1
+                assert close.same_picture(second), (name, second, close)
+    assert looked >= 16 and agreed >= 14
+
+
+def test_copies_on_a_blank_sheet_agree_at_the_middle_look() -> None:
+    """Five small stones, a ruler and a card on a sheet of white paper (the fifth generator's
+    original 17): at a quarter of the scale the bare paper holds no detail at all, so that the
+    median block has none. Its blocks must not count as clear (they correlate 0, having
+    nothing to correlate): before :data:`~kpcs.photos.close_look._MIDDLE_FLOOR`, a blurred
+    copy differed in 148 of them."""
+    original = next(itertools.islice(parcel_photos_fifth.originals(1, 18), 17, None))
+    copies = parcel_photos_fifth.variants(original, 17)
+    for name in ("blur-1.69", "recolour-b-9_wr+7_wb+6"):
+        distance, second, close = _looks(copies[name], original, as_the_service=True)
+        assert distance <= domain.MATCH_DISTANCE and close.decides, (name, distance, close)
+        assert close.middle_differing <= close_look.MOST_MIDDLE_DIFFERING, (name, close)
+        assert close.same_picture(second), (name, second, close)
