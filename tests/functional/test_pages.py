@@ -27,6 +27,17 @@ def test_home_page_says_what_this_is(client: TestClient) -> None:
     assert client.get("/static/vendor/htmx-2.0.11.min.js").status_code == 200
 
 
+def test_every_page_names_an_icon_that_kpcs_serves(client: TestClient) -> None:
+    """A browser tab shows kpcs's own icon, served offline like every other asset (without
+    it, each page asked for /favicon.ico and was answered 404)."""
+    for path in ("/", "/verify", "/statistics", "/sign-in"):
+        match = re.search(r'<link rel="icon" type="([^"]+)" href="([^"]+)">', client.get(path).text)
+        assert match, path
+        icon = client.get(match.group(2))
+        assert icon.status_code == 200 and icon.headers["content-type"].startswith(match.group(1))
+        assert icon.content.startswith(b"<svg")
+
+
 def test_home_page_starts_each_roles_first_task(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
     tasks = ("verify", "issue", "inbox", "submit", "summary")
     anonymous = client.get("/")
