@@ -161,9 +161,10 @@ GENERATORS = (
     ("tests.factories.parcel_photos_ninth", "written apart after the eighth round, read by kind since"),
     (
         "tests.factories.parcel_photos_tenth",
-        "written apart after the ninth round, reported on once, read since",
+        "written apart after the ninth round, reported on once, read since; the middle look chosen on it",
     ),
-    ("tests.factories.parcel_photos_eleventh", "written apart after the tenth round, never read"),
+    ("tests.factories.parcel_photos_eleventh", "written apart after the tenth round, reported on"),
+    ("tests.factories.parcel_photos_twelfth", "written apart after the eleventh round, never read"),
 )
 """The generators measured: the one the hash's and the second look's thresholds were chosen
 on, three written apart from the search and then read while improving it (the close look's
@@ -171,9 +172,10 @@ rule chosen on them), a fifth written apart and never read (its figures seen aft
 fifth round), a sixth and a seventh each reported on once and then read (the seventh and
 eighth rounds' rules chosen on them), an eighth written apart and read only here, a ninth
 written apart and read by kind after its first run, a tenth written apart after the ninth
-round, reported on once and then read (a middle look was tried on it in the eleventh round
-and not kept), and an eleventh written apart after the tenth round, to report on (KPCS_PHOTO_GENERATOR, a
-comma-separated list of modules, measures those alone)."""
+round, reported on once and then read (the middle look chosen on it), an eleventh written
+apart after the tenth round and reported on, and a twelfth written apart after the
+eleventh round, to report on (KPCS_PHOTO_GENERATOR, a comma-separated list of modules,
+measures those alone)."""
 
 
 def photo_generators_chosen() -> list[str]:
