@@ -166,8 +166,10 @@ GENERATORS = (
     ("tests.factories.parcel_photos_eleventh", "written apart after the tenth round, reported on"),
     (
         "tests.factories.parcel_photos_twelfth",
-        "written apart after the eleventh round, reported on once, read by kind since",
+        "written apart after the eleventh round, reported on once, read by kind since; the region "
+        "unlike it chosen on it",
     ),
+    ("tests.factories.parcel_photos_thirteenth", "written apart after the twelfth round, never read"),
 )
 """The generators measured: the one the hash's and the second look's thresholds were chosen
 on, three written apart from the search and then read while improving it (the close look's
@@ -177,8 +179,9 @@ eighth rounds' rules chosen on them), an eighth written apart and read only here
 written apart and read by kind after its first run, a tenth written apart after the ninth
 round, reported on once and then read (the middle look chosen on it), an eleventh written
 apart after the tenth round and reported on, and a twelfth written apart after the
-eleventh round, reported on once and then read by kind (KPCS_PHOTO_GENERATOR, a
-comma-separated list of modules, measures those alone)."""
+eleventh round, reported on once and then read by kind (the region unlike it chosen on it),
+and a thirteenth written apart after the twelfth round and never read (KPCS_PHOTO_GENERATOR,
+a comma-separated list of modules, measures those alone)."""
 
 
 def photo_generators_chosen() -> list[str]:

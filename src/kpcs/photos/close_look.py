@@ -50,7 +50,16 @@ How:
    out by a Gaussian average, which does not depend on where a crop put the picture's first
    pixel; the windows are compared as the full scale aligned them and, where too many
    blocks differ so, aligned again, the fewer differing kept (:func:`_middle`).
-5. **Too little to see.** A picture of a few hundred pixels has only a handful of blocks
+5. **A region unlike it.** Where a texture fills the frame and the picture is so soft that
+   only the :data:`_LEAST_COUNTED` clearest blocks are counted (a perforated plate drawn
+   smaller and scaled up), another lot's stones and card may lie wholly among the blocks not
+   counted: the plate agrees everywhere, no counted block differs, and the middle look sees
+   the holes' blur. Those blocks do not correlate at all, side by side: :data:`MOST_UNLIKE_TOGETHER`
+   unlike blocks that touch make the photos two pictures. A copy shows such a region only
+   where the plate aligned it a period off (the stones and card disagree, the holes do not):
+   the windows are then aligned again on the region (:func:`_aligned_on`), and the
+   alignment with fewer unlike blocks kept.
+6. **Too little to see.** A picture of a few hundred pixels has only a handful of blocks
    with detail, and "at most two differ" says little about it: with fewer than
    :data:`FEWEST_COUNTED`, the close look does not decide, and the second look's stricter
    limit (:data:`~kpcs.photos.domain.DETAIL_LIMIT_ALONE`) does.
@@ -145,6 +154,22 @@ MOST_UNLIKE_DOUBTED = 0
 this kept every copy but 8 of the fifth's 2,200 and 1 of the ninth's 2,000 (copies aligned
 a mesh period off in part of the frame) and removed all 11 of the fifth's false matches
 (docs/photos.md, tenth round)."""
+MOST_UNLIKE_TOGETHER = 6
+"""Where a texture fills the frame and only the clearest :data:`_LEAST_COUNTED` blocks are
+counted, this many unlike blocks that touch are a region that differs: another lot's stones,
+or its card, on the same set-up. Chosen on the twelfth generator's measurements
+(docs/photos.md, thirteenth round): its other parcels reported fell from 18 to 4 of 1,000;
+of the copies of the twelfth, tenth, ninth and fifth generators, none was lost. Without the
+limit to the soft pictures it lost copies whose quiet blocks (a velvet's grain) decorrelate
+when recompressed (6 of the ninth's, 2 of the tenth's)."""
+UNLIKE_SPREAD = 0.08
+"""(Unless more than this share of the blocks with detail are unlike: then the texture
+itself was lost, as a blurred copy of a woven mesh loses it everywhere; the twelfth's other
+parcels had 1 to 32 unlike of some 590, its blurred copies up to 338.)"""
+_REALIGN_REACH = 32
+"""How far (in samples each way) the windows are moved to align them on such a region: a
+period of a plate's holes is some 14 samples; the twelfth's crops of originals 16 and 18,
+aligned a period off, had 14 and 22 blocks together unlike, none once aligned on them."""
 MIDDLE = 4
 """The middle look compares the aligned windows at the close look's width divided by this,
 in blocks of :data:`BLOCK` divided by it (the same part of the picture as a block of the
@@ -213,6 +238,9 @@ class CloseLook:
     unlike (:data:`UNLIKE_BELOW`); 0 in any other picture."""
     middle_differing: int = 0
     """Of the middle look's clear blocks (:data:`MIDDLE_CLEAR`), how many differ."""
+    unlike_together: int = 0
+    """In a picture filled with a texture, the most unlike blocks that touch
+    (:data:`MOST_UNLIKE_TOGETHER`)."""
 
     @property
     def decides(self) -> bool:
@@ -225,6 +253,8 @@ class CloseLook:
         blocks to decide, the second look agrees within its stricter limit; and in either case
         few blocks differ at the middle look."""
         if self.middle_differing > MOST_MIDDLE_DIFFERING:
+            return False
+        if self.unlike_together >= MOST_UNLIKE_TOGETHER:
             return False
         if self.decides:
             return (
@@ -319,7 +349,8 @@ class _Looked:
 
 
 def _looked(query: Image.Image, stored: Image.Image, aligned: Alignment) -> _Looked | None:
-    """Steps 1 to 3 of the module (see :func:`measure`)."""
+    """Steps 1 to 3 of the module, with step 5's alignment on a region unlike it (see
+    :func:`measure`)."""
     query_width = (aligned.query_box[2] - aligned.query_box[0]) * query.width
     stored_width = (aligned.stored_box[2] - aligned.stored_box[0]) * stored.width
     width = int(min(query_width, stored_width, WIDTH))
@@ -356,20 +387,20 @@ def _looked(query: Image.Image, stored: Image.Image, aligned: Alignment) -> _Loo
     )
     if not stored_frame.fits(grid, 2):
         return None  # the second look's window lies off the picture
-    stored_samples = stored_frame.samples32(grid, 1)
-    # the finer blocks' sums, added up four by four, are the larger blocks' (one pass, not two)
-    sums = _shift_sums(query_samples, stored_samples, 1, SMALL_BLOCK)
-    finer = None
-    for size in (SMALL_BLOCK, measured_block) if measured_block > SMALL_BLOCK else (SMALL_BLOCK,):
-        blocks = sums.merged(size // SMALL_BLOCK).compared() if size > SMALL_BLOCK else sums.compared()
-        inside = _inside(stored_frame, _size(stored_detail), grid, size, blocks) & _inside(
-            query_frame, _size(query_detail), grid, size, blocks
-        )
-        finer = Measured(blocks.correlation, blocks.query_energy, blocks.stored_energy, inside, finer)
-    assert finer is not None
+    sizes = _size(query_detail), _size(stored_detail)
+    measured = _measured_at(query_samples, query_frame, stored_frame, sizes, grid, measured_block)
+    together = _unlike_together(measured)
+    if len(together) >= MOST_UNLIKE_TOGETHER:
+        # a pattern that fills the frame may have aligned the windows a period off, where
+        # only what lies on it (stones, a card) disagrees: aligned on those, a copy agrees
+        moved = _aligned_on(together, query_samples, stored_frame, grid, measured_block)
+        if moved is not None:
+            again = _measured_at(query_samples, query_frame, moved, sizes, grid, measured_block)
+            if _unlike(again).sum() < _unlike(measured).sum():
+                measured, stored_frame = again, moved
     wide = measured_block == BLOCK
     return _Looked(
-        finer,
+        measured,
         query_middle if wide else None,
         aligned.query_box,
         stored_middle if wide else None,
@@ -377,6 +408,119 @@ def _looked(query: Image.Image, stored: Image.Image, aligned: Alignment) -> _Loo
         width,
         aspect,
     )
+
+
+def _measured_at(
+    query_samples: NDArray[np.float32],
+    query_frame: Frame,
+    stored_frame: Frame,
+    sizes: tuple[tuple[int, int], tuple[int, int]],
+    grid: tuple[int, int],
+    measured_block: int,
+) -> Measured:
+    """The full scale's blocks (and the finer ones) with the earlier photo's window at
+    ``stored_frame`` (``sizes``: both detail images' sizes, query first)."""
+    stored_samples = stored_frame.samples32(grid, 1)
+    # the finer blocks' sums, added up four by four, are the larger blocks' (one pass, not two)
+    sums = _shift_sums(query_samples, stored_samples, 1, SMALL_BLOCK)
+    finer = None
+    for size in (SMALL_BLOCK, measured_block) if measured_block > SMALL_BLOCK else (SMALL_BLOCK,):
+        blocks = sums.merged(size // SMALL_BLOCK).compared() if size > SMALL_BLOCK else sums.compared()
+        inside = _inside(stored_frame, sizes[1], grid, size, blocks) & _inside(
+            query_frame, sizes[0], grid, size, blocks
+        )
+        finer = Measured(blocks.correlation, blocks.query_energy, blocks.stored_energy, inside, finer)
+    assert finer is not None
+    return finer
+
+
+def _unlike(blocks: Measured) -> NDArray[np.bool_]:
+    """The unlike blocks (:data:`UNLIKE_BELOW`) where a texture fills the frame
+    (:data:`TEXTURE_FILLS`); none in any other picture."""
+    inside = blocks.inside
+    if not inside.any():
+        return np.zeros_like(inside)
+    energy = blocks.query_energy + blocks.stored_energy
+    within = energy[inside]
+    median = float(np.median(within))
+    if np.percentile(within, 10) < TEXTURE_FILLS * median:
+        return np.zeros_like(inside)
+    unlike: NDArray[np.bool_] = _detailed(blocks) & (blocks.correlation < UNLIKE_BELOW)
+    return unlike
+
+
+def _unlike_together(blocks: Measured) -> list[tuple[int, int]]:
+    """The largest group of unlike blocks that touch (side by side or one above the other),
+    as (row, column) pairs; none where fewer than :data:`MOST_UNLIKE_TOGETHER` touch or where
+    so many blocks are unlike (:data:`UNLIKE_SPREAD`) that the texture, not a region, was lost."""
+    unlike = _unlike(blocks)
+    count = int(unlike.sum())
+    if count < MOST_UNLIKE_TOGETHER or count > UNLIKE_SPREAD * _detailed(blocks).sum():
+        return []
+    if _counted(blocks)[1].sum() > _LEAST_COUNTED:
+        return []  # the stones stand above the texture: the counted blocks see them
+    left = {(int(row), int(col)) for row, col in zip(*np.nonzero(unlike), strict=True)}
+    largest: list[tuple[int, int]] = []
+    while left:
+        group, reach = [], [left.pop()]
+        while reach:
+            row, col = reach.pop()
+            group.append((row, col))
+            for near in ((row + 1, col), (row - 1, col), (row, col + 1), (row, col - 1)):
+                if near in left:
+                    left.remove(near)
+                    reach.append(near)
+        largest = max(largest, group, key=len)
+    return largest
+
+
+def _detailed(blocks: Measured) -> NDArray[np.bool_]:
+    """The blocks with some detail (:data:`_SEEN_OF_MEDIAN` of the median block's)."""
+    energy = blocks.query_energy + blocks.stored_energy
+    median = float(np.median(energy[blocks.inside])) if blocks.inside.any() else 0.0
+    detailed: NDArray[np.bool_] = blocks.inside & (energy >= _SEEN_OF_MEDIAN * median)
+    return detailed
+
+
+def _aligned_on(
+    group: list[tuple[int, int]],
+    query_samples: NDArray[np.float32],
+    stored_frame: Frame,
+    grid: tuple[int, int],
+    block: int,
+) -> Frame | None:
+    """``stored_frame`` moved so that the square round the ``group`` of blocks correlates
+    best, within :data:`_REALIGN_REACH` samples each way; None if it correlates nowhere
+    (:data:`_CLEAR_PEAK`) or already best where it is."""
+    rows = [row for row, _ in group]
+    cols = [col for _, col in group]
+    side = block * (max(max(rows) - min(rows), max(cols) - min(cols)) + 1)
+    side = min(side, query_samples.shape[0] // block * block, query_samples.shape[1] // block * block)
+    centre = ((min(rows) + max(rows) + 1) * block // 2, (min(cols) + max(cols) + 1) * block // 2)
+    top = int(np.clip(centre[0] - side // 2, 0, query_samples.shape[0] - side))
+    left = int(np.clip(centre[1] - side // 2, 0, query_samples.shape[1] - side))
+    reach = _REALIGN_REACH
+    if not stored_frame.fits(grid, reach + 1):
+        return None
+    stored = stored_frame.samples32(grid, reach)
+    found = _blocks_compared(
+        query_samples[top : top + side, left : left + side],
+        stored[top : top + side + 2 * reach, left : left + side + 2 * reach],
+        reach,
+        side,
+    )
+    if found.correlation[0, 0] < _CLEAR_PEAK:
+        return None
+    down, across = float(found.shift[0][0, 0]), float(found.shift[1][0, 0])
+    if abs(down) < 1 and abs(across) < 1:
+        return None
+    step = (2 * stored_frame.half[0] / grid[0], 2 * stored_frame.half[1] / grid[1])
+    moved = stored_frame.moved((across * step[0], down * step[1]), (1.0, 1.0))
+    if not moved.fits(grid, 2):
+        return None
+    # the line through every block again, from there: the pattern now agrees a period on
+    *_, (_, _, reach_last) = LEVELS
+    return _refined(query_samples, moved, grid, block, reach_last)
 
 
 def _middle(
@@ -420,10 +564,32 @@ def _middle(
 
 
 def _verdict(blocks: Measured) -> CloseLook:
-    """How many of the blocks with detail differ, of how many (see the module, step 3)."""
-    inside = blocks.inside
-    if not inside.any():
+    """How many of the blocks with detail differ, of how many (see the module, steps 3 to 5)."""
+    if not blocks.inside.any():
         return CloseLook(0, 0)
+    clear, seen = _counted(blocks)
+    if not seen.any():
+        return CloseLook(0, 0)  # detail nowhere above the noise: nothing to count
+    energy = blocks.query_energy + blocks.stored_energy
+    unexplained = energy * (1 - blocks.correlation)
+    stands_out = (unexplained > UNEXPLAINED * np.median(unexplained[seen])) & (
+        blocks.correlation < _UNEXPLAINED_BELOW
+    )
+    differing = (clear & (blocks.correlation < DIFFERS)) | (seen & stands_out)
+    fine = 0 if blocks.finer is None else _standing_out(blocks.finer)
+    return CloseLook(
+        int(differing.sum()),
+        int(seen.sum()),
+        fine,
+        int(_unlike(blocks).sum()),
+        _middle_differing(blocks.middle),
+        len(_unlike_together(blocks)),
+    )
+
+
+def _counted(blocks: Measured) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """The clear blocks and the counted ones (see the module, step 3)."""
+    inside = blocks.inside
     energy = blocks.query_energy + blocks.stored_energy
     within = energy[inside]
     median = float(np.median(within))
@@ -433,20 +599,7 @@ def _verdict(blocks: Measured) -> CloseLook:
         clearest = min(clearest, float(ranked[_LEAST_COUNTED - 1]))
     clear = inside & (energy >= clearest)
     seen = clear | (inside & (energy >= max(SEEN * np.percentile(within, 10), _SEEN_OF_MEDIAN * median)))
-    if not seen.any():
-        return CloseLook(0, 0)  # detail nowhere above the noise: nothing to count
-    unexplained = energy * (1 - blocks.correlation)
-    stands_out = (unexplained > UNEXPLAINED * np.median(unexplained[seen])) & (
-        blocks.correlation < _UNEXPLAINED_BELOW
-    )
-    differing = (clear & (blocks.correlation < DIFFERS)) | (seen & stands_out)
-    fine = 0 if blocks.finer is None else _standing_out(blocks.finer)
-    unlike = 0
-    if np.percentile(within, 10) >= TEXTURE_FILLS * median:
-        detailed = inside & (energy >= _SEEN_OF_MEDIAN * median)
-        unlike = int((detailed & (blocks.correlation < UNLIKE_BELOW)).sum())
-    middle = _middle_differing(blocks.middle)
-    return CloseLook(int(differing.sum()), int(seen.sum()), fine, unlike, middle)
+    return clear, seen
 
 
 def _middle_differing(blocks: Measured | None) -> int:

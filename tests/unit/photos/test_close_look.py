@@ -21,6 +21,7 @@ from tests.factories import (
     parcel_photos_seventh,
     parcel_photos_sixth,
     parcel_photos_tenth,
+    parcel_photos_twelfth,
     photo_tuning,
 )
 
@@ -343,3 +344,45 @@ def test_copies_on_a_blank_sheet_agree_at_the_middle_look() -> None:
         assert distance <= domain.MATCH_DISTANCE and close.decides, (name, distance, close)
         assert close.middle_differing <= close_look.MOST_MIDDLE_DIFFERING, (name, close)
         assert close.same_picture(second), (name, second, close)
+
+
+@cache
+def _on_a_perforated_plate_in_session(index: int) -> Image.Image:
+    """The twelfth generator's original ``index``: a lot photographed on an office's
+    perforated plate, one of a session of lots shot from the same pose that day (originals
+    11 to 20), drawn alone as its ``originals`` draws it."""
+    twelfth = parcel_photos_twelfth
+    return twelfth._render(*twelfth._original_parts(1, index)[:4])
+
+
+def test_another_lot_in_the_same_session_is_told_apart_by_a_region_unlike_it() -> None:
+    """The plate's holes fill the frame and agree everywhere; the pictures are soft (drawn
+    smaller and scaled up), so that only the forced clearest blocks count and none of them
+    differs, and the middle look sees nothing either. Where the other lot's stones and card
+    lie, the blocks do not correlate at all, side by side (thirteenth round)."""
+    twelfth = parcel_photos_twelfth
+    other = twelfth._render(*twelfth._unrelated_parts(2, 976))
+    distance, second, close = _looks(other, _on_a_perforated_plate_in_session(16), as_the_service=True)
+    assert distance <= domain.MATCH_DISTANCE and second <= domain.DETAIL_LIMIT_ALONE
+    assert close.decides and close.differing <= close_look.MOST_DIFFERING
+    assert close.fine_differing <= close_look.MOST_FINE_DIFFERING
+    assert close.middle_differing <= close_look.MOST_MIDDLE_DIFFERING
+    assert close.unlike_together >= close_look.MOST_UNLIKE_TOGETHER, close
+    assert not close.same_picture(second)
+
+
+def test_every_copy_on_the_plate_of_the_session_agrees_aligned_on_its_stones() -> None:
+    """The plate's holes let the windows be aligned a row off, where the holes still agree
+    and only the stones and the card do not: such a copy is aligned again on the region
+    unlike it (originals 16 and 18: before, their crops were refused, 14 and 22 blocks
+    together unlike)."""
+    looked = 0
+    for index in (16, 18):
+        original = _on_a_perforated_plate_in_session(index)
+        for name, copy in parcel_photos_twelfth.variants(original, index).items():
+            distance, second, close = _looks(copy, original, as_the_service=True)
+            if distance <= domain.MATCH_DISTANCE and second <= domain.DETAIL_LIMIT:
+                looked += 1
+                assert close.unlike_together < close_look.MOST_UNLIKE_TOGETHER, (name, close)
+                assert close.same_picture(second), (name, second, close)
+    assert looked >= 18
