@@ -251,7 +251,8 @@ class CloseLook:
         """Whether the photos are one picture, the second look having found ``difference``:
         so few blocks differ (:meth:`most_differing`), or, where the close look has too few
         blocks to decide, the second look agrees within its stricter limit; and in either case
-        few blocks differ at the middle look."""
+        few blocks differ at the middle look, and no region is unlike it
+        (:data:`MOST_UNLIKE_TOGETHER`)."""
         if self.middle_differing > MOST_MIDDLE_DIFFERING:
             return False
         if self.unlike_together >= MOST_UNLIKE_TOGETHER:
